@@ -1,0 +1,162 @@
+"""Minimal bpf(2) bindings for the kernel-recording scripts (root only, x86_64).
+
+Only the recording scripts use this module; `npm test` never does. It talks to the kernel directly
+through ctypes so that raw instruction sequences (not just clang objects) can be loaded, run with
+BPF_PROG_TEST_RUN, and their verifier logs captured.
+"""
+import ctypes
+import ctypes.util
+import errno
+import os
+import struct
+
+_libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+_libc.syscall.restype = ctypes.c_long
+SYS_bpf = 321  # x86_64
+
+# commands
+BPF_MAP_CREATE, BPF_MAP_LOOKUP_ELEM, BPF_MAP_UPDATE_ELEM, BPF_MAP_DELETE_ELEM = 0, 1, 2, 3
+BPF_MAP_GET_NEXT_KEY, BPF_PROG_LOAD, BPF_PROG_TEST_RUN, BPF_MAP_FREEZE = 4, 5, 10, 22
+
+# program types
+BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_XDP = 1, 6
+
+# map types (subset)
+BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PROG_ARRAY = 1, 2, 3
+
+# update flags
+BPF_ANY, BPF_NOEXIST, BPF_EXIST = 0, 1, 2
+
+BPF_F_TEST_RUN_ON_CPU = 1 << 0
+
+
+class BpfError(OSError):
+    def __init__(self, err, what, log=""):
+        super().__init__(err, f"{what}: {os.strerror(err)}")
+        self.log = log
+
+
+def _bpf(cmd, attr: bytearray):
+    buf = (ctypes.c_char * len(attr)).from_buffer(attr)
+    ret = _libc.syscall(SYS_bpf, cmd, buf, len(attr))
+    if ret < 0:
+        return -ctypes.get_errno()
+    return ret
+
+
+def _ptr(b):
+    """Address of a ctypes buffer (kept alive by the caller)."""
+    return ctypes.addressof(b) if b is not None else 0
+
+
+def map_create(map_type, key_size, value_size, max_entries, flags=0, name=b""):
+    attr = bytearray(128)
+    struct.pack_into("<IIIII", attr, 0, map_type, key_size, value_size, max_entries, flags)
+    attr[28:28 + min(15, len(name))] = name[:15]
+    fd = _bpf(BPF_MAP_CREATE, attr)
+    if fd < 0:
+        raise BpfError(-fd, "BPF_MAP_CREATE")
+    return fd
+
+
+def _elem(cmd, fd, key, value, flags):
+    kb = ctypes.create_string_buffer(bytes(key), len(key)) if key is not None else None
+    vb = ctypes.create_string_buffer(bytes(value), len(value)) if value is not None else None
+    attr = bytearray(32)
+    struct.pack_into("<IIQQQ", attr, 0, fd, 0, _ptr(kb), _ptr(vb), flags)
+    r = _bpf(cmd, attr)
+    return r, (vb.raw if vb is not None else None)
+
+
+def map_update(fd, key, value, flags=BPF_ANY):
+    """Returns 0 or -errno (like the kernel)."""
+    return _elem(BPF_MAP_UPDATE_ELEM, fd, key, value, flags)[0]
+
+
+def map_lookup(fd, key, value_size):
+    """Returns (0, value bytes) or (-errno, None)."""
+    r, v = _elem(BPF_MAP_LOOKUP_ELEM, fd, key, bytes(value_size), 0)
+    return (r, v) if r == 0 else (r, None)
+
+
+def map_delete(fd, key):
+    return _elem(BPF_MAP_DELETE_ELEM, fd, key, None, 0)[0]
+
+
+def map_get_next_key(fd, key, key_size):
+    """key None = first key. Returns (0, next key) or (-errno, None)."""
+    r, v = _elem(BPF_MAP_GET_NEXT_KEY, fd, key, bytes(key_size), 0)
+    return (r, v) if r == 0 else (r, None)
+
+
+def map_freeze(fd):
+    attr = bytearray(8)
+    struct.pack_into("<I", attr, 0, fd)
+    return _bpf(BPF_MAP_FREEZE, attr)
+
+
+def prog_load(insns: bytes, prog_type=BPF_PROG_TYPE_XDP, license=b"GPL", log_level=1,
+              log_size=1 << 24, name=b"", prog_flags=0, expected_attach_type=0):
+    """Loads raw instructions. Returns (fd or -errno, verifier log text)."""
+    assert len(insns) % 8 == 0
+    ib = ctypes.create_string_buffer(bytes(insns), len(insns))
+    lb = ctypes.create_string_buffer(license + b"\0")
+    log = ctypes.create_string_buffer(log_size) if log_level else None
+    attr = bytearray(160)
+    struct.pack_into("<IIQQIIQII", attr, 0, prog_type, len(insns) // 8, _ptr(ib), _ptr(lb),
+                     log_level, log_size if log_level else 0, _ptr(log), 0, prog_flags)
+    attr[48:48 + min(15, len(name))] = name[:15]
+    struct.pack_into("<I", attr, 68, expected_attach_type)
+    fd = _bpf(BPF_PROG_LOAD, attr)
+    text = log.value.decode("utf-8", "replace") if log is not None else ""
+    return fd, text
+
+
+def prog_test_run(fd, data_in: bytes, repeat=1, data_out_size=None, ctx_in: bytes = None):
+    """BPF_PROG_TEST_RUN. Returns (err, retval, data_out, duration_ns); err is 0 or -errno."""
+    din = ctypes.create_string_buffer(bytes(data_in), max(1, len(data_in)))
+    size_out = data_out_size if data_out_size is not None else len(data_in) + 4096
+    dout = ctypes.create_string_buffer(size_out)
+    cin = ctypes.create_string_buffer(bytes(ctx_in), len(ctx_in)) if ctx_in else None
+    attr = bytearray(80)
+    struct.pack_into("<IIIIQQII", attr, 0, fd, 0, len(data_in), size_out, _ptr(din), _ptr(dout), repeat, 0)
+    if cin is not None:
+        struct.pack_into("<IIQ", attr, 40, len(ctx_in), 0, _ptr(cin))
+    r = _bpf(BPF_PROG_TEST_RUN, attr)
+    retval, = struct.unpack_from("<I", attr, 4)
+    out_len, = struct.unpack_from("<I", attr, 12)
+    duration, = struct.unpack_from("<I", attr, 36)
+    if r < 0:
+        return r, None, None, None
+    return 0, retval, dout.raw[:out_len], duration
+
+
+def close(fd):
+    os.close(fd)
+
+
+def insn(code, dst=0, src=0, off=0, imm=0) -> bytes:
+    """Encodes one 8-byte instruction (little-endian)."""
+    return struct.pack("<BBhi", code, (src << 4) | (dst & 0xF), off, imm)
+
+
+def ld_map_fd(dst, fd) -> bytes:
+    """lddw dst, map fd (BPF_PSEUDO_MAP_FD)."""
+    return insn(0x18, dst, 1, 0, fd) + insn(0, 0, 0, 0, 0)
+
+
+if __name__ == "__main__":
+    # Self-check: r0 = 2; exit  -> XDP_PASS
+    prog = insn(0xb7, 0, 0, 0, 2) + insn(0x95)
+    fd, log = prog_load(prog, log_level=2)
+    assert fd >= 0, log
+    err, ret, out, dur = prog_test_run(fd, bytes(64), repeat=10)
+    print("load ok; test_run:", err, ret, len(out), dur)
+    m = map_create(BPF_MAP_TYPE_HASH, 4, 8, 2)
+    print("update:", map_update(m, b"\1\0\0\0", bytes(8)), map_update(m, b"\1\0\0\0", bytes(8), BPF_NOEXIST))
+    print("lookup:", map_lookup(m, b"\1\0\0\0", 8), map_lookup(m, b"\2\0\0\0", 8))
+    close(m)
+    close(fd)
+    # A rejected program shows the verifier's reason.
+    fd, log = prog_load(insn(0x95))
+    print("exit without r0:", fd, log.strip().splitlines()[-2:])
