@@ -1,0 +1,95 @@
+// One profile file parsed with positions: the YAML document (CST-backed nodes with byte ranges), a
+// LineCounter to turn byte offsets into line:col, and the plain value. Paths inside the document are
+// looked up here so that errors found later (schema, extends) can point at the text that caused them.
+import { readFileSync } from 'node:fs';
+import { relative } from 'node:path';
+import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { InputError } from '../../offload/errors.ts';
+
+export type PathSeg = string | number;
+
+export interface Source {
+  /** Absolute path. */
+  abs: string;
+  /** Path as shown in messages (relative to the working directory when shorter). */
+  shown: string;
+  doc: Document;
+  lines: LineCounter;
+  value: unknown;
+}
+
+export interface Position {
+  line: number;
+  col: number;
+}
+
+export function displayPath(abs: string): string {
+  const rel = relative(process.cwd(), abs);
+  return rel && !rel.startsWith('..') && rel.length < abs.length ? rel : abs;
+}
+
+export function readSource(abs: string): Source {
+  const shown = displayPath(abs);
+  let text: string;
+  try {
+    text = readFileSync(abs, 'utf8');
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    throw new InputError('profile.read', `cannot read profile: ${err.code ?? err.message}`, { file: shown });
+  }
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const bad = doc.errors[0];
+  if (bad) {
+    const pos = lines.linePos(bad.pos[0]);
+    const reason = bad.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '');
+    throw new InputError('profile.yaml', `YAML syntax error: ${reason}`, { file: shown, line: pos.line, col: pos.col });
+  }
+  const value = doc.toJS({ maxAliasCount: 100 }) as unknown;
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) {
+    const pos = doc.contents && isNode(doc.contents) && doc.contents.range ? lines.linePos(doc.contents.range[0]) : { line: 1, col: 1 };
+    throw new InputError('profile.schema', 'a profile must be a YAML mapping of keys', { file: shown, line: pos.line, col: pos.col });
+  }
+  return { abs, shown, doc, lines, value };
+}
+
+function posOf(src: Source, node: Node | null | undefined): Position | undefined {
+  if (!node || !node.range) return undefined;
+  const p = src.lines.linePos(node.range[0]);
+  return { line: p.line, col: p.col };
+}
+
+/** True when the document itself spells out `path` (not just inherits it). */
+export function hasPath(src: Source, path: PathSeg[]): boolean {
+  if (path.length === 0) return true;
+  return src.doc.hasIn(path);
+}
+
+/**
+ * Position of the value at `path`; with `key`, the position of that key inside the mapping at
+ * `path`. Falls back to the nearest ancestor the document spells out.
+ */
+export function locate(src: Source, path: PathSeg[], key?: string): Position {
+  for (let n = path.length; n >= 0; n--) {
+    const p = path.slice(0, n);
+    const node = (n === 0 ? src.doc.contents : src.doc.getIn(p, true)) as Node | null | undefined;
+    if (!node) continue;
+    if (key !== undefined && n === path.length && isMap(node)) {
+      const pair = node.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === key);
+      const at = pair && isPair(pair) ? posOf(src, pair.key as Node) : undefined;
+      if (at) return at;
+    }
+    // A mapping value: point at its key (the line that names it) when the value spans lines.
+    if (n > 0 && isMap(node)) {
+      const parent = (n === 1 ? src.doc.contents : src.doc.getIn(p.slice(0, -1), true)) as Node | null | undefined;
+      if (parent && isMap(parent)) {
+        const pair = parent.items.find((it) => isPair(it) && isScalar(it.key) && String(it.key.value) === String(p[n - 1]));
+        const at = pair && isPair(pair) ? posOf(src, pair.key as Node) : undefined;
+        if (at) return at;
+      }
+    }
+    const at = posOf(src, node);
+    if (at) return at;
+  }
+  return { line: 1, col: 1 };
+}
