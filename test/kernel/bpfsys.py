@@ -23,9 +23,22 @@ BPF_PROG_TYPE_SOCKET_FILTER, BPF_PROG_TYPE_XDP = 1, 6
 
 # map types (subset)
 BPF_MAP_TYPE_HASH, BPF_MAP_TYPE_ARRAY, BPF_MAP_TYPE_PROG_ARRAY = 1, 2, 3
+BPF_MAP_TYPE_PERCPU_HASH, BPF_MAP_TYPE_PERCPU_ARRAY = 5, 6
+BPF_MAP_TYPE_LRU_HASH, BPF_MAP_TYPE_LRU_PERCPU_HASH, BPF_MAP_TYPE_LPM_TRIE = 9, 10, 11
+BPF_MAP_TYPE_ARRAY_OF_MAPS, BPF_MAP_TYPE_HASH_OF_MAPS, BPF_MAP_TYPE_DEVMAP = 12, 13, 14
+BPF_MAP_TYPE_CPUMAP, BPF_MAP_TYPE_XSKMAP, BPF_MAP_TYPE_DEVMAP_HASH = 16, 17, 25
+
+# map_flags
+BPF_F_NO_PREALLOC, BPF_F_NO_COMMON_LRU, BPF_F_NUMA_NODE = 1 << 0, 1 << 1, 1 << 2
+BPF_F_RDONLY, BPF_F_WRONLY, BPF_F_ZERO_SEED = 1 << 3, 1 << 4, 1 << 6
+BPF_F_RDONLY_PROG, BPF_F_WRONLY_PROG, BPF_F_MMAPABLE = 1 << 7, 1 << 8, 1 << 10
+BPF_F_PRESERVE_ELEMS, BPF_F_INNER_MAP = 1 << 11, 1 << 12
 
 # update flags
-BPF_ANY, BPF_NOEXIST, BPF_EXIST = 0, 1, 2
+BPF_ANY, BPF_NOEXIST, BPF_EXIST, BPF_F_LOCK = 0, 1, 2, 4
+
+BPF_OBJ_GET_INFO_BY_FD = 15
+BPF_XDP_DEVMAP, BPF_XDP_CPUMAP = 33, 35  # expected_attach_type values
 
 BPF_F_TEST_RUN_ON_CPU = 1 << 0
 
@@ -49,11 +62,19 @@ def _ptr(b):
     return ctypes.addressof(b) if b is not None else 0
 
 
-def map_create(map_type, key_size, value_size, max_entries, flags=0, name=b""):
+def map_create_rc(map_type, key_size, value_size, max_entries, flags=0, name=b"",
+                  inner_map_fd=0, numa_node=0, map_extra=0):
+    """BPF_MAP_CREATE returning the fd or -errno (no exception)."""
     attr = bytearray(128)
-    struct.pack_into("<IIIII", attr, 0, map_type, key_size, value_size, max_entries, flags)
+    struct.pack_into("<IIIIIII", attr, 0, map_type, key_size, value_size, max_entries, flags,
+                     inner_map_fd, numa_node)
     attr[28:28 + min(15, len(name))] = name[:15]
-    fd = _bpf(BPF_MAP_CREATE, attr)
+    struct.pack_into("<Q", attr, 64, map_extra)
+    return _bpf(BPF_MAP_CREATE, attr)
+
+
+def map_create(map_type, key_size, value_size, max_entries, flags=0, name=b"", **kw):
+    fd = map_create_rc(map_type, key_size, value_size, max_entries, flags, name, **kw)
     if fd < 0:
         raise BpfError(-fd, "BPF_MAP_CREATE")
     return fd
@@ -73,9 +94,9 @@ def map_update(fd, key, value, flags=BPF_ANY):
     return _elem(BPF_MAP_UPDATE_ELEM, fd, key, value, flags)[0]
 
 
-def map_lookup(fd, key, value_size):
+def map_lookup(fd, key, value_size, flags=0):
     """Returns (0, value bytes) or (-errno, None)."""
-    r, v = _elem(BPF_MAP_LOOKUP_ELEM, fd, key, bytes(value_size), 0)
+    r, v = _elem(BPF_MAP_LOOKUP_ELEM, fd, key, bytes(value_size), flags)
     return (r, v) if r == 0 else (r, None)
 
 
@@ -129,6 +150,32 @@ def prog_test_run(fd, data_in: bytes, repeat=1, data_out_size=None, ctx_in: byte
     if r < 0:
         return r, None, None, None
     return 0, retval, dout.raw[:out_len], duration
+
+
+def map_info(fd):
+    """BPF_OBJ_GET_INFO_BY_FD on a map: dict of type, id, key_size, value_size, max_entries,
+    map_flags, name (or -errno)."""
+    info = ctypes.create_string_buffer(96)
+    attr = bytearray(16)
+    struct.pack_into("<IIQ", attr, 0, fd, 96, _ptr(info))
+    r = _bpf(BPF_OBJ_GET_INFO_BY_FD, attr)
+    if r < 0:
+        return r
+    t, mid, ks, vs, me, fl = struct.unpack_from("<IIIIII", info.raw, 0)
+    name = info.raw[24:40].split(b"\0")[0].decode()
+    return {"type": t, "id": mid, "key_size": ks, "value_size": vs, "max_entries": me,
+            "map_flags": fl, "name": name}
+
+
+def prog_info_id(fd):
+    """The kernel id of a loaded program (or -errno)."""
+    info = ctypes.create_string_buffer(256)
+    attr = bytearray(16)
+    struct.pack_into("<IIQ", attr, 0, fd, 256, _ptr(info))
+    r = _bpf(BPF_OBJ_GET_INFO_BY_FD, attr)
+    if r < 0:
+        return r
+    return struct.unpack_from("<I", info.raw, 4)[0]
 
 
 def close(fd):
