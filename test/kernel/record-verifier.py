@@ -43,6 +43,8 @@ TRACE_PROGRAMS = ["pkt_eth_proto", "pkt_no_check", "map_lookup_null_check", "map
                   "stack_uninit_read", "loop_bounded_sum", "subprog_call", "ref_sk_release_twice"]
 STAT_RE = re.compile(r"^(verification time \d+ usec|stack depth [\d+ ]+|processed \d+ insns .*)$")
 INSN_RE = re.compile(r"^(\d+): \([0-9a-f]{2}\)")
+# State dumps printed after some errors (e.g. the two states of "infinite loop detected").
+DUMP_RE = re.compile(r"^((cur|old) state: |\d+: R\d+|\s*frame\d+: )")
 LINE_RE = re.compile(r"^; (.*) @ (\S+):(\d+)$")
 TAG_RE = re.compile(r"^\s*(?://|/\*|\*|#)\s*(family|note|load|mcpu):\s*(.*?)\s*(?:\*/)?\s*$")
 # Messages that name the instruction themselves (checks that run before the path walk).
@@ -150,8 +152,8 @@ def split_log(log):
         if m:
             stats["verification_time_us"] = int(m.group(1))
             continue
-        if STAT_RE.match(ln):
-            continue
+        if STAT_RE.match(ln) or LINE_RE.match(ln):
+            continue  # statistics, or a source line the log interleaves
         msgs.append(ln)
     return msgs, stats
 
@@ -196,7 +198,8 @@ def verdicts(entry, loader):
         v = {"accepted": ok, "error": None, "pc": None, "insns_processed": stats["insns_processed"],
              "verification_time_us": stats["verification_time_us"]}
         if not ok:
-            v["error"] = msgs[-1] if msgs else f"errno {err} ({os.strerror(err)}) with an empty log"
+            real = [m for m in msgs if not DUMP_RE.match(m)] or msgs
+            v["error"] = real[-1] if real else f"errno {err} ({os.strerror(err)}) with an empty log"
             v["messages"] = msgs
             v["errno"] = err
         out[name] = v
@@ -320,7 +323,7 @@ def main():
     os.makedirs(logs, exist_ok=True)
     for e in entries:
         if e["stem"] in TRACE_PROGRAMS:
-            with open(os.path.join(logs, e["stem"] + ".log"), "w") as f:
+            with open(os.path.join(logs, e["stem"] + ".level2.txt"), "w") as f:
                 f.write(trace_log(e, loader))
     acc = sum(c["privileged"]["accepted"] for c in corpus)
     print(f"{len(corpus)} programs: {acc} accepted, {len(corpus) - acc} rejected (privileged)")
