@@ -45,10 +45,10 @@ export function resolveChain(file: string): Source[] {
     const next = resolve(dirname(abs), ext);
     if (seen.includes(next)) {
       const cycle = [...seen.slice(seen.indexOf(next)), next].map(displayPath).join(' -> ');
-      throw new InputError('profile.extends', `cyclic extends: ${cycle}`, loc);
+      throw new InputError('profile.extends', `cycle: ${cycle}`, loc);
     }
     if (!existsSync(next)) {
-      throw new InputError('profile.extends', `extends target not found: ${displayPath(next)}`, loc);
+      throw new InputError('profile.extends', `file not found: ${displayPath(next)}`, loc);
     }
     if (seen.length >= MAX_DEPTH) throw new InputError('profile.extends', `extends chain deeper than ${MAX_DEPTH}`, loc);
     abs = next;
