@@ -139,8 +139,14 @@ def load_raw(path, log_level, name):
 
 
 # ---------------------------------------------------------------- log analysis
+def normalise(log):
+    """Some kernel messages lack their newline (e.g. "expected prog array map for tail call"): put the
+    statistics that follow them on their own line."""
+    return re.sub(r"(?<=[^\n])verification time", "\nverification time", log)
+
+
 def split_log(log):
-    lines = [ln for ln in log.splitlines() if ln.strip()]
+    lines = [ln for ln in normalise(log).splitlines() if ln.strip()]
     stats = {"insns_processed": None, "verification_time_us": None}
     msgs = []
     for ln in lines:
@@ -160,7 +166,7 @@ def split_log(log):
 
 def failing_pc(trace_log, error):
     """Failing insn: the last trace insn before the error line, else an insn named by the message."""
-    lines = trace_log.splitlines()
+    lines = normalise(trace_log).splitlines()
     idx = len(lines)
     for i in range(len(lines) - 1, -1, -1):
         if lines[i] == error:
