@@ -10,6 +10,9 @@
  *             ethertype there; the frame itself is untouched (test_run returns metadata + frame).
  * head_pad    prepends 4 zero bytes and then strips them again, checking that the frame survived;
  *             returns XDP_TX when it did.
+ * probe_limits measures, by binary search with bounded loops, how far the head, the metadata and
+ *             the tail can grow, and records the error codes of a few refused adjustments, into
+ *             `limits` (see enum limit_slot); the frame is restored before returning.
  */
 #include "common.h"
 
@@ -42,6 +45,27 @@ struct mark {
 };
 
 __u8 trailer_seq;
+
+enum limit_slot {
+	L_HEAD_MAX,		/* largest n with bpf_xdp_adjust_head(ctx, -n) == 0 */
+	L_META_MAX,		/* largest n (multiple of 4) with bpf_xdp_adjust_meta(ctx, -n) == 0 */
+	L_TAIL_MAX,		/* largest n with bpf_xdp_adjust_tail(ctx, n) == 0 */
+	L_HEAD_TOO_FAR,		/* bpf_xdp_adjust_head(ctx, -512) */
+	L_HEAD_PAST_END,	/* bpf_xdp_adjust_head(ctx, len - 13): fewer than 14 bytes left */
+	L_META_ODD,		/* bpf_xdp_adjust_meta(ctx, -6) */
+	L_META_TOO_BIG,		/* bpf_xdp_adjust_meta(ctx, -(L_META_MAX + 4)) */
+	L_TAIL_TOO_FAR,		/* bpf_xdp_adjust_tail(ctx, 8192) */
+	L_TAIL_BELOW_ETH,	/* bpf_xdp_adjust_tail(ctx, 13 - len) */
+	L_NUMA_NODE,		/* bpf_get_numa_node_id() */
+	L_MAX_SLOT = 16,
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, L_MAX_SLOT);
+	__type(key, __u32);
+	__type(value, __s64);
+} limits SEC(".maps");
 
 static __always_inline void log_result(__u32 slot, __s64 v)
 {
@@ -128,6 +152,102 @@ int head_pad(struct xdp_md *ctx)
 		return XDP_ABORTED;
 	after = ctx->data_end - ctx->data;
 	return after == before ? XDP_TX : XDP_ABORTED;
+}
+
+static __always_inline void limit_put(__u32 slot, __s64 v)
+{
+	__s64 *p = bpf_map_lookup_elem(&limits, &slot);
+
+	if (p)
+		*p = v;
+}
+
+/* Each probe grows by n and, if that worked, shrinks back by n. Returns 1 if growing worked. */
+static __noinline int try_head(struct xdp_md *ctx, int n)
+{
+	if (bpf_xdp_adjust_head(ctx, -n))
+		return 0;
+	return bpf_xdp_adjust_head(ctx, n) == 0;
+}
+
+static __noinline int try_meta(struct xdp_md *ctx, int n)
+{
+	if (bpf_xdp_adjust_meta(ctx, -n))
+		return 0;
+	return bpf_xdp_adjust_meta(ctx, n) == 0;
+}
+
+static __noinline int try_tail(struct xdp_md *ctx, int n)
+{
+	if (bpf_xdp_adjust_tail(ctx, n))
+		return 0;
+	return bpf_xdp_adjust_tail(ctx, -n) == 0;
+}
+
+SEC("xdp")
+int probe_limits(struct xdp_md *ctx)
+{
+	__u32 lo, hi, mid, meta_max;
+	int i, len = ctx->data_end - ctx->data;
+	long err;
+
+	/* Invariant: growing by lo works, by hi does not. */
+	lo = 0;
+	hi = 1024;
+	for (i = 0; i < 11; i++) {
+		mid = (lo + hi) >> 1;
+		if (try_head(ctx, mid))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	limit_put(L_HEAD_MAX, lo);
+
+	lo = 0;
+	hi = 512;
+	for (i = 0; i < 8; i++) {
+		mid = ((lo + hi) >> 1) & ~3u;
+		if (mid == lo)
+			break;
+		if (try_meta(ctx, mid))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	meta_max = lo;
+	limit_put(L_META_MAX, meta_max);
+
+	lo = 0;
+	hi = 8192;
+	for (i = 0; i < 14; i++) {
+		mid = (lo + hi) >> 1;
+		if (try_tail(ctx, mid))
+			lo = mid;
+		else
+			hi = mid;
+	}
+	limit_put(L_TAIL_MAX, lo);
+
+	limit_put(L_HEAD_TOO_FAR, bpf_xdp_adjust_head(ctx, -512));
+	err = bpf_xdp_adjust_head(ctx, len - 13);
+	limit_put(L_HEAD_PAST_END, err);
+	if (!err)
+		return XDP_ABORTED;
+	err = bpf_xdp_adjust_meta(ctx, -6);
+	limit_put(L_META_ODD, err);
+	if (!err)
+		return XDP_ABORTED;
+	err = bpf_xdp_adjust_meta(ctx, -(int)(meta_max + 4));
+	limit_put(L_META_TOO_BIG, err);
+	if (!err)
+		return XDP_ABORTED;
+	limit_put(L_TAIL_TOO_FAR, bpf_xdp_adjust_tail(ctx, 8192));
+	err = bpf_xdp_adjust_tail(ctx, 13 - len);
+	limit_put(L_TAIL_BELOW_ETH, err);
+	if (!err)
+		return XDP_ABORTED;
+	limit_put(L_NUMA_NODE, bpf_get_numa_node_id());
+	return XDP_PASS;
 }
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
