@@ -278,8 +278,11 @@ def uses_legacy_packet_access(code):
 
 
 def verifier_reason(log, err):
+    """The verifier's final error line: the log's last line that is neither a statistic, an instruction
+    trace nor a register-state dump (those follow e.g. "infinite loop detected")."""
     lines = [l.strip() for l in log.splitlines() if l.strip()]
-    skip = re.compile(r"^(processed \d+ insns|verification time|stack depth|max_states_per_insn)")
+    skip = re.compile(r"^(processed \d+ insns|verification time|stack depth|max_states_per_insn|"
+                      r"cur state:|old state:|\d+: |from \d+ to \d+:|func#\d|frame\d|R\d+=|;)")
     lines = [l for l in lines if not skip.match(l)]
     return lines[-1] if lines else f"errno {-err} ({os.strerror(-err)}), empty verifier log"
 
