@@ -151,6 +151,8 @@ export const profileSchema: Schema = {
           store_imm: section(Object.fromEntries(['stack', 'packet', 'map_value'].map((r) => [r, bool(`ST (immediate) into ${r}`, true)]))),
           stack_variable_offset: bool('stack accesses through a pointer whose offset is not a known constant', true),
           map_value_variable_offset: bool('map value accesses at an offset that is not a known constant', true),
+          mixed_pointer_types: bool('one load/store instruction may access different pointer types on different paths', true),
+          atomic_counters_exclusive: bool('a 4-byte map-value word used by an atomic add must not be read plainly, and map_update_elem must write 0 there', false),
         }),
         helpers: section({
           default: { enum: ['allow', 'deny'], description: 'allow: every helper the kernel lets XDP call; deny: only helpers in `supported`', default: 'allow' },

@@ -83,6 +83,8 @@ export interface Memory {
   store_imm: RegionFlags;
   stack_variable_offset: boolean;
   map_value_variable_offset: boolean;
+  mixed_pointer_types: boolean;
+  atomic_counters_exclusive: boolean;
 }
 
 export interface Helpers {
