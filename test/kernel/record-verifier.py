@@ -40,7 +40,9 @@ import bpfsys  # noqa: E402
 LOG_SIZE = 16 << 20
 # Full level-2 traces kept in logs/ for these small programs (name without extension).
 TRACE_PROGRAMS = ["pkt_eth_proto", "pkt_no_check", "map_lookup_null_check", "map_null_deref",
-                  "stack_uninit_read", "loop_bounded_sum", "subprog_call", "ref_sk_release_twice"]
+                  "stack_uninit_read", "loop_bounded_asm", "subprog_call", "ref_sk_release_twice"]
+# ... and the unprivileged trace of these (uninitialised stack, variable packet offset, pointer subtraction).
+TRACE_UNPRIV = ["stack_uninit_read", "pkt_var_off_masked", "ptr_sub_ptr"]
 STAT_RE = re.compile(r"^(verification time \d+ usec|stack depth [\d+ ]+|processed \d+ insns .*)$")
 INSN_RE = re.compile(r"^(\d+): \([0-9a-f]{2}\)")
 # State dumps printed after some errors (e.g. the two states of "infinite loop detected").
@@ -180,9 +182,9 @@ def failing_pc(trace_log, error):
             continue
         m = LINE_RE.match(ln)
         if m and pc is not None:
+            # the kernel prints a line-info annotation only when the line changes: the nearest one
+            # above the failing insn is the line it belongs to
             src = {"file": os.path.basename(m.group(2)), "line": int(m.group(3)), "text": m.group(1)}
-            break
-        if INSN_RE.match(ln) and pc is not None:
             break
     if pc is None:
         for rx in PC_IN_MSG:
@@ -252,11 +254,13 @@ def child_main(names):
     caps = open("/proc/self/status").read()
     eff = int(re.search(r"CapEff:\s*([0-9a-f]+)", caps).group(1), 16)
     loader = Libbpf()
-    res = {"capeff": eff, "results": {}}
+    res = {"capeff": eff, "results": {}, "traces": {}}
     for e in scan():
         if names and e["stem"] not in names:
             continue
         res["results"][e["stem"]] = verdicts(e, loader)
+        if e["stem"] in TRACE_UNPRIV and not names:
+            res["traces"][e["stem"]] = trace_log(e, loader)
     json.dump(res, sys.stdout)
 
 
@@ -274,7 +278,7 @@ def run_unprivileged(names):
     want = (1 << CAP_NET_ADMIN) | (1 << CAP_BPF)
     if res["capeff"] != want:
         raise RuntimeError(f"unprivileged child has CapEff {res['capeff']:#x}, wanted {want:#x}")
-    return res["results"]
+    return res["results"], res["traces"]
 
 
 def bpftool_check(entry, accepted):
@@ -306,7 +310,7 @@ def main():
     names = a.only or []
     entries = [e for e in scan() if not names or e["stem"] in names]
     loader = Libbpf()
-    unpriv = {} if a.no_unpriv else run_unprivileged(names)
+    unpriv, unpriv_traces = ({}, {}) if a.no_unpriv else run_unprivileged(names)
     corpus = []
     for e in entries:
         priv = verdicts(e, loader)
@@ -331,6 +335,9 @@ def main():
         if e["stem"] in TRACE_PROGRAMS:
             with open(os.path.join(logs, e["stem"] + ".level2.txt"), "w") as f:
                 f.write(trace_log(e, loader))
+    for stem, text in unpriv_traces.items():
+        with open(os.path.join(logs, stem + ".unpriv.level2.txt"), "w") as f:
+            f.write(text)
     acc = sum(c["privileged"]["accepted"] for c in corpus)
     print(f"{len(corpus)} programs: {acc} accepted, {len(corpus) - acc} rejected (privileged)")
 
