@@ -21,6 +21,13 @@ filter (the packet after the 14-byte Ethernet header is the mem; retval is only 
 
 Writes test/fixtures/conformance/kernel.json and prints a summary with every disagreement between the
 kernel and the hand-computed `-- result`.
+
+    python3 test/kernel/record-conformance.py --plugin test/kernel/conformance-plugin.sh [CASE.data ...]
+
+needs no root: it drives a bpf_conformance plugin exactly as the public runner does (argv[1] = the mem
+bytes as hex, each followed by two spaces, absent when there is no mem; the program bytes as one hex line
+on stdin; r0 in hex on stdout, or a non-zero exit with a message) and compares its answers with the
+recorded kernel.json.
 """
 import argparse
 import json
@@ -333,13 +340,66 @@ def run_socket_filter(code, mem):
 
 
 # ---------------------------------------------------------------------------------------------------
+# Plugin check mode (no root): the public runner's protocol against the recorded answers
+
+def runner_hex(data):
+    return "".join("%02x  " % b for b in data)
+
+
+def check_plugin(plugin, paths, recorded):
+    agree, differ, missing = 0, [], []
+    for path in paths:
+        name = os.path.basename(path)
+        if name not in recorded:
+            missing.append(name)
+            continue
+        entry, case = recorded[name], parse_data(path)
+        argv = [plugin] + ([runner_hex(case["mem"])] if case["mem"] else [])
+        try:
+            p = subprocess.run(argv, input=runner_hex(bytes.fromhex(entry["bytes"])) + "\n",
+                               capture_output=True, text=True, timeout=60)
+        except (OSError, subprocess.TimeoutExpired) as e:
+            sys.exit(f"cannot run the plugin {plugin}: {e}")
+        out = "".join(p.stdout.splitlines()).strip()
+        if p.returncode == 0:
+            try:
+                got = "r0 0x%x" % (int(out, 16) & (2**64 - 1))
+            except ValueError:
+                got = f"unparsable output {out!r}"
+        else:
+            msg = (p.stderr.strip() or out).splitlines()
+            got = f"error (exit {p.returncode}): {msg[-1] if msg else ''}"
+        kernel = entry["kernel"]
+        if "r0" in kernel:
+            want = "r0 " + kernel["r0"]
+        else:
+            want = "refused by the kernel (" + kernel["refused"] + "); RFC 9669: " + entry["expected"]
+        ok = got == want if "r0" in kernel else (
+            got.startswith("error") if entry["expected"].startswith("error") else got == "r0 " + entry["expected"])
+        if ok:
+            agree += 1
+        else:
+            differ.append(f"{name}: plugin {got}; expected {want}")
+    print(f"{len(paths)} cases through {plugin}: {agree} agree, {len(differ)} differ, "
+          f"{len(missing)} not recorded")
+    for d in differ:
+        print("  " + d)
+    return 1 if differ or missing else 0
+
+
+# ---------------------------------------------------------------------------------------------------
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--assembler", choices=["auto", "nicsim", "builtin"], default="auto")
     ap.add_argument("--out", default=os.path.join(CASES, "kernel.json"))
+    ap.add_argument("--plugin", help="check a bpf_conformance plugin against the recorded kernel.json")
     ap.add_argument("cases", nargs="*", help="case files (default: every *.data in the fixture folder)")
     args = ap.parse_args()
+    if args.plugin:
+        paths = args.cases or sorted(os.path.join(CASES, f) for f in os.listdir(CASES) if f.endswith(".data"))
+        with open(args.out) as f:
+            return check_plugin(args.plugin, paths, json.load(f))
     if os.geteuid() != 0:
         sys.exit("record-conformance.py needs root (bpf(2))")
     paths = args.cases or sorted(os.path.join(CASES, f) for f in os.listdir(CASES) if f.endswith(".data"))
