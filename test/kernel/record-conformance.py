@@ -424,7 +424,7 @@ def main():
                     if args.assembler == "nicsim":
                         raise
                     asm_problems.append(f"{name}: {e}")
-                    if "could not run" in str(e) or "Unknown command" in str(e):
+                    if "could not run" in str(e) or "unknown command" in str(e).lower():
                         nicsim_ok = False  # no assembler yet: stop asking
                 if code is not None and own is not None and code != own:
                     asm_problems.append(f"{name}: nicsim and builtin encodings differ:\n"
