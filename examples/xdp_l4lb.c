@@ -5,7 +5,8 @@
  * flow in `flows` keeps its real; a new flow hashes its 5-tuple onto the VIP's slice of `ring`
  * (RING_SIZE slots per VIP) which names an index into `reals`. The packet is then wrapped in an outer
  * IPv4 header (protocol 4) with bpf_xdp_adjust_head, addressed from `tunnel_src` to the real, its
- * checksum computed with bpf_csum_diff, and bounced out with XDP_TX. Anything else passes.
+ * checksum computed with bpf_csum_diff, and bounced out with XDP_TX. A TCP FIN or RST removes the
+ * flow entry (bpf_map_delete_elem) after forwarding decisions are made. Anything else passes.
  */
 #include "common.h"
 
@@ -165,6 +166,7 @@ int l4lb(struct xdp_md *ctx)
 	struct real *r;
 	__u32 *real_idx, slot, real_num;
 	__u16 inner_len;
+	int closing = 0;
 
 	cursor_init(&c, ctx);
 	eth = CURSOR_TAKE(&c, struct ethhdr);
@@ -184,6 +186,7 @@ int l4lb(struct xdp_md *ctx)
 			return XDP_DROP;
 		fk.sport = th->source;
 		fk.dport = th->dest;
+		closing = th->fin || th->rst;
 	} else if (iph->protocol == IPPROTO_UDP) {
 		struct udphdr *uh = CURSOR_TAKE(&c, struct udphdr);
 
@@ -217,6 +220,9 @@ int l4lb(struct xdp_md *ctx)
 		new_flow.packets = 1;
 		bpf_map_update_elem(&flows, &fk, &new_flow, BPF_ANY);
 	}
+	/* The last packet of a TCP connection still goes to its real; the flow entry is forgotten. */
+	if (closing)
+		bpf_map_delete_elem(&flows, &fk);
 	r = bpf_map_lookup_elem(&reals, &real_num);
 	if (!r || !r->addr)
 		return XDP_DROP;

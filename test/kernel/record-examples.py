@@ -145,6 +145,9 @@ def cases_l4lb(pk):
                     map_updates=base + [mu("flows", flow, u32(3) + u32(10))]))
     out.append(case("before_ipv4_tcp_http", "l4lb", "ipv4_tcp_http", map_updates=base, before=["l4lb"]))
     out.append(case("repeat3_ipv4_tcp_syn", "l4lb", "ipv4_tcp_syn", repeat=3, map_updates=base))
+    out.append(case("rst_without_flow", "l4lb", "ipv4_tcp_rst", map_updates=base))
+    out.append(case("rst_deletes_pinned_flow", "l4lb", "ipv4_tcp_rst",
+                    map_updates=base + [mu("flows", flow, u32(3) + u32(10))]))
     return out
 
 
