@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 
+sys.dont_write_bytecode = True  # keep test/kernel/ free of __pycache__
 from record_examples_cases import CASES, GlobalPatch, mu, u32
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
