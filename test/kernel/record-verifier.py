@@ -296,15 +296,37 @@ def bpftool_check(entry, accepted):
             os.rmdir(pin)
 
 
+def summary():
+    """Markdown table of corpus.json per family (for the README)."""
+    corpus = json.load(open(os.path.join(FIX, "corpus.json")))
+    fams = {}
+    for c in corpus:
+        f = fams.setdefault(c["family"], [0, 0, 0])
+        f[0 if c["privileged"]["accepted"] else 1] += 1
+        u = c["unprivileged"]
+        f[2] += bool(u and not u["accepted"])
+    print("| family | accepted | rejected | rejected unprivileged |")
+    print("|---|---:|---:|---:|")
+    for name in sorted(fams):
+        print(f"| {name} | {fams[name][0]} | {fams[name][1]} | {fams[name][2]} |")
+    acc = sum(f[0] for f in fams.values())
+    rej = sum(f[1] for f in fams.values())
+    urej = sum(f[2] for f in fams.values())
+    print(f"| **total ({len(corpus)})** | **{acc}** | **{rej}** | **{urej}** |")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--only", nargs="*", default=None, help="print verdicts of these stems; write nothing")
     ap.add_argument("--no-unpriv", action="store_true", help="skip the unprivileged pass")
+    ap.add_argument("--summary", action="store_true", help="print the per-family table of corpus.json")
     ap.add_argument("names", nargs="*")
     a = ap.parse_args()
     if a.child:
         return child_main(a.names)
+    if a.summary:
+        return summary()
     if os.geteuid() != 0:
         sys.exit("record-verifier.py must run as root")
     names = a.only or []
