@@ -4,6 +4,7 @@
 Usage (root, from anywhere):
     test/kernel/record-verifier.py                 # record everything, write corpus.json + logs/
     test/kernel/record-verifier.py --only NAME...  # print the verdicts of some programs, write nothing
+    test/kernel/record-verifier.py --summary       # per-family counts of corpus.json (README table)
 
 Each object in test/fixtures/verifier/corpus/ is loaded twice through libbpf (the library bpftool uses,
 driven through ctypes so that log level and log buffer can be set per program):
@@ -24,7 +25,6 @@ import ctypes
 import json
 import os
 import re
-import shutil
 import struct
 import subprocess
 import sys
