@@ -124,7 +124,10 @@ export function describe(btf: Btf, id: number, depth = 0): string {
 }
 
 /** Finds the first type of a kind with a given name (libbpf's btf__find_by_name_kind). */
-export function findByNameKind<K extends BtfType['kind']>(btf: Btf, name: string, kind: K): Extract<BtfType, { kind: K }> | undefined {
-  for (const t of btf.types) if (t.kind === kind && t.name === name) return t as Extract<BtfType, { kind: K }>;
+export function findByNameKind<K extends BtfType['kind']>(btf: Btf, name: string, kind: K): OfKind<BtfType, K> | undefined {
+  for (const t of btf.types) if (t.kind === kind && t.name === name) return t as OfKind<BtfType, K>;
   return undefined;
 }
+
+/** The member(s) of a type union whose `kind` can be K (StructType serves both 'struct' and 'union'). */
+export type OfKind<T, K> = T extends { kind: infer X } ? (K extends X ? T : never) : never;

@@ -4,12 +4,16 @@
 // variable are BPF_F_MMAPABLE (exposed to user space through the skeleton).
 
 import { findByNameKind } from '../btf/resolve.ts';
+import { InputError } from '../errors.ts';
 import type { Btf } from '../btf/types.ts';
 import type { Classified } from './classify.ts';
 import type { ElfFile } from './file.ts';
 import { sectionData } from './file.ts';
 import { MAP_FLAG, MAP_TYPE } from './maptypes.ts';
 import type { MapSpec } from './spec.ts';
+
+/** The kernel refuses array values larger than KMALLOC_MAX_SIZE (4 MiB on x86-64) with E2BIG. */
+const MAX_VALUE_SIZE = 1 << 22;
 
 export interface DataMap {
   spec: MapSpec;
@@ -22,6 +26,9 @@ export function buildDataMaps(elf: ElfFile, cls: Classified, btf: Btf | undefine
     if (role.kind !== 'data') return;
     const sec = elf.sections[idx]!;
     if (sec.size === 0) return;
+    if (sec.size > MAX_VALUE_SIZE) {
+      throw new InputError('elf.too_large', `global data section '${sec.name}' is ${sec.size} bytes; an array map value can hold at most ${MAX_VALUE_SIZE} (the kernel's KMALLOC_MAX_SIZE)`, { file: elf.file, section: sec.name, offset: sec.headerOffset });
+    }
     const kind = role.internal;
     const ds = btf ? findByNameKind(btf, sec.name, 'datasec') : undefined;
     let flags = kind === 'rodata' ? MAP_FLAG.RDONLY_PROG : 0;

@@ -37,6 +37,7 @@ export interface LinkInput {
 }
 
 const PSEUDO_CALL = 1;
+const PSEUDO_KFUNC_CALL = 2;
 const PSEUDO_FUNC = 4;
 const PSEUDO_MAP_IDX = 5;
 const PSEUDO_MAP_IDX_VALUE = 6;
@@ -133,6 +134,11 @@ export function linkProgram(main: ElfFunction, inp: LinkInput): LinkedProgram {
         w.setInt32(at + 4, r.map, true);
         mapRefs.push({ pc: pc + r.insn, map: r.map, kind: 'value', offset: off });
       } else if (r.kind === 'extern') {
+        // An unresolved kfunc call stays recognisable as one: src=2 (BPF_PSEUDO_KFUNC_CALL), BTF id 0.
+        if (insns[at] === 0x85) {
+          insns[at + 1] = (insns[at + 1]! & 0x0f) | (PSEUDO_KFUNC_CALL << 4);
+          w.setInt32(at + 4, 0, true);
+        }
         externs.push({ pc: pc + r.insn, code: r.code, message: r.message, fn });
       }
     }

@@ -177,11 +177,13 @@ function buildProgram(
   const pt = programTypeForSection(section);
 
   const funcSpecs: FuncSpec[] = linked.placed.map(({ fn, pc }) => {
-    const f: FuncSpec = { name: fn.name, pc, length: fn.length, section: fn.section, sectionPc: fn.sectionPc, global: fn.global };
+    const f: FuncSpec = { name: fn.name, pc, length: fn.length, section: fn.section, sectionPc: fn.sectionPc, global: fn.global, hidden: fn.hidden };
     const fi = funcInfo.find((x) => x.pc === pc);
     if (fi) {
       f.btfTypeId = fi.typeId;
       f.btfName = fi.name;
+      const t = btf?.types[fi.typeId];
+      if (t?.kind === 'func') f.btfLinkage = fn.hidden && fn.isSubprog && t.linkage === 'global' ? 'static' : t.linkage;
     }
     return f;
   });

@@ -38,8 +38,16 @@ export interface FuncSpec {
   /** ELF section the code came from, and the slot offset inside it. */
   section: string;
   sectionPc: number;
-  /** Symbol binding: global functions are verified independently by the kernel. */
+  /** Symbol binding is global or weak. */
   global: boolean;
+  /** Global symbol with hidden/internal visibility. */
+  hidden: boolean;
+  /**
+   * Linkage of the BTF FUNC as the kernel will see it: libbpf turns hidden global subprograms into
+   * 'static', so the verifier checks them in their callers' context; 'global' subprograms are
+   * verified on their own, against their BTF prototype. Absent without BTF func_info.
+   */
+  btfLinkage?: 'static' | 'global' | 'extern';
   /** BTF FUNC type id from .BTF.ext func_info, if any. */
   btfTypeId?: number;
   /** BTF FUNC name from func_info (equals `name` for clang objects). */

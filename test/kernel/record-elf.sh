@@ -51,6 +51,9 @@ mnuma = fn("bpf_map__numa_node", ctypes.c_uint32, P)
 minit = fn("bpf_map__initial_value", P, P, ctypes.POINTER(ctypes.c_size_t))
 minner = fn("bpf_map__inner_map", P, P)
 mkeyid = fn("bpf_map__btf_key_type_id", ctypes.c_uint32, P)
+pfd = fn("bpf_program__fd", ctypes.c_int, P)
+obj_info = fn("bpf_obj_get_info_by_fd", ctypes.c_int, ctypes.c_int, P, ctypes.POINTER(ctypes.c_uint32))
+lookup = fn("bpf_map_lookup_elem", ctypes.c_int, ctypes.c_int, P, P)
 mvalid = fn("bpf_map__btf_value_type_id", ctypes.c_uint32, P)
 
 def cleanup():
@@ -66,6 +69,23 @@ def iterate(nxt, obj):
         if not cur:
             return
         yield cur
+
+def kernel_id(fd):
+    buf = ctypes.create_string_buffer(256)
+    ln = ctypes.c_uint32(256)
+    if obj_info(fd, buf, ctypes.byref(ln)):
+        raise OSError(ctypes.get_errno(), "bpf_obj_get_info_by_fd")
+    return int.from_bytes(buf.raw[4:8], "little"), int.from_bytes(buf.raw[20:24], "little")
+
+def slots(m, id2name):
+    """Initialised slots of prog_array / array_of_maps maps, read back from the kernel."""
+    out = []
+    for i in range(mmax(m)):
+        k = ctypes.c_uint32(i)
+        v = ctypes.c_uint32(0)
+        if lookup(mfd(m), ctypes.byref(k), ctypes.byref(v)) == 0:
+            out.append({"index": i, "name": id2name.get(v.value, f"id{v.value}")})
+    return out
 
 def map_info(m):
     d = {"name": mname(m).decode(), "type": mtype(m), "key_size": mkey(m), "value_size": mval(m),
@@ -94,6 +114,16 @@ def record_libbpf(name):
             if inner:
                 info["inner"] = map_info(inner)
             out["maps"].append(info)
+        id2name = {}
+        for m in iterate(next_map, obj):
+            id2name[kernel_id(mfd(m))[0]] = mname(m).decode()
+        for p in iterate(next_prog, obj):
+            if pfd(p) >= 0:
+                id2name[kernel_id(pfd(p))[0]] = pname(p).decode()
+        for m, info in zip(iterate(next_map, obj), out["maps"]):
+            info["kernel_map_flags"] = kernel_id(mfd(m))[1]
+            if mtype(m) in (3, 12):  # prog_array, array_of_maps
+                info["slots"] = slots(m, id2name)
         for p in iterate(next_prog, obj):
             n = pcnt(p)
             raw = bytearray(ctypes.string_at(pinsns(p), 8 * n))
@@ -135,7 +165,14 @@ def record_bpftool(name):
             funcs = [e["proto"] for e in xl if "proto" in e]
             progs.append({"pin": pin, "name": show["name"], "type": show["type"], "bytes_xlated": show["bytes_xlated"],
                           "maps": sorted(names), "funcs": funcs, "lines": lines})
-        return {"programs": progs, "maps": [maps[k] for k in sorted(maps)]}
+        # FUNC linkage in the BTF the kernel holds (libbpf may have turned hidden globals static).
+        btf_id = bpftool("prog", "show", "pinned", f"{PIN}/{sorted(os.listdir(PIN))[0]}").get("btf_id")
+        linkage = {}
+        if btf_id:
+            for t in bpftool("btf", "dump", "id", str(btf_id))["types"]:
+                if t["kind"] == "FUNC":
+                    linkage[t["name"]] = t["linkage"]
+        return {"programs": progs, "maps": [maps[k] for k in sorted(maps)], "func_linkage": linkage}
     finally:
         cleanup()
 
