@@ -243,6 +243,7 @@ for (const r of OPCODES) {
 // Aliases accepted by other ubpf-family assemblers.
 const UBPF_ALIAS: Record<string, string> = {
   swap16: 'bswap16', swap32: 'bswap32', swap64: 'bswap64',
+  ldxbsx: 'ldxsb', ldxhsx: 'ldxsh', ldxwsx: 'ldxsw',
   add64: 'add', sub64: 'sub', mul64: 'mul', div64: 'div', sdiv64: 'sdiv', or64: 'or', and64: 'and', lsh64: 'lsh', rsh64: 'rsh',
   neg64: 'neg', mod64: 'mod', smod64: 'smod', xor64: 'xor', mov64: 'mov', arsh64: 'arsh',
 };

@@ -301,7 +301,7 @@ function buildTable(): OpRow[] {
           code: CLASS.LDX | MODE.MEMSX | SIZE_CODE[size],
           rules: { dst: 'write', src: 'read', off: 'any', imm: 'zero' },
           group: g,
-          ubpf: `ldx${n}sx`,
+          ubpf: `ldxs${n}`,
           template: { kind: 'ldx', size, sx: true, dst: 0, sreg: 0, off: 0 },
         }),
       );
