@@ -10,7 +10,7 @@ import { InputError } from '../errors.ts';
 import type { ElfFile } from './file.ts';
 import type { ElfFunction } from './functions.ts';
 import type { ProgReloc } from './progrelocs.ts';
-import type { MapReference } from './spec.ts';
+import type { Diagnostic, MapReference } from './spec.ts';
 
 export interface PlacedFunction {
   fn: ElfFunction;
@@ -24,6 +24,7 @@ export interface LinkedProgram {
   mapRefs: MapReference[];
   /** Extern references that survived into this program (function-relative reloc plus its placement). */
   externs: { pc: number; code: string; message: string; fn: ElfFunction }[];
+  warnings: Diagnostic[];
 }
 
 export interface LinkInput {
@@ -47,6 +48,7 @@ export function linkProgram(main: ElfFunction, inp: LinkInput): LinkedProgram {
   let len = main.length;
   const placed = new Map<ElfFunction, number>([[main, 0]]);
   const order: PlacedFunction[] = [{ fn: main, pc: 0 }];
+  const warnings: Diagnostic[] = [];
 
   const dv = () => new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const append = (fn: ElfFunction): number => {
@@ -97,7 +99,14 @@ export function linkProgram(main: ElfFunction, inp: LinkInput): LinkedProgram {
       else if (relo) throw fail(fn, i, `unexpected ${relo.kind} relocation on a call instruction in '${fn.name}'`);
       else {
         if (fn.sectionIndex !== inp.textIndex) {
-          throw fail(fn, i, `call at instruction ${fn.sectionPc + i} of '${fn.section}' has no relocation; bpf-to-bpf call targets must be functions in .text`);
+          // Hand-written code may call into its own instructions. libbpf refuses such objects; the
+          // kernel, given the bytes, treats the target as a subprogram. Keep the call as written.
+          warnings.push({
+            code: 'elf.unrelocated_call',
+            message: `call at instruction ${fn.sectionPc + i} of '${fn.section}' has no relocation; kept as a call to pc ${base + i + imm + 1} of '${main.name}' (libbpf would refuse this object)`,
+            location: { file: inp.elf.file, section: fn.section, offset: fn.offset + i * 8, pc: base + i },
+          });
+          continue;
         }
         target = fn.sectionPc + i + imm + 1;
       }
@@ -144,5 +153,5 @@ export function linkProgram(main: ElfFunction, inp: LinkInput): LinkedProgram {
     }
   }
   mapRefs.sort((a, b) => a.pc - b.pc);
-  return { insns, placed: order, mapRefs, externs };
+  return { insns, placed: order, mapRefs, externs, warnings };
 }

@@ -77,7 +77,7 @@ export function loadObject(bytes: Uint8Array, file: string, opts: LoadOptions = 
   const programs: ProgramSpec[] = [];
   for (const fn of funcs) {
     if (fn.isSubprog) continue;
-    programs.push(buildProgram(elf, cls, fn, funcs, relocs, core, code, btf, ext));
+    programs.push(buildProgram(elf, cls, fn, funcs, relocs, core, code, btf, ext, warnings));
   }
 
   if (!opts.allowUnsupported) {
@@ -168,8 +168,10 @@ function buildProgram(
   code: (fn: ElfFunction) => Uint8Array,
   btf: Btf | undefined,
   ext: BtfExt | undefined,
+  warnings: Diagnostic[],
 ): ProgramSpec {
   const linked = linkProgram(main, { elf, textIndex: cls.text, funcs, relocs, code });
+  warnings.push(...linked.warnings);
   const lineInfo = programLineInfo(ext, linked.placed);
   const funcInfo = programFuncInfo(ext, btf, linked.placed);
   const autoload = !main.section.startsWith('?');

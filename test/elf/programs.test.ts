@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadObject } from '../../offload/elf/index.ts';
 import type { MapSpec, ObjectSpec, ProgramSpec } from '../../offload/elf/index.ts';
-import { hex, kernelRecord, objdumpFunctions, objectBytes } from './helpers.ts';
+import { hex, kernelRecord, objdumpFunctions, objectBytes, readobj } from './helpers.ts';
 
 const load = (name: string) => loadObject(objectBytes(name), `${name}.o`, { allowUnsupported: true });
 const libbpfName = (m: MapSpec) => (m.internal ? m.kernelName : m.name);
@@ -156,6 +156,21 @@ describe('program details', () => {
       .filter((pc) => a.insns[pc * 8] === 0x85 && a.insns[pc * 8 + 1]! >> 4 === 1)
       .map((pc) => pc + da.getInt32(pc * 8 + 4, true) + 1);
     expect(targets.every((t) => a.funcs.some((f) => f.pc === t))).toBe(true);
+  });
+
+  it('calls without relocations in a program section are kept as written, with a warning', () => {
+    // calls.o with '.relxdp' turned into a plain data section: the calls in 'xdp' lose their
+    // relocations, as in hand-written objects that call into their own instructions.
+    const r = readobj('calls');
+    const rel = r.Sections.find((x) => x.Section.Name.Name === '.relxdp')!.Section;
+    const b = objectBytes('calls').slice();
+    new DataView(b.buffer).setUint32(r.ElfHeader.SectionHeaderOffset + 64 * rel.Index + 4, 1, true); // SHT_PROGBITS
+    const spec = loadObject(b, 'calls.o');
+    const a = spec.programs.find((p) => p.name === 'prog_a')!;
+    const xdp = objdumpFunctions('calls').find((f) => f.name === 'prog_a')!;
+    expect(hex(a.insns)).toBe(hex(Uint8Array.from(xdp.bytes)));
+    expect(a.funcs.map((f) => f.name)).toEqual(['prog_a']);
+    expect(spec.warnings.filter((w) => w.code === 'elf.unrelocated_call').map((w) => w.location.pc)).toEqual([1, 3, 2, 5]);
   });
 
   it('legacy.o: pre-1.0 section names are recognised and marked legacy', () => {
