@@ -5,7 +5,7 @@
 // map-in-map or the program type of a prog_array.
 
 import { findByNameKind, sizeOf, skipModsAndTypedefs, typeById } from '../btf/resolve.ts';
-import type { Btf, Member, StructType, VarType } from '../btf/types.ts';
+import type { Btf, Member, StructType } from '../btf/types.ts';
 import { InputError, isNicsimError } from '../errors.ts';
 import type { Location } from '../errors.ts';
 import type { ElfFile } from './file.ts';
@@ -50,24 +50,28 @@ export function parseBtfMaps(elf: ElfFile, btf: Btf | undefined, sec: SectionHea
   if (!ds) throw new InputError('elf.bad_map', `BTF has no DATASEC '.maps' describing section '.maps'`, secLoc);
   const out: BtfMap[] = [];
   ds.vars.forEach((vi, i) => {
-    const loc: Location = { file: elf.file, section: sec.name, offset: sec.offset + vi.offset };
-    const fail = (msg: string) => new InputError('elf.bad_map', msg, loc);
-    const v = typeById(btf, vi.type);
-    const name = v.name;
-    if (!name) throw fail(`map #${i} in '.maps' has no name`);
-    if (vi.offset + vi.size > sec.size) throw fail(`map '${name}': definition at offset ${vi.offset} (size ${vi.size}) lies outside '.maps' (size ${sec.size})`);
-    if (v.kind !== 'var') throw fail(`map '${name}': DATASEC member is a ${v.kind.toUpperCase()}, expected VAR`);
-    if ((v as VarType).linkage !== 'global') throw fail(`map '${name}': unsupported map linkage ${(v as VarType).linkage}`);
-    const def = skipModsAndTypedefs(btf, v.type);
-    if (def.kind !== 'struct') throw fail(`map '${name}': definition is a ${def.kind.toUpperCase()}, expected STRUCT`);
-    if (def.size > vi.size) throw fail(`map '${name}': definition size ${def.size} exceeds its variable (${vi.size})`);
-    const inner = emptyDef();
-    const outer = withLoc(loc, () => parseMapDef(btf, name, def, emptyDef(), inner));
-    const spec = toSpec(name, outer, loc);
-    if (outer.hasInner) spec.inner = toSpec(`${name}.inner`, inner, loc);
-    out.push({ spec, varOffset: vi.offset, varSize: vi.size, def });
+    const loc: Location = { file: elf.file, section: sec.name, offset: sec.offset + Math.min(vi.offset, sec.size) };
+    out.push(withLoc(loc, () => parseOne(btf, sec, vi, i, loc)));
   });
   return out;
+}
+
+function parseOne(btf: Btf, sec: SectionHeader, vi: { type: number; offset: number; size: number }, i: number, loc: Location): BtfMap {
+  const fail = (msg: string) => new InputError('elf.bad_map', msg, loc);
+  const v = typeById(btf, vi.type);
+  const name = v.name;
+  if (!name) throw fail(`map #${i} in '.maps' has no name`);
+  if (vi.offset + vi.size > sec.size) throw fail(`map '${name}': definition at offset ${vi.offset} (size ${vi.size}) lies outside '.maps' (size ${sec.size})`);
+  if (v.kind !== 'var') throw fail(`map '${name}': DATASEC member is a ${v.kind.toUpperCase()}, expected VAR`);
+  if (v.linkage !== 'global') throw fail(`map '${name}': unsupported map linkage ${v.linkage}`);
+  const def = skipModsAndTypedefs(btf, v.type);
+  if (def.kind !== 'struct') throw fail(`map '${name}': definition is a ${def.kind.toUpperCase()}, expected STRUCT`);
+  if (def.size > vi.size) throw fail(`map '${name}': definition size ${def.size} exceeds its variable (${vi.size})`);
+  const inner = emptyDef();
+  const outer = parseMapDef(btf, name, def, emptyDef(), inner);
+  const spec = toSpec(name, outer, loc);
+  if (outer.hasInner) spec.inner = toSpec(`${name}.inner`, inner, loc);
+  return { spec, varOffset: vi.offset, varSize: vi.size, def };
 }
 
 function withLoc<T>(loc: Location, f: () => T): T {
