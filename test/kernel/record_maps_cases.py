@@ -99,6 +99,9 @@ def create_cases(x, cs, constants):
     run(cs, "cpumap max NR_CPUS", T["cpumap"], 4, 4, tc - 1)
     run(cs, "cpumap max NR_CPUS+1", T["cpumap"], 4, 4, tc)
     run(cs, "hash max 2^31+1", T["hash"], 4, 8, (1 << 31) + 1, NP)
+    # n_buckets * sizeof(struct bucket) must fit in a u32
+    run(cs, "hash max 2^28+1", T["hash"], 4, 8, (1 << 28) + 1, NP)
+    run(cs, "hash max 2^27+1", T["hash"], 4, 8, (1 << 27) + 1, NP)
     for t in (0, 99, 1 << 20):
         run(cs, f"type {t}", t, 4, 8, 4)
     # maps of maps
@@ -434,15 +437,43 @@ def lru_cases(x, cs):
                 c.walk()
         c.walk()
 
+    def reftail(m, r, every):
+        # referenced nodes at the inactive tail: the scan limits (nr_scans) and the forced
+        # eviction decide which keys go
+        def body(c):
+            for i in range(1, m + 1):
+                c.update(key(i), hv(c, i))
+            c.walk()
+            for i in range(1, r + 1):
+                c.plookup(key(i), 0)
+            for i in range(m + 1, m + r + 11):
+                c.update(key(i), hv(c, i))
+                if i % every == 0:
+                    c.walk()
+            for i in range(1, m + r + 11, 3):
+                c.plookup(key(i), 0)
+            for i in range(m + r + 11, m + 2 * r + 30):
+                c.update(key(i), hv(c, i))
+                if i % every == 0:
+                    c.walk()
+            c.walk()
+        return body
+
     for t, tn in ((B.BPF_MAP_TYPE_LRU_HASH, "lru_hash"), (B.BPF_MAP_TYPE_LRU_PERCPU_HASH, "lru_percpu_hash")):
+        run(cs, f"{tn} percpu lists referenced tail", t, 4, 8, 64, NC, body=reftail(32, 20, 1))
+        run(cs, f"{tn} common referenced tail", t, 4, 8, 64, 0, body=reftail(64, 20, 1))
+        if t == B.BPF_MAP_TYPE_LRU_HASH:  # big ones once: the lists do not depend on the value kind
+            run(cs, f"{tn} common 512 referenced tail", t, 4, 8, 512, 0, body=reftail(512, 200, 50))
+            run(cs, f"{tn} percpu lists 512 referenced tail", t, 4, 8, 512, NC, body=reftail(256, 100, 50))
         for fl, fn in ((0, "common"), (NC, "percpu lists")):
             run(cs, f"{tn} {fn} fill", t, 4, 8, 8, fl, body=fill)
             run(cs, f"{tn} {fn} ref bits", t, 4, 8, 8, fl, body=refbits)
             run(cs, f"{tn} {fn} existing keys", t, 4, 8, 8, fl, body=existing)
             run(cs, f"{tn} {fn} program inserts", t, 4, 8, 8, fl, body=progs)
             run(cs, f"{tn} {fn} fill 5", t, 4, 8, 5, fl, body=fill)
-        run(cs, f"{tn} common 256", t, 4, 8, 256, 0, body=big)
-        run(cs, f"{tn} percpu lists 256", t, 4, 8, 256, NC, body=big)
+        if t == B.BPF_MAP_TYPE_LRU_HASH:
+            run(cs, f"{tn} common 256", t, 4, 8, 256, 0, body=big)
+            run(cs, f"{tn} percpu lists 256", t, 4, 8, 256, NC, body=big)
 
     def zs(c):
         for i in range(1, 13):
@@ -784,6 +815,10 @@ def devmap_cases(x, cs):
         c.update(key(1), u32(64) + s32(progs["C"]), fd="C")
         c.lookup(key(1), idat=4)
         c.update(key(0), u32(0) + s32(progs["C"]), fd="C")
+        c.lookup(key(0))
+        c.update(key(0), u32(64) + s32(progs["A"]), fd="A")
+        c.update(key(0), u32(64) + s32(9999), fd="badfd")
+        c.update(key(0), u32(64) + s32(progs["D"]), fd="D")
         c.lookup(key(0))
     run(cs, "cpumap value 8", B.BPF_MAP_TYPE_CPUMAP, 4, 8, 2, 0, body=cpum8)
 
