@@ -125,6 +125,15 @@ describe.each(['maps', 'calls', 'calls_v4', 'nobtf', 'core', 'lazy', 'legacy', '
 });
 
 describe('program details', () => {
+  it('the spec is plain data (structured-cloneable, JSON apart from byte arrays)', () => {
+    for (const n of ['maps', 'calls', 'core'] as const) {
+      const spec = load(n);
+      expect(structuredClone(spec)).toEqual(spec);
+      const json = JSON.stringify(spec, (_, v) => (v instanceof Uint8Array ? hex(v) : v));
+      expect(JSON.parse(json).programs.length).toBe(spec.programs.length);
+    }
+  });
+
   it('calls.o: section names, types and subprogram layout', () => {
     const spec = load('calls');
     expect(spec.programs.map((p) => [p.name, p.section, p.typeName, p.attachTypeName ?? null, p.xdpFrags, p.match])).toEqual([
