@@ -205,6 +205,36 @@ export abstract class HashCore extends BpfMapBase {
     return -Errno.ENOENT;
   }
 
+  /**
+   * Consistency check (tests, debugging; call while no other thread uses the map): each element is
+   * in at most one place (a bucket chain in its hash's bucket, the free list or a spare slot) and the
+   * count matches the chains. Returns the number of linked, free and spare elements, or throws.
+   */
+  auditTable(): { linked: number; free: number; spare: number } {
+    const where = new Uint8Array(this.L.nElems);
+    const mark = (e: number, what: string) => {
+      if (e < 0 || e >= this.L.nElems) throw new Error(`${what}: element index ${e} out of range`);
+      if (where[e]) throw new Error(`element ${e} is in two places (${what})`);
+      where[e] = 1;
+    };
+    let linked = 0;
+    for (let b = 0; b < this.L.nBuckets; b++) {
+      for (let e = this.head(b); e >= 0; e = this.next(e)) {
+        mark(e, `bucket ${b}`);
+        if ((this.hashAt(e) & this.mask) !== b) throw new Error(`element ${e} in bucket ${b} has hash ${this.hashAt(e)}`);
+        linked++;
+      }
+    }
+    if (linked !== this.count()) throw new Error(`count ${this.count()} but ${linked} elements linked`);
+    let free = 0;
+    for (let e = this.i32[this.hw + H_FREE]!; e >= 0; e = this.next(e)) {
+      mark(e, 'free list');
+      free++;
+    }
+    for (let c = 0; c < this.L.extras; c++) mark(this.i32[this.extraWord(c)]!, `spare of CPU ${c}`);
+    return { linked, free, spare: this.L.extras };
+  }
+
   protected checkFlags(old: number, flags: number): number {
     const f = flags & 3; // BPF_F_LOCK already rejected
     if (old >= 0 && f === BPF_NOEXIST) return -Errno.EEXIST;
@@ -239,6 +269,20 @@ export class HashMap extends HashCore {
 
   protected hashOf(buf: Uint8Array, off: number): number {
     return jhash(buf, off, this.keySize, this.flags & MapFlag.ZERO_SEED ? 0 : this.hashSeed);
+  }
+
+  /** auditTable plus the LRU lists: every element is accounted for exactly once. */
+  audit(): { linked: number; free: number; spare: number; lru?: number[] } {
+    const t = this.auditTable();
+    if (!this.lru) {
+      if (t.linked + t.free + t.spare !== this.L.nElems) throw new Error(`${this.L.nElems - t.linked - t.free - t.spare} elements leaked`);
+      return t;
+    }
+    const lru = this.lru.audit();
+    // linked elements sit on active/inactive/pending lists; the free ones on (local) free lists
+    const onFree = lru[2]! + lru[3]!;
+    if (onFree + t.linked !== this.L.nElems) throw new Error(`LRU: ${t.linked} linked + ${onFree} free != ${this.L.nElems}`);
+    return { ...t, lru };
   }
 
   /** htab_lru_map_delete_node: unlink the node's element if it is still in its bucket. */

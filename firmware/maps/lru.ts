@@ -235,6 +235,41 @@ export class LruLists {
     this.unlockList(0);
   }
 
+  /**
+   * Consistency check (tests, debugging; call while no other thread uses the map): every list is a
+   * well-formed circle, every node is on exactly one list matching its type, counts agree.
+   * Returns the number of nodes per type, or throws.
+   */
+  audit(): number[] {
+    const byType = [0, 0, 0, 0, 0];
+    const seen = new Uint8Array(this.nElems);
+    const walk = (h: number, t: number, list: number) => {
+      let n = this.next(h);
+      let len = 0;
+      for (let guard = 0; n !== h; guard++) {
+        if (guard > this.nElems || n < 0 || n >= this.nElems) throw new Error(`LRU list ${t} of ${list} is broken at ${n}`);
+        if (this.prev(this.next(n)) !== n) throw new Error(`LRU node ${n}: next.prev != self`);
+        if (seen[n]) throw new Error(`LRU node ${n} is on two lists`);
+        if (this.type(n) !== t) throw new Error(`LRU node ${n} has type ${this.type(n)} on list ${t}`);
+        seen[n] = 1;
+        byType[t]!++;
+        len++;
+        n = this.next(n);
+      }
+      if (t < 2 && this.count(list, t) !== len) throw new Error(`LRU list ${list} count[${t}] ${this.count(list, t)} != ${len}`);
+    };
+    for (let l = 0; l < this.nLists; l++) for (let t = 0; t < 3; t++) walk(this.head(l, t), t, l);
+    if (!this.percpu) {
+      for (let c = 0; c < this.cpus; c++) {
+        walk(this.localHead(c, LRU_LOCAL_FREE), LRU_LOCAL_FREE, c);
+        walk(this.localHead(c, LRU_LOCAL_PENDING), LRU_LOCAL_PENDING, c);
+      }
+    }
+    const total = byType.reduce((a, b) => a + b, 0);
+    if (total !== this.nElems) throw new Error(`LRU lists hold ${total} of ${this.nElems} nodes`);
+    return byType;
+  }
+
   // ---------------------------------------------------------------- moves within one list set
   private moveToFree(l: number, n: number, freeHead: number, tgt: number): void {
     if (n === this.rot(l)) this.setRot(l, this.prev(n));
