@@ -1,0 +1,216 @@
+// The XDP helper functions as the Linux kernel implements them, for programs running on an XdpCore.
+// Arguments are read from r1..r5 and the result written to r0; pointer arguments are resolved
+// through the region table (bounds-checked). Helper ids: firmware/helpers/names.ts.
+import { HELPER_IDS as H, helperName } from '../helpers/names.ts';
+import { ProgArray } from '../maps/index.ts';
+import { Fault } from '../vm/fault.ts';
+import type { Vm } from '../vm/interpreter.ts';
+import { REGION_TAG, type Region } from '../vm/memory.ts';
+import { MAX_TAIL_CALLS } from '../vm/interpreter.ts';
+import type { XdpCore } from './core.ts';
+import { csumDiff } from './csum.ts';
+import { formatPrintk } from './printk.ts';
+
+const EINVAL = -22;
+const XDP_ABORTED = 0;
+const XDP_REDIRECT = 4;
+/** BPF_F_ACTION_MASK: the default action in bpf_redirect_map's low flag bits. */
+const ACTION_MASK = 3;
+const BPF_F_BROADCAST = 1 << 3;
+const BPF_F_EXCLUDE_INGRESS = 1 << 4;
+/** BPF_FIB_LKUP_RET_NOT_FWDED: no route (nicsim has no routing table). */
+const FIB_NOT_FWDED = 4;
+
+function ret(vm: Vm, lo: number, hi = lo < 0 ? -1 : 0): void {
+  vm.lo[0] = lo | 0;
+  vm.hi[0] = hi | 0;
+}
+
+/** Resolves pointer argument register `r` for `size` bytes: the region; vm.lastEa is the offset. */
+function ptr(vm: Vm, r: number, size: number, pc: number, what: string): Region {
+  return vm.resolveAddr(vm.lo[r]!, vm.hi[r]!, size, pc, what);
+}
+
+function cstring(vm: Vm, lo: number, hi: number, max: number, pc: number): string {
+  let s = '';
+  for (let i = 0; i < max; i++) {
+    const r = vm.resolveAddr((lo + i) | 0, hi, 1, pc, 'string argument');
+    const c = r.u8[vm.lastEa]!;
+    if (c === 0) return s;
+    s += String.fromCharCode(c);
+  }
+  return s;
+}
+
+export function callHelper(core: XdpCore, vm: Vm, id: number, pc: number): void {
+  const lo = vm.lo;
+  const hi = vm.hi;
+  switch (id) {
+    case H.map_lookup_elem: {
+      const m = core.mapArg(lo[1]!, hi[1]!, pc, 'bpf_map_lookup_elem');
+      const k = ptr(vm, 2, m.keySize, pc, 'bpf_map_lookup_elem key');
+      const off = m.lookup(k.u8, vm.lastEa, core.cpu);
+      if (off < 0) ret(vm, 0, 0);
+      else ret(vm, off, REGION_TAG + core.mapRegion(lo[1]!));
+      return;
+    }
+    case H.map_update_elem: {
+      const m = core.mapArg(lo[1]!, hi[1]!, pc, 'bpf_map_update_elem');
+      const k = ptr(vm, 2, m.keySize, pc, 'bpf_map_update_elem key');
+      const kOff = vm.lastEa;
+      const v = ptr(vm, 3, m.valueSize, pc, 'bpf_map_update_elem value');
+      const flags = hi[4] === 0 ? lo[4]! >>> 0 : 0xffffffff; // flags beyond 32 bits are invalid anyway
+      ret(vm, m.update(k.u8, kOff, v.u8, vm.lastEa, flags, core.cpu));
+      return;
+    }
+    case H.map_delete_elem: {
+      const m = core.mapArg(lo[1]!, hi[1]!, pc, 'bpf_map_delete_elem');
+      const k = ptr(vm, 2, m.keySize, pc, 'bpf_map_delete_elem key');
+      ret(vm, m.delete(k.u8, vm.lastEa));
+      return;
+    }
+    case H.ktime_get_ns:
+    case H.ktime_get_boot_ns:
+    case H.ktime_get_coarse_ns:
+    case H.ktime_get_tai_ns: {
+      const t = core.clockNs + (id === H.ktime_get_boot_ns ? core.bootOffsetNs : 0);
+      ret(vm, t % 0x100000000 | 0, Math.floor(t / 0x100000000));
+      return;
+    }
+    case H.trace_printk: {
+      const size = lo[2]! >>> 0;
+      const fmtRegion = ptr(vm, 1, size, pc, 'bpf_trace_printk fmt');
+      const fmtBytes = fmtRegion.u8.subarray(vm.lastEa, vm.lastEa + size);
+      const nul = fmtBytes.indexOf(0);
+      if (nul < 0) {
+        ret(vm, EINVAL);
+        return;
+      }
+      const fmt = Buffer.from(fmtBytes.subarray(0, nul)).toString('latin1');
+      const msg = formatPrintk(fmt, {
+        lo: [lo[3]!, lo[4]!, lo[5]!],
+        hi: [hi[3]!, hi[4]!, hi[5]!],
+        str: (l, h) => cstring(vm, l, h, 512, pc),
+      });
+      if (msg === null) {
+        ret(vm, EINVAL);
+        return;
+      }
+      core.trace.push(msg);
+      ret(vm, msg.length);
+      return;
+    }
+    case H.get_prandom_u32:
+      ret(vm, core.nextRandom() | 0, 0);
+      return;
+    case H.get_smp_processor_id:
+      ret(vm, core.cpu, 0);
+      return;
+    case H.get_numa_node_id:
+      ret(vm, 0, 0);
+      return;
+    case H.tail_call: {
+      const m = core.mapArg(lo[2]!, hi[2]!, pc, 'bpf_tail_call');
+      if (!(m instanceof ProgArray)) throw new Fault('fault.tail_call', 'bpf_tail_call needs a prog_array map', pc);
+      const index = lo[3]! >>> 0;
+      if (index >= m.maxEntries || vm.tailCalls >= MAX_TAIL_CALLS) return; // falls through
+      const id2 = m.progAt(index);
+      const target = id2 ? core.programs.get(id2) : undefined;
+      if (!target) return;
+      vm.tailCalls++;
+      vm.tailTarget = target;
+      return;
+    }
+    case H.redirect: {
+      if (lo[2] !== 0 || hi[2] !== 0) {
+        ret(vm, XDP_ABORTED);
+        return;
+      }
+      core.redirect = { kind: 'ifindex', ifindex: lo[1]! >>> 0 };
+      ret(vm, XDP_REDIRECT);
+      return;
+    }
+    case H.redirect_map: {
+      const mapIndex = lo[1]!;
+      const m = core.mapArg(lo[1]!, hi[1]!, pc, 'bpf_redirect_map');
+      const flags = lo[3]! >>> 0;
+      const allowed = m.type === 'devmap' || m.type === 'devmap_hash' ? ACTION_MASK | BPF_F_BROADCAST | BPF_F_EXCLUDE_INGRESS : ACTION_MASK;
+      if (hi[3] !== 0 || flags & ~allowed) {
+        ret(vm, XDP_ABORTED);
+        return;
+      }
+      const key = lo[2]! >>> 0;
+      if (!('target' in m)) throw new Fault('fault.helper', `bpf_redirect_map: map '${m.name}' (${m.type}) cannot be a redirect target`, pc);
+      const occupied = (flags & BPF_F_BROADCAST) !== 0 || m.target(key) !== 0;
+      if (!occupied) {
+        ret(vm, flags & ACTION_MASK);
+        return;
+      }
+      core.redirect = { kind: 'map', map: mapIndex, key };
+      ret(vm, XDP_REDIRECT);
+      return;
+    }
+    case H.csum_diff: {
+      const fromSize = lo[2]! >>> 0;
+      const toSize = lo[4]! >>> 0;
+      if ((fromSize | toSize) & 3 || fromSize + toSize > 512) {
+        ret(vm, EINVAL);
+        return;
+      }
+      let from: Uint8Array | null = null;
+      let fromOff = 0;
+      if (fromSize) {
+        from = ptr(vm, 1, fromSize, pc, 'bpf_csum_diff from').u8;
+        fromOff = vm.lastEa;
+      }
+      let to: Uint8Array | null = null;
+      let toOff = 0;
+      if (toSize) {
+        to = ptr(vm, 3, toSize, pc, 'bpf_csum_diff to').u8;
+        toOff = vm.lastEa;
+      }
+      ret(vm, csumDiff(from, fromOff, fromSize, to, toOff, toSize, lo[5]!), 0);
+      return;
+    }
+    case H.xdp_adjust_head:
+      ret(vm, core.buf.adjustHead(lo[2]!));
+      core.syncPacket();
+      return;
+    case H.xdp_adjust_meta:
+      ret(vm, core.buf.adjustMeta(lo[2]!));
+      core.syncPacket();
+      return;
+    case H.xdp_adjust_tail:
+      ret(vm, core.buf.adjustTail(lo[2]!));
+      core.syncPacket();
+      return;
+    case H.xdp_get_buff_len:
+      ret(vm, core.buf.totalLen, 0);
+      return;
+    case H.xdp_load_bytes:
+    case H.xdp_store_bytes: {
+      const off = lo[2]! >>> 0;
+      const len = lo[4]! >>> 0;
+      const r = ptr(vm, 3, len, pc, id === H.xdp_load_bytes ? 'bpf_xdp_load_bytes buf' : 'bpf_xdp_store_bytes buf');
+      if (id === H.xdp_load_bytes && !r.writable) throw new Fault('fault.readonly', 'bpf_xdp_load_bytes into read-only memory', pc);
+      ret(vm, core.buf.copy(off, r.u8, vm.lastEa, len, id === H.xdp_store_bytes));
+      return;
+    }
+    case H.fib_lookup:
+      ret(vm, FIB_NOT_FWDED, 0);
+      return;
+    case H.sk_lookup_tcp:
+    case H.sk_lookup_udp:
+    case H.skc_lookup_tcp:
+      // No sockets exist in the simulator: every lookup misses.
+      ret(vm, 0, 0);
+      return;
+    case H.sk_release:
+      ret(vm, 0, 0);
+      return;
+    default: {
+      const name = helperName(id);
+      throw new Fault('fault.helper', name ? `helper bpf_${name} (id ${id}) is not implemented by nicsim` : `unknown helper id ${id}`, pc);
+    }
+  }
+}

@@ -1,0 +1,139 @@
+// BPF_PROG_TEST_RUN for XDP, the same contract as the kernel's (net/bpf/test_run.c): the frame is
+// loaded with 256 bytes of headroom (longer frames continue in fragments), the program runs `repeat`
+// times on the same buffer (each repetition sees the previous one's output, as in the kernel), and
+// the result is the last r0 (32 bits), the frame (with any metadata in front) and the map contents.
+import { InputError, NicsimError } from '../../offload/errors.ts';
+import { findMap } from '../../offload/elf/index.ts';
+import { type BpfMap, ProgArray } from '../../firmware/maps/index.ts';
+import { ETH_HLEN, FRAG_SIZE, MAX_FRAGS, MAX_LINEAR } from '../../firmware/xdp/buffer.ts';
+import { coreFor, type LoadedObject, type LoadedProgram, setSlot } from './load.ts';
+
+export interface TestRunOptions {
+  program: string;
+  dataIn: Uint8Array;
+  repeat?: number;
+  /** "MAP:KEYHEX:VALUEHEX" entries, applied in order. */
+  mapUpdates?: string[];
+  /** "PROG_ARRAY:INDEX:PROGRAM" entries. */
+  tailCalls?: string[];
+  /** Programs run once each on the same input first (to seed maps). */
+  before?: string[];
+  ingressIfindex?: number;
+  rxQueueIndex?: number;
+  cpu?: number;
+}
+
+export interface MapEntryJson {
+  key: string;
+  value?: string;
+  values?: string[];
+  program?: string;
+}
+
+export interface TestRunResult {
+  retval: number;
+  data_out: string;
+  duration_ns: number;
+  maps: Record<string, MapEntryJson[]>;
+  trace?: string[];
+}
+
+export class TestRunError extends NicsimError {
+  readonly errno: string;
+  constructor(errno: string, reason: string) {
+    super('test_run.einval', `${errno}: ${reason}`, {}, 3);
+    this.errno = errno;
+  }
+}
+
+const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+export function parseHex(s: string, what: string): Uint8Array {
+  const t = s.replace(/\s+/g, '');
+  if (!/^([0-9a-fA-F]{2})*$/.test(t)) throw new InputError('test_run.hex', `${what}: '${s}' is not hex bytes`);
+  return Uint8Array.from(Buffer.from(t, 'hex'));
+}
+
+function program(obj: LoadedObject, name: string): LoadedProgram {
+  const p = obj.programs.find((x) => x.spec.name === name) ?? obj.programs.find((x) => x.spec.section === name);
+  if (!p) {
+    const unsupported = obj.spec.programs.find((x) => x.name === name && x.unsupported.length);
+    if (unsupported) throw new InputError('test_run.unsupported', `program '${name}' uses ${unsupported.unsupported[0]!.message}`, { file: obj.spec.file });
+    throw new InputError('test_run.no_program', `no program '${name}' in ${obj.spec.file} (programs: ${obj.programs.map((x) => x.spec.name).join(', ')})`, { file: obj.spec.file });
+  }
+  return p;
+}
+
+function mapByName(obj: LoadedObject, name: string): { map: BpfMap; index: number } {
+  const spec = findMap(obj.spec, name);
+  if (!spec) throw new InputError('test_run.no_map', `no map '${name}' in ${obj.spec.file} (maps: ${obj.spec.maps.map((m) => m.name).join(', ')})`);
+  const index = obj.spec.maps.indexOf(spec);
+  return { map: obj.maps[index]!, index };
+}
+
+function applyMapUpdate(obj: LoadedObject, arg: string): void {
+  const m = /^(.+):([0-9a-fA-F]*):([0-9a-fA-F]*)$/.exec(arg);
+  if (!m) throw new InputError('test_run.map_update', `--map-update '${arg}' is not MAP:KEYHEX:VALUEHEX`);
+  const { map } = mapByName(obj, m[1]!);
+  const key = parseHex(m[2]!, '--map-update key');
+  let value: Uint8Array | Uint8Array[] = parseHex(m[3]!, '--map-update value');
+  if (key.length !== map.keySize) throw new InputError('test_run.map_update', `map '${m[1]}' has ${map.keySize}-byte keys, got ${key.length} bytes`);
+  if (map.percpu && value.length === map.valueSize) value = Array.from({ length: map.cpus }, () => value as Uint8Array);
+  const rc = map.updateHost(key, value, 0);
+  if (rc !== 0) throw new InputError('test_run.map_update', `update of map '${m[1]}' failed with errno ${-rc}`);
+}
+
+function applyTailCall(obj: LoadedObject, arg: string): void {
+  const m = /^(.+):(\d+):(.+)$/.exec(arg);
+  if (!m) throw new InputError('test_run.tail_call', `--tail-call '${arg}' is not MAP:INDEX:PROGRAM`);
+  const { map } = mapByName(obj, m[1]!);
+  if (!(map instanceof ProgArray)) throw new InputError('test_run.tail_call', `map '${m[1]}' is a ${map.type}, not a prog_array`);
+  const target = program(obj, m[3]!);
+  const rc = setSlot(map, Number(m[2]), target.id);
+  if (rc !== 0) throw new InputError('test_run.tail_call', `prog_array '${m[1]}' slot ${m[2]}: errno ${-rc}`);
+}
+
+/** Every map of the object in `nicsim test-run --json` form. */
+export function dumpMaps(obj: LoadedObject): Record<string, MapEntryJson[]> {
+  const out: Record<string, MapEntryJson[]> = {};
+  obj.spec.maps.forEach((spec, i) => {
+    const map = obj.maps[i]!;
+    const entries = map.dump();
+    out[spec.name] = entries.map((e) => {
+      if (map instanceof ProgArray) {
+        const id = new DataView(e.value!.buffer, e.value!.byteOffset).getUint32(0, true);
+        return { key: hex(e.key), program: obj.programs.find((p) => p.id === id)?.spec.name ?? `#${id}` };
+      }
+      return e.values ? { key: hex(e.key), values: e.values.map(hex) } : { key: hex(e.key), value: hex(e.value!) };
+    });
+  });
+  return out;
+}
+
+export function testRun(obj: LoadedObject, opts: TestRunOptions): TestRunResult {
+  const repeat = opts.repeat ?? 1;
+  if (!Number.isInteger(repeat) || repeat < 0) throw new InputError('test_run.repeat', `--repeat must be a non-negative integer`);
+  const data = opts.dataIn;
+  if (data.length < ETH_HLEN) throw new TestRunError('EINVAL', `data_in is ${data.length} bytes, shorter than an Ethernet header (${ETH_HLEN})`);
+  if (data.length > MAX_LINEAR + MAX_FRAGS * FRAG_SIZE) throw new TestRunError('E2BIG', `data_in is ${data.length} bytes, more than test_run accepts`);
+  const main = program(obj, opts.program);
+  for (const u of opts.mapUpdates ?? []) applyMapUpdate(obj, u);
+  for (const t of opts.tailCalls ?? []) applyTailCall(obj, t);
+  const core = coreFor(obj, opts.cpu ?? 0);
+  if (opts.ingressIfindex !== undefined) core.ingressIfindex = opts.ingressIfindex;
+  if (opts.rxQueueIndex !== undefined) core.rxQueueIndex = opts.rxQueueIndex;
+  for (const b of opts.before ?? []) core.run(program(obj, b).program, data);
+  core.buf.reset(data);
+  let retval = 0;
+  const n = Math.max(1, repeat);
+  const t0 = process.hrtime.bigint();
+  const trace: string[] = [];
+  for (let i = 0; i < n; i++) {
+    retval = core.runLoaded(main.program);
+    trace.push(...core.trace);
+  }
+  const duration = Number(process.hrtime.bigint() - t0) / n;
+  const result: TestRunResult = { retval, data_out: hex(core.buf.output()), duration_ns: Math.round(duration), maps: dumpMaps(obj) };
+  if (trace.length) result.trace = trace;
+  return result;
+}
