@@ -110,7 +110,7 @@ class Asm:
 
 def op_prog(map_fd, op, ksize, vsize):
     voff = 32 + r8(ksize)
-    length = voff + r8(max(vsize, 1))
+    length = voff + 2 * r8(max(vsize, 1))
     a = Asm()
     a.i(0xbf, 6, 1)                 # r6 = ctx
     a.i(0x61, 7, 6, 0)              # r7 = data
@@ -132,6 +132,26 @@ def op_prog(map_fd, op, ksize, vsize):
         a.jmp(0x05, 0, 0, "out")
         a.label("nf")
         a.i(0xb7, 1, 0, 0, -2)
+        a.i(0x7b, 7, 1, 16)
+    elif op == "stale":
+        # lookup, update the same key, then read the value through the pointer the lookup returned
+        a.i(0x85, 0, 0, 0, 1)
+        a.jmp(0x15, 0, 0, "nf", 0)
+        a.i(0xbf, 9, 0)             # r9 = value pointer
+        a.lddw_map(1, map_fd)
+        a.i(0xbf, 2, 7)
+        a.i(0x07, 2, 0, 0, 32)
+        a.i(0xbf, 3, 7)
+        a.i(0x07, 3, 0, 0, voff)
+        a.i(0x79, 4, 7, 8)
+        a.i(0x85, 0, 0, 0, 2)
+        a.i(0x7b, 7, 0, 16)
+        for j in range(vsize):
+            a.i(0x71, 1, 9, j)
+            a.i(0x73, 7, 1, voff + r8(vsize) + j)
+        a.jmp(0x05, 0, 0, "out")
+        a.label("nf")
+        a.i(0xb7, 1, 0, 0, -1000)
         a.i(0x7b, 7, 1, 16)
     elif op == "update":
         a.i(0xbf, 3, 7)
@@ -268,7 +288,7 @@ class Case:
     def _run(self, op, k, v, flags, cpu):
         fd, voff, length = self._prog(op)
         pkt = bytearray(max(length, 64))
-        struct.pack_into("<I", pkt, 0, {"lookup": 0, "update": 1, "delete": 2}[op])
+        struct.pack_into("<I", pkt, 0, {"lookup": 0, "update": 1, "delete": 2, "stale": 3}[op])
         struct.pack_into("<Q", pkt, 8, flags)
         pkt[32:32 + len(k)] = k
         if v is not None:
@@ -278,6 +298,8 @@ class Case:
         pin(0)
         assert err == 0 and ret == 2, (err, ret)
         rc = struct.unpack_from("<q", out, 16)[0]
+        if op == "stale":
+            return rc, out[voff + r8(self.v):voff + r8(self.v) + self.v]
         return rc, out[voff:voff + self.v]
 
     def plookup(self, k, cpu=0, idat=None):
@@ -296,6 +318,18 @@ class Case:
         rc, _ = self._run("update", k, v, flags, cpu)
         self.ops.append({"op": "pupdate", "key": k.hex(), "value": v.hex(), "flags": flags,
                          "cpu": cpu, "rc": rc})
+        return rc
+
+    def pstale(self, k, v, flags=0, cpu=0):
+        """Program: p = lookup(k); update(k, v, flags); read *p. Shows whether an update replaces
+        the element (p still shows the old value) or writes in place."""
+        rc, old = self._run("stale", k, v, flags, cpu)
+        op = {"op": "pstale", "key": k.hex(), "value": v.hex(), "flags": flags, "cpu": cpu}
+        if rc == -1000:
+            op.update(found=False, rc=0)
+        else:
+            op.update(found=True, rc=rc, old=old.hex())
+        self.ops.append(op)
         return rc
 
     def pdelete(self, k, cpu=0):

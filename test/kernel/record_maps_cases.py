@@ -260,6 +260,26 @@ def hash_cases(x, cs):
         c.walk()
     run(cs, "hash frozen", H, 4, 8, 4, 0, body=frozen)
 
+    def stale(c):
+        def hv(v):
+            return [val(v)] * x["ncpus"] if c.percpu else val(v)
+        c.pstale(key(1), val(1))
+        c.update(key(1), hv(0x1111))
+        c.pstale(key(1), val(0x2222))
+        c.pstale(key(1), val(0x3333))
+        c.pstale(key(1), val(0x4444), 1)
+        c.lookup(key(1))
+        c.update(key(2), hv(0x5555))
+        c.pstale(key(2), val(0x6666), 2)
+        c.pstale(key(2), val(0x7777))
+        c.lookup(key(2))
+    run(cs, "hash stale pointer after update", H, 4, 8, 4, ZS, body=stale)
+    run(cs, "hash no_prealloc stale pointer after update", H, 4, 8, 4, ZS | NP, body=stale)
+    run(cs, "percpu_hash stale pointer after update", B.BPF_MAP_TYPE_PERCPU_HASH, 4, 8, 4, ZS, body=stale)
+    run(cs, "lru_hash stale pointer after update", B.BPF_MAP_TYPE_LRU_HASH, 4, 8, 4, ZS, body=stale)
+    run(cs, "lru_percpu_hash stale pointer after update", B.BPF_MAP_TYPE_LRU_PERCPU_HASH, 4, 8, 4, ZS, body=stale)
+    run(cs, "array stale pointer after update", B.BPF_MAP_TYPE_ARRAY, 4, 8, 4, 0, body=stale)
+
     def rdprog(c):
         c.update(key(1), val(1))
         c.lookup(key(1))

@@ -18,6 +18,8 @@ export interface FixtureOp {
   ordered?: boolean;
   fd?: string;
   prog?: string | null;
+  found?: boolean;
+  old?: string;
 }
 
 export interface FixtureCase {
@@ -143,6 +145,14 @@ export function runOp(map: BpfMap, op: FixtureOp, cpus: number): FixtureOp {
     }
     case 'pupdate':
       return { ...base, rc: map.update(key!, 0, fromHex(op.value as string), 0, op.flags ?? 0, op.cpu ?? 0) };
+    case 'pstale': {
+      // program: p = lookup(k); update(k, v); read *p
+      const cpu = op.cpu ?? 0;
+      const off = map.lookup(key!, 0, cpu);
+      if (off < 0) return { ...base, found: false, rc: 0, old: undefined };
+      const rc = map.update(key!, 0, fromHex(op.value as string), 0, op.flags ?? 0, cpu);
+      return { ...base, found: true, rc, old: toHex(map.data.slice(off, off + map.valueSize)) };
+    }
     case 'pdelete':
       return { ...base, rc: map.delete(key!, 0) };
     default:
