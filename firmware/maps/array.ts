@@ -52,7 +52,7 @@ export class ArrayMap extends BpfMapBase {
     return 0;
   }
 
-  delete(): number {
+  delete(_keyBuf: Uint8Array, _keyOff: number): number {
     return -Errno.EINVAL;
   }
 

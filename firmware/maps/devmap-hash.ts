@@ -40,7 +40,7 @@ export class DevMapHash extends HashCore {
     return ifindex;
   }
 
-  lookup(keyBuf: Uint8Array, keyOff: number): number {
+  lookup(keyBuf: Uint8Array, keyOff: number, _cpu = 0): number {
     const k = readU32(keyBuf, keyOff);
     const b = k & this.mask;
     this.lockBucket(b);

@@ -114,7 +114,7 @@ export class LpmTrie extends BpfMapBase {
     return found;
   }
 
-  lookup(keyBuf: Uint8Array, keyOff: number): number {
+  lookup(keyBuf: Uint8Array, keyOff: number, _cpu = 0): number {
     lock(this.i32, this.hw + H_LOCK);
     const n = this.find(keyBuf, keyOff);
     unlock(this.i32, this.hw + H_LOCK);
@@ -128,7 +128,7 @@ export class LpmTrie extends BpfMapBase {
     return 0;
   }
 
-  update(kb: Uint8Array, ko: number, vb: Uint8Array, vo: number, flags: number): number {
+  update(kb: Uint8Array, ko: number, vb: Uint8Array, vo: number, flags: number, _cpu = 0): number {
     if (badFlags(flags, false)) return -Errno.EINVAL;
     const kpl = readU32(kb, ko);
     if (kpl > this.maxPrefix) return -Errno.EINVAL;

@@ -51,7 +51,7 @@ export abstract class SlotMap extends BpfMapBase {
     return index >= 0 && index < this.maxEntries ? this.primary(index) : 0;
   }
 
-  lookup(keyBuf: Uint8Array, keyOff: number): number {
+  lookup(keyBuf: Uint8Array, keyOff: number, _cpu = 0): number {
     const i = readU32(keyBuf, keyOff);
     if (i >= this.maxEntries || this.primary(i) === 0) return -1;
     return this.base + HEADER_BYTES + i * 8;
@@ -79,7 +79,7 @@ export abstract class SlotMap extends BpfMapBase {
 
 /** devmap: slot = {ifindex, program id}; ifindex 0 empties the slot. */
 export class DevMap extends SlotMap {
-  update(kb: Uint8Array, ko: number, vb: Uint8Array, vo: number, flags: number): number {
+  update(kb: Uint8Array, ko: number, vb: Uint8Array, vo: number, flags: number, _cpu = 0): number {
     if (badFlags(flags, false)) return -Errno.EINVAL;
     const i = readU32(kb, ko);
     if (i >= this.maxEntries) return -Errno.E2BIG;
@@ -115,7 +115,7 @@ export function devProg(env: MapEnv, ifindex: number, fd: number): number {
 
 /** cpumap: slot = {qsize, program id}; qsize 0 empties the slot. */
 export class CpuMap extends SlotMap {
-  update(kb: Uint8Array, ko: number, vb: Uint8Array, vo: number, flags: number): number {
+  update(kb: Uint8Array, ko: number, vb: Uint8Array, vo: number, flags: number, _cpu = 0): number {
     if (badFlags(flags, false)) return -Errno.EINVAL;
     const cpu = readU32(kb, ko);
     if (cpu >= this.maxEntries) return -Errno.E2BIG;
@@ -147,7 +147,7 @@ export class CpuMap extends SlotMap {
 
 /** xskmap: slot = socket id. Host lookups are not supported by the kernel (EOPNOTSUPP). */
 export class XskMap extends SlotMap {
-  update(kb: Uint8Array, ko: number, vb: Uint8Array, vo: number, flags: number): number {
+  update(kb: Uint8Array, ko: number, vb: Uint8Array, vo: number, flags: number, _cpu = 0): number {
     if (badFlags(flags, false)) return -Errno.EINVAL;
     const i = readU32(kb, ko);
     if (i >= this.maxEntries) return -Errno.E2BIG;
@@ -168,7 +168,7 @@ export class XskMap extends SlotMap {
     return 0;
   }
 
-  protected override sysLookup(): number {
+  protected override sysLookup(_key: Uint8Array): number {
     return -Errno.EOPNOTSUPP;
   }
 
@@ -183,7 +183,7 @@ export class XskMap extends SlotMap {
 
 /** prog_array: slot = program id for bpf_tail_call. Programs cannot look it up (the verifier refuses). */
 export class ProgArray extends SlotMap {
-  update(kb: Uint8Array, ko: number, vb: Uint8Array, vo: number, flags: number): number {
+  update(kb: Uint8Array, ko: number, vb: Uint8Array, vo: number, flags: number, _cpu = 0): number {
     if (flags !== BPF_ANY) return -Errno.EINVAL;
     const i = readU32(kb, ko);
     if (i >= this.maxEntries) return -Errno.E2BIG;
@@ -203,7 +203,7 @@ export class ProgArray extends SlotMap {
   }
 
   /** Programs cannot look up a prog_array. */
-  override lookup(): number {
+  override lookup(_keyBuf: Uint8Array, _keyOff: number, _cpu = 0): number {
     return -1;
   }
 
