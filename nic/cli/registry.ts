@@ -1,5 +1,8 @@
 // Every subcommand, in the order `nicsim --help` lists them.
+import { asmCommand } from './asm.ts';
 import type { Command } from './command.ts';
+import { conformancePluginCommand } from './conformance-plugin.ts';
+import { disasmCommand } from './disasm.ts';
 import { testRunCommand } from './test-run.ts';
 
-export const commands: Command[] = [testRunCommand];
+export const commands: Command[] = [disasmCommand, testRunCommand, asmCommand, conformancePluginCommand];

@@ -370,6 +370,8 @@ export function dataSection(text: string, name: string): { text: string; firstLi
 }
 
 const OBJDUMP_LINE = /^\s*[0-9a-f]+:\s+((?:[0-9a-f]{2} )+)\s*(.*)$/;
+/** `nicsim disasm` lines: a decimal pc, a colon, the instruction. */
+const PC_LINE = /^\s*\d+:\s+(.*)$/;
 
 /** Assembles text into a slot array. Errors are InputErrors with file:line. */
 export function assemble(source: string, opts: AsmOptions = {}): Slot[] {
@@ -388,8 +390,8 @@ export function assemble(source: string, opts: AsmOptions = {}): Slot[] {
   for (let i = 0; i < lines.length; i++) {
     const lineNo = firstLine + i;
     let l = lines[i]!;
-    const od = OBJDUMP_LINE.exec(l);
-    if (od) l = od[2]!;
+    const od = OBJDUMP_LINE.exec(l) ?? PC_LINE.exec(l);
+    if (od) l = od[od.length - 1]!;
     l = l.replace(/(;|#|\/\/).*$/, '').trim();
     if (!l) continue;
     try {

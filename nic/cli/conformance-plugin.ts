@@ -1,0 +1,59 @@
+// nicsim conformance-plugin: the plugin protocol of the public bpf_conformance runner
+// (github Alan-Jowett/bpf_conformance). The runner starts the plugin once per test with the test's
+// memory as the first argument (hex bytes, each followed by two spaces; absent when the test has no
+// memory) and the plugin options after it; it writes the program as one line of hex on stdin and
+// reads r0 in hex from stdout. Failures (invalid program, fault) are a message and a non-zero exit.
+import { Exit, isNicsimError, UsageError } from '../../offload/errors.ts';
+import { runRaw } from '../../firmware/vm/raw.ts';
+import { Vm } from '../../firmware/vm/interpreter.ts';
+import type { Command } from './command.ts';
+
+function hexBytes(s: string, what: string): Uint8Array {
+  const t = s.replace(/\s+/g, '');
+  if (!/^([0-9a-fA-F]{2})*$/.test(t)) throw new UsageError(`conformance-plugin: ${what} is not hex bytes`);
+  return Uint8Array.from(Buffer.from(t, 'hex'));
+}
+
+export const conformancePluginCommand: Command = {
+  name: 'conformance-plugin',
+  summary: 'run one program for the bpf_conformance runner (plugin protocol)',
+  usage: ['conformance-plugin [MEMHEX] [--budget N]   < program-hex'],
+  description: `Implements the bpf_conformance plugin protocol: MEMHEX is the test memory (r1 points to it,
+r2 holds its length), the program comes as one hex line on stdin, r0 is printed in hex on stdout.
+Invalid programs and runtime faults print a message on stderr and exit non-zero.
+Use test/kernel/conformance-plugin.sh as the runner's --plugin_path.`,
+  options: { budget: { type: 'string', arg: 'N', help: 'instruction budget per run (default 16M)' } },
+  positionals: { min: 0, max: Infinity },
+  lenientArgs: true,
+  async run(ctx) {
+    let memHex = '';
+    const vm = new Vm();
+    const args = ctx.positionals;
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      if (a === '--budget') {
+        const n = args[++i];
+        if (!n || !/^\d+$/.test(n)) throw new UsageError('conformance-plugin: --budget needs a number');
+        vm.budget = Number(n);
+      } else if (a.startsWith('--')) {
+        throw new UsageError(`conformance-plugin: unknown option '${a}'`);
+      } else {
+        memHex += a;
+      }
+    }
+    const mem = hexBytes(memHex, 'memory argument');
+    const line = (await ctx.io.stdin()).split('\n').find((l) => l.trim() !== '') ?? '';
+    const program = hexBytes(line, 'program on stdin');
+    try {
+      const r = runRaw(program, mem, vm);
+      ctx.out(r.r0.replace(/^0x/, ''));
+      return Exit.ok;
+    } catch (e) {
+      if (isNicsimError(e)) {
+        ctx.err(e.message);
+        return e.exit === Exit.ok ? Exit.negative : e.exit;
+      }
+      throw e;
+    }
+  },
+};
