@@ -83,8 +83,8 @@ export class DevMapHash extends HashCore {
       this.i32[vw] = ifindex;
       this.i32[vw + 1] = prog;
       this.setHash(e, k);
-      this.addHead(b, e);
-      if (old >= 0) this.unlink(b, old);
+      this.addHead(b, e, old < 0);
+      if (old >= 0) this.unlink(b, old, false);
     }
     this.unlockBucket(b);
     return rc;

@@ -29,7 +29,7 @@ import type { MapRegion } from './base.ts';
 import { jhash } from './jhash.ts';
 import { LruLists } from './lru.ts';
 import type { MapGeometry } from './spec.ts';
-import { lock, unlock } from './sync.ts';
+import { lock, readBegin, readRetry, unlock } from './sync.ts';
 
 const ELEM_HDR = 8;
 
@@ -67,6 +67,8 @@ export abstract class HashCore extends BpfMapBase {
   protected readonly bucketW: number; // word index of bucket 0's lock
   protected readonly elemBase: number; // byte offset of element 0
   protected readonly keyArea: number;
+  protected readonly elemSize: number;
+  protected readonly nElems: number;
 
   constructor(g: MapGeometry, r: MapRegion, layout: HashLayout) {
     super(g, r);
@@ -75,28 +77,63 @@ export abstract class HashCore extends BpfMapBase {
     this.bucketW = (r.offset + layout.bucketsOff) >> 2;
     this.elemBase = r.offset + layout.elemsOff;
     this.keyArea = r8(g.keySize);
+    this.elemSize = layout.elemSize;
+    this.nElems = layout.nElems;
   }
 
   protected abstract hashOf(buf: Uint8Array, off: number): number;
 
+  /**
+   * Element holding the key, found without taking the bucket lock (program lookups): the chain is
+   * walked optimistically and the walk repeated if a writer changed the bucket meanwhile.
+   */
+  protected findLockless(b: number, hash: number, buf: Uint8Array, off: number): number {
+    const i32 = this.i32;
+    const d = this.data;
+    const lw = this.bucketW + 2 * b;
+    const k = this.keySize;
+    const n = this.nElems;
+    const size = this.elemSize;
+    const base = this.elemBase;
+    for (;;) {
+      const seq = readBegin(i32, lw);
+      let found = -1;
+      let e = i32[lw + 1]!;
+      for (let steps = 0; e >= 0 && e < n && steps <= n; steps++) {
+        const ew = (base + e * size) >> 2;
+        if (i32[ew + 1]! >>> 0 === hash) {
+          const ko = base + e * size + ELEM_HDR;
+          let i = 0;
+          while (i < k && d[ko + i] === buf[off + i]) i++;
+          if (i === k) {
+            found = e;
+            break;
+          }
+        }
+        e = i32[ew]!;
+      }
+      if (!readRetry(i32, lw, seq)) return found;
+    }
+  }
+
   // element fields
   protected next(e: number): number {
-    return this.i32[(this.elemBase + e * this.L.elemSize) >> 2]!;
+    return this.i32[(this.elemBase + e * this.elemSize) >> 2]!;
   }
   protected setNext(e: number, n: number): void {
-    this.i32[(this.elemBase + e * this.L.elemSize) >> 2] = n;
+    this.i32[(this.elemBase + e * this.elemSize) >> 2] = n;
   }
   protected hashAt(e: number): number {
-    return this.i32[((this.elemBase + e * this.L.elemSize) >> 2) + 1]! >>> 0;
+    return this.i32[((this.elemBase + e * this.elemSize) >> 2) + 1]! >>> 0;
   }
   protected setHash(e: number, h: number): void {
-    this.i32[((this.elemBase + e * this.L.elemSize) >> 2) + 1] = h | 0;
+    this.i32[((this.elemBase + e * this.elemSize) >> 2) + 1] = h | 0;
   }
   protected keyOff(e: number): number {
-    return this.elemBase + e * this.L.elemSize + ELEM_HDR;
+    return this.elemBase + e * this.elemSize + ELEM_HDR;
   }
   protected valOff(e: number): number {
-    return this.elemBase + e * this.L.elemSize + ELEM_HDR + this.keyArea;
+    return this.elemBase + e * this.elemSize + ELEM_HDR + this.keyArea;
   }
   protected head(b: number): number {
     return this.i32[this.bucketW + 2 * b + 1]!;
@@ -125,20 +162,21 @@ export abstract class HashCore extends BpfMapBase {
     return -1;
   }
 
-  protected addHead(b: number, e: number): void {
+  /** Links e at the head of bucket b; `count`: a new element (not a replacement). */
+  protected addHead(b: number, e: number, count = true): void {
     this.setNext(e, this.head(b));
     this.setHead(b, e);
-    Atomics.add(this.i32, this.hw + H_COUNT, 1);
+    if (count) Atomics.add(this.i32, this.hw + H_COUNT, 1);
   }
 
   /** Unlinks e from bucket b; false if it is not there. Caller holds the bucket lock. */
-  protected unlink(b: number, e: number): boolean {
+  protected unlink(b: number, e: number, count = true): boolean {
     let prev = -1;
     for (let x = this.head(b); x >= 0; prev = x, x = this.next(x)) {
       if (x !== e) continue;
       if (prev < 0) this.setHead(b, this.next(e));
       else this.setNext(prev, this.next(e));
-      Atomics.sub(this.i32, this.hw + H_COUNT, 1);
+      if (count) Atomics.sub(this.i32, this.hw + H_COUNT, 1);
       return true;
     }
     return false;
@@ -247,6 +285,8 @@ export abstract class HashCore extends BpfMapBase {
 export class HashMap extends HashCore {
   private readonly lru: LruLists | null;
   private readonly slot: number;
+  /** hashrnd: 0 with BPF_F_ZERO_SEED. */
+  private readonly seed: number;
 
   static layout(g: MapGeometry): HashLayout {
     return hashLayout(g);
@@ -256,6 +296,7 @@ export class HashMap extends HashCore {
     const L = hashLayout(g);
     super(g, r, L);
     this.slot = r8(g.valueSize);
+    this.seed = g.flags & MapFlag.ZERO_SEED ? 0 : this.hashSeed;
     const isLru = g.type === 'lru_hash' || g.type === 'lru_percpu_hash';
     this.lru = isLru
       ? new LruLists(this.i32, (r.offset + L.lruOff) >> 2, L.nElems, g.cpus, (g.flags & MapFlag.NO_COMMON_LRU) !== 0, (n) => this.evict(n))
@@ -268,7 +309,7 @@ export class HashMap extends HashCore {
   }
 
   protected hashOf(buf: Uint8Array, off: number): number {
-    return jhash(buf, off, this.keySize, this.flags & MapFlag.ZERO_SEED ? 0 : this.hashSeed);
+    return jhash(buf, off, this.keySize, this.seed);
   }
 
   /** auditTable plus the LRU lists: every element is accounted for exactly once. */
@@ -296,10 +337,7 @@ export class HashMap extends HashCore {
 
   lookup(keyBuf: Uint8Array, keyOff: number, cpu: number): number {
     const h = this.hashOf(keyBuf, keyOff);
-    const b = h & this.mask;
-    this.lockBucket(b);
-    const e = this.find(b, h, keyBuf, keyOff);
-    this.unlockBucket(b);
+    const e = this.findLockless(h & this.mask, h, keyBuf, keyOff);
     if (e < 0) return -1;
     this.lru?.setRef(e);
     return this.valOff(e) + (this.percpu ? cpu * this.slot : 0);
@@ -345,8 +383,8 @@ export class HashMap extends HashCore {
     this.copyKey(e, kb, ko);
     this.copyIn(this.valOff(e), vb, vo, this.valueSize);
     this.setHash(e, h);
-    this.addHead(b, e);
-    if (old >= 0) this.unlink(b, old);
+    this.addHead(b, e, old < 0);
+    if (old >= 0) this.unlink(b, old, false);
     this.unlockBucket(b);
     return 0;
   }
@@ -405,10 +443,10 @@ export class HashMap extends HashCore {
     const old = this.find(b, h, kb, ko);
     const rc = this.checkFlags(old, flags);
     if (!rc) {
-      this.addHead(b, e);
+      this.addHead(b, e, old < 0);
       if (old >= 0) {
         lru.setRef(e);
-        this.unlink(b, old);
+        this.unlink(b, old, false);
       }
     }
     this.unlockBucket(b);

@@ -16,7 +16,7 @@
 import { BPF_EXIST, BPF_NOEXIST, Errno } from './constants.ts';
 import { BpfMapBase, HEADER_BYTES, H_COUNT, H_FREE, H_LOCK, H_ROOT, badFlags, r8, readU32 } from './base.ts';
 import type { MapGeometry } from './spec.ts';
-import { lock, unlock } from './sync.ts';
+import { lock, readBegin, readRetry, unlock } from './sync.ts';
 
 const IM = 1;
 const NODE_HDR = 16;
@@ -100,25 +100,55 @@ export class LpmTrie extends BpfMapBase {
     return (buf[dataOff + (index >> 3)]! >> (7 - (index & 7))) & 1;
   }
 
-  /** trie_lookup_elem: the longest prefix containing the key (a full-length key for IP lookups). */
+  /**
+   * trie_lookup_elem: the longest prefix containing the key (a full-length key for IP lookups).
+   * Caller holds the trie lock or validates with readRetry; indexes are range-checked and the walk
+   * bounded so a concurrent change cannot send an optimistic reader astray.
+   */
   private find(kb: Uint8Array, ko: number): number {
-    if (readU32(kb, ko) > this.maxPrefix) return -1;
+    const kpl = readU32(kb, ko);
+    const maxP = this.maxPrefix;
+    if (kpl > maxP) return -1;
+    const i32 = this.i32;
+    const d = this.data;
+    const nb = this.nodeBytes;
+    const nodes = this.base + HEADER_BYTES;
+    const limitN = 2 * this.maxEntries + 1;
+    const kd = ko + 4;
     let found = -1;
-    for (let n = this.i32[this.rootW]!; n >= 0;) {
-      const m = this.match(n, kb, ko);
-      if (m === this.maxPrefix) return n;
-      if (m < this.pl(n)) break;
-      if (!this.isIm(n)) found = n;
-      n = this.child(n, LpmTrie.bit(kb, ko + 4, this.pl(n)));
+    let n = i32[this.rootW]!;
+    for (let steps = 0; n >= 0 && n < limitN && steps <= maxP + 1; steps++) {
+      const no = nodes + n * nb;
+      const w = no >> 2;
+      const npl = i32[w + 2]! >>> 0;
+      // longest common prefix of node and key, at most min(npl, kpl) bits
+      const limit = npl < kpl ? npl : kpl;
+      let p = 0;
+      while (p < limit) {
+        const i = p >> 3;
+        const x = d[no + NODE_HDR + i]! ^ kb[kd + i]!;
+        if (x) {
+          p = (i << 3) + Math.clz32(x) - 24;
+          break;
+        }
+        p = (i + 1) << 3;
+      }
+      const m = p < limit ? p : limit;
+      if (m === maxP) return n;
+      if (m < npl || npl >= maxP) break;
+      if (!(i32[w + 3]! & IM)) found = n;
+      n = i32[w + ((kb[kd + (npl >> 3)]! >> (7 - (npl & 7))) & 1)]!;
     }
     return found;
   }
 
   lookup(keyBuf: Uint8Array, keyOff: number, _cpu = 0): number {
-    lock(this.i32, this.hw + H_LOCK);
-    const n = this.find(keyBuf, keyOff);
-    unlock(this.i32, this.hw + H_LOCK);
-    return n < 0 ? -1 : this.valueOff(n);
+    const lw = this.hw + H_LOCK;
+    for (;;) {
+      const seq = readBegin(this.i32, lw);
+      const n = this.find(keyBuf, keyOff);
+      if (!readRetry(this.i32, lw, seq)) return n < 0 ? -1 : this.valueOff(n);
+    }
   }
 
   private checkAdd(flags: number): number {
