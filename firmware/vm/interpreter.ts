@@ -9,7 +9,7 @@
 // the dispatch switch (a dense jump table).
 import { assertNever, type Insn, type Slot } from '../../offload/isa/index.ts';
 import { Fault } from './fault.ts';
-import { bswap16, bswap32, mul64, type Pair, scmp64, sdivmod64, ucmp64, udivmod64 } from './int64.ts';
+import { bswap16, bswap32, mul64, type Pair, sdivmod64, udivmod64 } from './int64.ts';
 import { makeRegion, REGION_TAG, type Region, RegionKind } from './memory.ts';
 
 const enum Op {
@@ -34,6 +34,8 @@ const enum Op {
   LDX1, LDX2, LDX4, LDX8, LDXS1, LDXS2, LDXS4,
   ST1, ST2, ST4, ST8, STX1, STX2, STX4, STX8,
   ATOMIC, LDABS, LDIND,
+  /** Placed after the last slot: execution fell off the end of the program. */
+  FELL_OFF,
 }
 
 const COND_ORDER = ['jeq', 'jgt', 'jge', 'jset', 'jne', 'jsgt', 'jsge', 'jlt', 'jle', 'jslt', 'jsle'] as const;
@@ -60,7 +62,9 @@ const plainLddw: LddwResolver = (insn, pc) => {
 
 /** Pre-decodes a slot array into the interpreter's compact form. */
 export function predecode(slots: readonly Slot[], name = 'prog', resolve: LddwResolver = plainLddw, stackDepth = 512): Program {
-  const code = new Int32Array(slots.length * 4);
+  // One extra slot at the end catches execution falling off the program (no per-instruction pc check).
+  const code = new Int32Array((slots.length + 1) * 4);
+  code[slots.length * 4] = Op.FELL_OFF;
   for (let pc = 0; pc < slots.length; pc++) {
     const insn = slots[pc];
     if (!insn) continue;
@@ -430,7 +434,6 @@ export class Vm {
         this.executed = this.budget;
         throw new Fault('fault.budget', `instruction budget of ${this.budget} exhausted (the program does not terminate in time)`, pc);
       }
-      if (pc < 0 || pc >= cur.slots) throw new Fault('fault.mem', `pc ${pc} outside program ${cur.name} (${cur.slots} slots)`, pc);
       const i = pc << 2;
       const op = code[i]!;
       const regs = code[i + 1]!;
@@ -517,27 +520,27 @@ export class Vm {
         // ---- jumps
         case Op.JA: pc += off; break;
         case Op.JEQ64_K: if (lo[d] === imm && hi[d] === imm >> 31) pc += off; break;
-        case Op.JGT64_K: if (ucmp64(lo[d]!, hi[d]!, imm, imm >> 31) > 0) pc += off; break;
-        case Op.JGE64_K: if (ucmp64(lo[d]!, hi[d]!, imm, imm >> 31) >= 0) pc += off; break;
+        case Op.JGT64_K: { const a = hi[d]!; const b = imm >> 31; if (a !== b ? a >>> 0 > b >>> 0 : lo[d]! >>> 0 > imm >>> 0) pc += off; break; }
+        case Op.JGE64_K: { const a = hi[d]!; const b = imm >> 31; if (a !== b ? a >>> 0 > b >>> 0 : lo[d]! >>> 0 >= imm >>> 0) pc += off; break; }
         case Op.JSET64_K: if ((lo[d]! & imm) !== 0 || (hi[d]! & (imm >> 31)) !== 0) pc += off; break;
         case Op.JNE64_K: if (lo[d] !== imm || hi[d] !== imm >> 31) pc += off; break;
-        case Op.JSGT64_K: if (scmp64(lo[d]!, hi[d]!, imm, imm >> 31) > 0) pc += off; break;
-        case Op.JSGE64_K: if (scmp64(lo[d]!, hi[d]!, imm, imm >> 31) >= 0) pc += off; break;
-        case Op.JLT64_K: if (ucmp64(lo[d]!, hi[d]!, imm, imm >> 31) < 0) pc += off; break;
-        case Op.JLE64_K: if (ucmp64(lo[d]!, hi[d]!, imm, imm >> 31) <= 0) pc += off; break;
-        case Op.JSLT64_K: if (scmp64(lo[d]!, hi[d]!, imm, imm >> 31) < 0) pc += off; break;
-        case Op.JSLE64_K: if (scmp64(lo[d]!, hi[d]!, imm, imm >> 31) <= 0) pc += off; break;
+        case Op.JSGT64_K: { const a = hi[d]!; const b = imm >> 31; if (a !== b ? a > b : lo[d]! >>> 0 > imm >>> 0) pc += off; break; }
+        case Op.JSGE64_K: { const a = hi[d]!; const b = imm >> 31; if (a !== b ? a > b : lo[d]! >>> 0 >= imm >>> 0) pc += off; break; }
+        case Op.JLT64_K: { const a = hi[d]!; const b = imm >> 31; if (a !== b ? a >>> 0 < b >>> 0 : lo[d]! >>> 0 < imm >>> 0) pc += off; break; }
+        case Op.JLE64_K: { const a = hi[d]!; const b = imm >> 31; if (a !== b ? a >>> 0 < b >>> 0 : lo[d]! >>> 0 <= imm >>> 0) pc += off; break; }
+        case Op.JSLT64_K: { const a = hi[d]!; const b = imm >> 31; if (a !== b ? a < b : lo[d]! >>> 0 < imm >>> 0) pc += off; break; }
+        case Op.JSLE64_K: { const a = hi[d]!; const b = imm >> 31; if (a !== b ? a < b : lo[d]! >>> 0 <= imm >>> 0) pc += off; break; }
         case Op.JEQ64_X: if (lo[d] === lo[s] && hi[d] === hi[s]) pc += off; break;
-        case Op.JGT64_X: if (ucmp64(lo[d]!, hi[d]!, lo[s]!, hi[s]!) > 0) pc += off; break;
-        case Op.JGE64_X: if (ucmp64(lo[d]!, hi[d]!, lo[s]!, hi[s]!) >= 0) pc += off; break;
+        case Op.JGT64_X: { const a = hi[d]!; const b = hi[s]!; if (a !== b ? a >>> 0 > b >>> 0 : lo[d]! >>> 0 > lo[s]! >>> 0) pc += off; break; }
+        case Op.JGE64_X: { const a = hi[d]!; const b = hi[s]!; if (a !== b ? a >>> 0 > b >>> 0 : lo[d]! >>> 0 >= lo[s]! >>> 0) pc += off; break; }
         case Op.JSET64_X: if ((lo[d]! & lo[s]!) !== 0 || (hi[d]! & hi[s]!) !== 0) pc += off; break;
         case Op.JNE64_X: if (lo[d] !== lo[s] || hi[d] !== hi[s]) pc += off; break;
-        case Op.JSGT64_X: if (scmp64(lo[d]!, hi[d]!, lo[s]!, hi[s]!) > 0) pc += off; break;
-        case Op.JSGE64_X: if (scmp64(lo[d]!, hi[d]!, lo[s]!, hi[s]!) >= 0) pc += off; break;
-        case Op.JLT64_X: if (ucmp64(lo[d]!, hi[d]!, lo[s]!, hi[s]!) < 0) pc += off; break;
-        case Op.JLE64_X: if (ucmp64(lo[d]!, hi[d]!, lo[s]!, hi[s]!) <= 0) pc += off; break;
-        case Op.JSLT64_X: if (scmp64(lo[d]!, hi[d]!, lo[s]!, hi[s]!) < 0) pc += off; break;
-        case Op.JSLE64_X: if (scmp64(lo[d]!, hi[d]!, lo[s]!, hi[s]!) <= 0) pc += off; break;
+        case Op.JSGT64_X: { const a = hi[d]!; const b = hi[s]!; if (a !== b ? a > b : lo[d]! >>> 0 > lo[s]! >>> 0) pc += off; break; }
+        case Op.JSGE64_X: { const a = hi[d]!; const b = hi[s]!; if (a !== b ? a > b : lo[d]! >>> 0 >= lo[s]! >>> 0) pc += off; break; }
+        case Op.JLT64_X: { const a = hi[d]!; const b = hi[s]!; if (a !== b ? a >>> 0 < b >>> 0 : lo[d]! >>> 0 < lo[s]! >>> 0) pc += off; break; }
+        case Op.JLE64_X: { const a = hi[d]!; const b = hi[s]!; if (a !== b ? a >>> 0 < b >>> 0 : lo[d]! >>> 0 <= lo[s]! >>> 0) pc += off; break; }
+        case Op.JSLT64_X: { const a = hi[d]!; const b = hi[s]!; if (a !== b ? a < b : lo[d]! >>> 0 < lo[s]! >>> 0) pc += off; break; }
+        case Op.JSLE64_X: { const a = hi[d]!; const b = hi[s]!; if (a !== b ? a < b : lo[d]! >>> 0 <= lo[s]! >>> 0) pc += off; break; }
         case Op.JEQ32_K: if (lo[d] === imm) pc += off; break;
         case Op.JGT32_K: if (lo[d]! >>> 0 > imm >>> 0) pc += off; break;
         case Op.JGE32_K: if (lo[d]! >>> 0 >= imm >>> 0) pc += off; break;
@@ -563,7 +566,6 @@ export class Vm {
         case Op.MAY_GOTO: if (--mayGoto < 0) { mayGoto = 0; pc += off; } break;
         // ---- calls
         case Op.CALL_HELPER: {
-          this.budget = budget; // helpers such as bpf_loop run callbacks through run()
           this.env.helper(this, imm, at);
           if (this.tailTarget !== null) {
             // bpf_tail_call succeeded: continue in the new program with the same frame.
@@ -643,6 +645,8 @@ export class Vm {
           hi[0] = 0;
           break;
         }
+        case Op.FELL_OFF:
+          throw new Fault('fault.mem', `execution fell off the end of program ${cur.name} (${cur.slots} slots)`, at);
         default:
           throw new Fault('fault.mem', `invalid instruction at pc ${at}`, at);
       }

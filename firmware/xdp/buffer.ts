@@ -29,15 +29,23 @@ export class XdpBuffer {
   /** Fragments: each a 4096-byte page and the number of bytes used in it. */
   frags: { page: Uint8Array; len: number }[] = [];
 
-  /** Loads a frame as test_run does: linear part first, the rest in fragments. */
+  /** Lowest and highest frame offsets the previous packet could have touched (zeroed on reset). */
+  private dirtyLo = 0;
+  private dirtyHi = FRAME_SIZE;
+
+  /** Loads a frame as test_run does: linear part first, the rest in fragments; the rest of the frame is zero. */
   reset(packet: Uint8Array): void {
-    this.frame.fill(0);
+    // Only the window the previous packet used can hold non-zero bytes (adjust_* keep the window
+    // inside [XDP_FRAME_SIZE, FRAME_SIZE - SHARED_INFO], and programs only write inside the window).
+    this.frame.fill(0, Math.min(this.dirtyLo, this.dataMeta), Math.max(this.dirtyHi, this.dataEnd));
     this.data = XDP_PACKET_HEADROOM;
     this.dataMeta = this.data;
     const linear = Math.min(packet.length, MAX_LINEAR);
     this.frame.set(packet.subarray(0, linear), this.data);
     this.dataEnd = this.data + linear;
-    this.frags = [];
+    this.dirtyLo = this.data;
+    this.dirtyHi = this.dataEnd;
+    if (this.frags.length) this.frags = [];
     for (let o = linear; o < packet.length; o += FRAG_SIZE) {
       const page = new Uint8Array(FRAG_SIZE);
       const part = packet.subarray(o, Math.min(packet.length, o + FRAG_SIZE));
@@ -70,6 +78,7 @@ export class XdpBuffer {
     if (meta) this.frame.copyWithin(this.dataMeta + delta, this.dataMeta, this.data);
     this.dataMeta += delta;
     this.data = data;
+    this.dirtyLo = Math.min(this.dirtyLo, this.dataMeta);
     return 0;
   }
 
@@ -80,6 +89,7 @@ export class XdpBuffer {
     if (meta < XDP_FRAME_SIZE || meta > this.data) return EINVAL;
     if (metalen % 4 !== 0 || metalen > META_MAX) return EACCES;
     this.dataMeta = meta;
+    this.dirtyLo = Math.min(this.dirtyLo, meta);
     return 0;
   }
 
@@ -92,6 +102,7 @@ export class XdpBuffer {
     if (end < this.data + ETH_HLEN) return EINVAL;
     if (delta > 0) this.frame.fill(0, this.dataEnd, end);
     this.dataEnd = end;
+    this.dirtyHi = Math.max(this.dirtyHi, end);
     return 0;
   }
 

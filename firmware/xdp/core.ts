@@ -91,7 +91,7 @@ export class XdpCore implements Env {
   runLoaded(prog: Program): number {
     const vm = this.vm;
     this.syncPacket();
-    this.trace = [];
+    this.trace.length = 0;
     this.redirect = null;
     vm.lo.fill(0);
     vm.hi.fill(0);

@@ -2,7 +2,8 @@
 import { asmCommand } from './asm.ts';
 import type { Command } from './command.ts';
 import { conformancePluginCommand } from './conformance-plugin.ts';
+import { demoCommand } from './demo.ts';
 import { disasmCommand } from './disasm.ts';
 import { testRunCommand } from './test-run.ts';
 
-export const commands: Command[] = [disasmCommand, testRunCommand, asmCommand, conformancePluginCommand];
+export const commands: Command[] = [demoCommand, disasmCommand, testRunCommand, asmCommand, conformancePluginCommand];

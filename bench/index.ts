@@ -1,0 +1,17 @@
+// npm run bench: every benchmark, numbers printed. Benchmarks are never timed tests; run them on a
+// quiet machine and compare ratios, not absolute numbers, on shared CI hosts.
+import { formatInterpreter, runInterpreterBench } from './interpreter.ts';
+import { runMapsBench } from './maps.ts';
+
+const only = process.argv[2];
+async function main(): Promise<void> {
+  if (!only || only === 'interpreter') {
+    console.log('== interpreter (ns per executed instruction / per packet)');
+    for (const l of formatInterpreter(runInterpreterBench())) console.log(`  ${l}`);
+  }
+  if (!only || only === 'maps') {
+    console.log('== maps (engine-side operations)');
+    for (const r of runMapsBench()) console.log(`  ${r.name.padEnd(46)} ${r.nsPerOp.toFixed(1).padStart(8)} ns/op`);
+  }
+}
+await main();
