@@ -36,7 +36,7 @@ export type ProgUse = 'tail_call' | 'devmap' | 'cpumap';
  * Host-side hooks for maps whose values name other objects. They are functions, so they are not part
  * of the cloneable descriptor; pass them again when attaching in another thread if that thread makes
  * host updates. Defaults: every interface index exists, a program handle > 0 is the program id, a
- * socket handle > 0 is the socket id, no inner maps.
+ * socket handle > 0 is the socket id, no map handles (EBADF).
  */
 export interface MapEnv {
   /** Does this ifindex exist (devmap / devmap_hash updates)? */
@@ -45,8 +45,8 @@ export interface MapEnv {
   resolveProg?(handle: number, use: ProgUse): number;
   /** AF_XDP socket id (> 0) for a socket handle (the kernel's socket fd), or -errno. */
   resolveXsk?(handle: number): number;
-  /** Map id (> 0) for a map handle (the kernel's map fd) whose geometry matches the inner template, or -errno. */
-  resolveMap?(handle: number, template: MapGeometry): number;
+  /** The map a handle (the kernel's map fd) names, for maps of maps: its id (> 0) and geometry, or -errno. */
+  resolveMap?(handle: number): { id: number; geometry: MapGeometry } | number;
 }
 
 /** Everything another thread needs to attach to a map: structured-clone friendly. */

@@ -8,11 +8,12 @@ import { DevMapHash } from './devmap-hash.ts';
 import { MapError } from './errors.ts';
 import { HashMap } from './hashtab.ts';
 import { LpmTrie } from './lpm.ts';
+import { ArrayOfMaps, HashOfMaps } from './mapinmap.ts';
 import { CpuMap, DevMap, ProgArray, XskMap } from './slots.ts';
 import { validateSpec } from './spec.ts';
 import type { MapGeometry, MapSpec } from './spec.ts';
 
-export type BpfMap = ArrayMap | HashMap | LpmTrie | DevMap | DevMapHash | CpuMap | XskMap | ProgArray;
+export type BpfMap = ArrayMap | HashMap | LpmTrie | DevMap | DevMapHash | CpuMap | XskMap | ProgArray | ArrayOfMaps | HashOfMaps;
 
 export interface CreateOptions {
   /** Simulated CPUs (NIC cores): per-CPU copies, per-CPU LRU lists, cpumap's possible CPUs. */
@@ -60,8 +61,11 @@ export function mapBytes(g: MapGeometry): number {
       n = DevMap.bytes(g);
       break;
     case 'array_of_maps':
+      n = ArrayOfMaps.bytes(g);
+      break;
     case 'hash_of_maps':
-      throw new MapError('map.unsupported_type', Errno.EOPNOTSUPP, `map '${g.name}': ${g.type} is not simulated by nicsim yet`);
+      n = HashOfMaps.layout(g).bytes;
+      break;
   }
   return Math.ceil(n / 8) * 8;
 }
@@ -89,8 +93,9 @@ function construct(g: MapGeometry, r: MapRegion): BpfMap {
     case 'prog_array':
       return new ProgArray(g, r);
     case 'array_of_maps':
+      return new ArrayOfMaps(g, r);
     case 'hash_of_maps':
-      throw new MapError('map.unsupported_type', Errno.EOPNOTSUPP, `map '${g.name}': ${g.type} is not simulated by nicsim yet`);
+      return new HashOfMaps(g, r);
   }
 }
 

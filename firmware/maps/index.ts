@@ -10,6 +10,7 @@ export { HashMap } from './hashtab.ts';
 export { LpmTrie } from './lpm.ts';
 export { DevMap, CpuMap, XskMap, ProgArray } from './slots.ts';
 export { DevMapHash } from './devmap-hash.ts';
+export { ArrayOfMaps, HashOfMaps } from './mapinmap.ts';
 export { validateSpec } from './spec.ts';
 export type { MapSpec, MapGeometry } from './spec.ts';
 export { MapError, isMapError } from './errors.ts';

@@ -244,8 +244,11 @@ class Case:
             if idat is not None:
                 pid = struct.unpack_from("<I", v, idat)[0]
                 op["value"] = v[:idat].hex()
-                op["prog"] = Case.symbols.get(pid) if pid else None
-                assert pid == 0 or pid in Case.symbols, pid
+                if self.type in (B.BPF_MAP_TYPE_ARRAY_OF_MAPS, B.BPF_MAP_TYPE_HASH_OF_MAPS):
+                    op["map"] = Case.symbols[("map", pid)]
+                else:
+                    op["prog"] = Case.symbols.get(pid) if pid else None
+                    assert pid == 0 or pid in Case.symbols, pid
         self.ops.append(op)
         return rc, v
 
@@ -374,7 +377,7 @@ def create_rc(*a, **kw):
 
 
 from record_maps_cases import (array_cases, create_cases, devmap_cases, hash_cases, lpm_cases,  # noqa: E402
-                               lru_cases, percpu_cases, progarray_cases)
+                               lru_cases, mapinmap_cases, percpu_cases, progarray_cases)
 
 
 def dumps(doc):
@@ -400,7 +403,7 @@ def main():
     pin(0)
     ctx = {"B": B, "Case": Case, "run": run_case, "create_rc": create_rc, "bisect": bisect_first_failing,
            "key": key, "val": val, "u32": u32, "u64": u64, "lpm": lpm, "r8": r8, "ncpus": POSSIBLE,
-           "socket": socket}
+           "socket": socket, "meta": {}}
     constants = {}
     groups = {
         "create": lambda cs: create_cases(ctx, cs, constants),
@@ -411,6 +414,7 @@ def main():
         "lpm": lambda cs: lpm_cases(ctx, cs),
         "devmap": lambda cs: devmap_cases(ctx, cs),
         "progarray": lambda cs: progarray_cases(ctx, cs),
+        "mapinmap": lambda cs: mapinmap_cases(ctx, cs),
     }
     os.makedirs(OUT, exist_ok=True)
     only = [a for a in sys.argv[1:] if not a.startswith("--")]
@@ -418,9 +422,11 @@ def main():
         if only and name not in only:
             continue
         cases = []
+        ctx["meta"] = {}
         fn(cases)
-        doc = {"kernel": platform.release(), "possibleCpus": POSSIBLE, "constants": constants,
-               "cases": cases}
+        doc = {"kernel": platform.release(), "possibleCpus": POSSIBLE, "constants": constants}
+        doc.update(ctx["meta"])  # e.g. "handles": the maps put into maps of maps, by symbol
+        doc["cases"] = cases
         if "--print" in sys.argv:
             print(json.dumps(doc, indent=1))
             continue

@@ -885,6 +885,119 @@ def _special_fds(B):
             "udp_sock": udp, "xsk_sock": xsk}
 
 
+# ---------------------------------------------------------------- maps of maps
+def mapinmap_cases(x, cs):
+    B, run, key, u32 = x["B"], x["run"], x["key"], x["u32"]
+    A = B.BPF_MAP_TYPE_ARRAY
+    spec = {"type": A, "keySize": 4, "valueSize": 8, "maxEntries": 4, "flags": 0}
+    template = B.map_create(A, 4, 8, 4)
+    inner = {n: B.map_create(A, 4, 8, 4) for n in ("M1", "M2", "M3")}
+    other = {"big": B.map_create(A, 4, 8, 8), "wide": B.map_create(A, 4, 16, 4),
+             "hash": B.map_create(B.BPF_MAP_TYPE_HASH, 4, 8, 4), "rdonly_prog": B.map_create(A, 4, 8, 4, B.BPF_F_RDONLY_PROG)}
+    handles = x["meta"].setdefault("handles", {})
+
+    def remember(n, fd):
+        info = B.map_info(fd)
+        x["Case"].symbols[("map", info["id"])] = n
+        handles[n] = {"type": info["type"], "keySize": info["key_size"], "valueSize": info["value_size"],
+                      "maxEntries": info["max_entries"], "flags": info["map_flags"]}
+
+    for n, fd in list(inner.items()) + list(other.items()):
+        remember(n, fd)
+    progs = _load_progs(B, x["Case"].symbols)
+    fds = dict(inner)
+    fds.update(other)
+    fds["badfd"] = 9999
+    fds["prog"] = progs["A"]
+
+    def upd(c, k, sym, flags=0):
+        c.update(key(k), u32(fds[sym]), flags, fd=sym)
+
+    def aom(c):
+        c.lookup(key(0))
+        upd(c, 0, "M1")
+        c.lookup(key(0), idat=0)
+        upd(c, 1, "M2", 1)
+        upd(c, 1, "M2", 2)
+        upd(c, 4, "M2")
+        upd(c, 4, "badfd", 1)
+        upd(c, 1, "badfd")
+        upd(c, 1, "prog")
+        for o in other:
+            upd(c, 1, o)
+        upd(c, 1, "M2")
+        upd(c, 1, "M3")
+        c.lookup(key(1), idat=0)
+        c.lookup(key(2))
+        c.delete(key(2))
+        c.delete(key(4))
+        c.delete(key(0))
+        c.delete(key(0))
+        c.walk(order=True)
+        c.next(key(9))
+    run(cs, "array_of_maps", B.BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 4, 0, inner=spec, inner_fd=template, body=aom)
+
+    def hom(c):
+        c.lookup(key(1))
+        upd(c, 1, "M1")
+        c.lookup(key(1), idat=0)
+        upd(c, 1, "M2", 1)
+        upd(c, 2, "M2", 2)
+        upd(c, 2, "badfd", 3)
+        upd(c, 2, "badfd", 1)
+        upd(c, 2, "big", 1)
+        upd(c, 1, "M2", 2)
+        c.lookup(key(1), idat=0)
+        for k in (2, 3, 4):
+            upd(c, k, "M3")
+        upd(c, 5, "M3")
+        upd(c, 1, "M1")
+        c.walk(order=True)
+        c.delete(key(9))
+        c.delete(key(2))
+        c.lookup(key(2))
+        c.walk(order=True)
+    run(cs, "hash_of_maps", B.BPF_MAP_TYPE_HASH_OF_MAPS, 4, 4, 4, B.BPF_F_ZERO_SEED, inner=spec, inner_fd=template,
+        body=hom)
+    IM = B.BPF_F_INNER_MAP
+    inner_big = dict(spec, flags=IM)
+    tmpl2 = B.map_create(A, 4, 8, 4, IM)
+    flagged = {"im4": B.map_create(A, 4, 8, 4, IM), "im8": B.map_create(A, 4, 8, 8, IM),
+               "im1": B.map_create(A, 4, 8, 1, IM), "imwide": B.map_create(A, 4, 16, 4, IM)}
+    for n, fd in flagged.items():
+        remember(n, fd)
+    fds.update(flagged)
+
+    def inner_map_flag(c):
+        upd(c, 0, "M1")
+        upd(c, 0, "im4")
+        upd(c, 1, "im8")
+        upd(c, 2, "im1")
+        upd(c, 3, "imwide")
+        c.lookup(key(1), idat=0)
+        c.lookup(key(2), idat=0)
+    run(cs, "array_of_maps with BPF_F_INNER_MAP template", B.BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 4, 0,
+        inner=inner_big, inner_fd=tmpl2, body=inner_map_flag)
+    hspec = {"type": B.BPF_MAP_TYPE_HASH, "keySize": 4, "valueSize": 8, "maxEntries": 4, "flags": 0}
+    htmpl = B.map_create(B.BPF_MAP_TYPE_HASH, 4, 8, 4)
+    hashes = {"H4": B.map_create(B.BPF_MAP_TYPE_HASH, 4, 8, 4), "H64": B.map_create(B.BPF_MAP_TYPE_HASH, 4, 8, 64),
+              "Hnp": B.map_create(B.BPF_MAP_TYPE_HASH, 4, 8, 4, B.BPF_F_NO_PREALLOC),
+              "L4": B.map_create(B.BPF_MAP_TYPE_LRU_HASH, 4, 8, 4)}
+    for n, fd in hashes.items():
+        remember(n, fd)
+    fds.update(hashes)
+
+    def hash_inner(c):
+        for i, n in enumerate(("H4", "H64", "Hnp", "L4")):
+            upd(c, i, n)
+        c.lookup(key(1), idat=0)
+    run(cs, "array_of_maps of hash maps", B.BPF_MAP_TYPE_ARRAY_OF_MAPS, 4, 4, 4, 0, inner=hspec, inner_fd=htmpl,
+        body=hash_inner)
+    for fd in [template, tmpl2, htmpl] + list(inner.values()) + list(other.values()) + list(progs.values()) \
+            + list(flagged.values()) + list(hashes.values()):
+        B.close(fd)
+
+
 # ---------------------------------------------------------------- prog_array
 def progarray_cases(x, cs):
     B, run, key, u32 = x["B"], x["run"], x["key"], x["u32"]

@@ -5,7 +5,7 @@
 
 import { describe, expect, it } from 'vitest';
 import {
-  ArrayMap, BPF_ANY, BPF_NOEXIST, DevMap, DevMapHash, Errno, HashMap, LpmTrie, MapError, MapFlag, ProgArray,
+  ArrayMap, ArrayOfMaps, BPF_ANY, BPF_NOEXIST, DevMap, DevMapHash, Errno, HashMap, LpmTrie, MapError, MapFlag, ProgArray,
   attachMap, createMap, mapBytes, planMap, validateSpec,
 } from '../../firmware/maps/index.ts';
 
@@ -39,8 +39,9 @@ describe('map creation errors', () => {
     const e = thrown(() => createMap({ type: 27, keySize: 0, valueSize: 0, maxEntries: 4096 }, { cpus: 1 }));
     expect(e.code).toBe('map.unsupported_type');
     expect(e.message).toMatch(/ringbuf/);
-    const mim = thrown(() => createMap({ type: 'array_of_maps', keySize: 4, valueSize: 4, maxEntries: 2, innerMap: { type: 'array', keySize: 4, valueSize: 8, maxEntries: 1 } }, { cpus: 1 }));
-    expect(mim.code).toBe('map.unsupported_type');
+    const mim = thrown(() => createMap({ type: 'array_of_maps', keySize: 4, valueSize: 4, maxEntries: 2 }, { cpus: 1 }));
+    expect([mim.code, mim.errno]).toEqual(['map.invalid', Errno.EINVAL]);
+    expect(mim.message).toMatch(/inner map template/);
   });
 
   it('refuses maps beyond the memory budget with ENOMEM and bad placements', () => {
@@ -166,6 +167,18 @@ describe('engine accessors', () => {
     expect(hex(d.lookupHost(u32(0)) as Uint8Array)).toBe('0400000046000000');
     const off = d.lookup(u32(0), 0, 0);
     expect(new DataView(d.sab).getUint32(off + 4, true)).toBe(70);
+  });
+
+  it('hands programs the inner map id of a map of maps', () => {
+    const inner = { type: 'hash', keySize: 4, valueSize: 8, maxEntries: 16 } as const;
+    const g = validateSpec({ ...inner, maxEntries: 1024 }, 2);
+    const env = { resolveMap: (h: number) => (h === 5 ? { id: 77, geometry: g } : -Errno.EBADF) };
+    const outer = createMap({ type: 'array_of_maps', keySize: 4, valueSize: 4, maxEntries: 2, innerMap: inner }, { cpus: 2, env }) as ArrayOfMaps;
+    expect(outer.updateHost(u32(1), u32(6))).toBe(-Errno.EBADF);
+    expect(outer.updateHost(u32(1), u32(5))).toBe(0); // hash inner maps may differ in max_entries
+    expect(outer.innerMapAt(1)).toBe(77);
+    expect(new DataView(outer.sab).getUint32(outer.lookup(u32(1), 0, 0), true)).toBe(77);
+    expect(outer.lookup(u32(0), 0, 0)).toBe(-1);
   });
 
   it('longest-prefix matches through the engine interface', () => {

@@ -3,7 +3,7 @@
 // the fixture's own format, so a test can compare the two records.
 
 import { readFileSync } from 'node:fs';
-import { Errno, createMap, isMapError } from '../../firmware/maps/index.ts';
+import { Errno, createMap, isMapError, validateSpec } from '../../firmware/maps/index.ts';
 import type { BpfMap, MapEnv, MapSpec } from '../../firmware/maps/index.ts';
 
 export interface FixtureOp {
@@ -18,6 +18,7 @@ export interface FixtureOp {
   ordered?: boolean;
   fd?: string;
   prog?: string | null;
+  map?: string;
   found?: boolean;
   old?: string;
 }
@@ -34,6 +35,8 @@ export interface Fixture {
   kernel: string;
   possibleCpus: number;
   constants: Record<string, number>;
+  /** Maps the recorder stored into maps of maps, by symbol. */
+  handles?: Record<string, MapSpec>;
   cases: FixtureCase[];
 }
 
@@ -84,27 +87,46 @@ export function specOf(c: FixtureCase): MapSpec {
   return s;
 }
 
-export function createFor(c: FixtureCase, cpus: number): BpfMap {
-  return createMap(specOf(c), { cpus, env: TEST_ENV });
+/** The pretend device plus the maps a fixture put into maps of maps (handle 3000 + i, id 4000 + i). */
+export function envFor(fx: Pick<Fixture, 'handles' | 'possibleCpus'>): MapEnv {
+  const names = Object.keys(fx.handles ?? {});
+  return {
+    ...TEST_ENV,
+    resolveMap(handle) {
+      const i = handle - 3000;
+      const name = names[i];
+      if (name === undefined) return SYMBOL_OF_HANDLE.get(handle) === 'badfd' || !SYMBOL_OF_HANDLE.has(handle) ? -Errno.EBADF : -Errno.EINVAL;
+      return { id: 4000 + i, geometry: validateSpec(fx.handles![name]!, fx.possibleCpus) };
+    },
+  };
 }
 
-function valueOf(op: FixtureOp): Uint8Array | Uint8Array[] {
+function mapHandle(fx: Pick<Fixture, 'handles'>, sym: string): number {
+  const i = Object.keys(fx.handles ?? {}).indexOf(sym);
+  return i >= 0 ? 3000 + i : sym === 'prog' ? HANDLES.A! : HANDLES[sym]!;
+}
+
+export function createFor(c: FixtureCase, cpus: number, env: MapEnv = TEST_ENV): BpfMap {
+  return createMap(specOf(c), { cpus, env });
+}
+
+function valueOf(op: FixtureOp, fx: Pick<Fixture, 'handles'>): Uint8Array | Uint8Array[] {
   if (Array.isArray(op.value)) return op.value.map(fromHex);
   const v = fromHex(op.value ?? '');
   if (op.fd === undefined) return v;
   const out = new Uint8Array(v.length + 4);
   out.set(v);
-  out.set(u32(HANDLES[op.fd]!), v.length);
+  out.set(u32(fx.handles ? mapHandle(fx, op.fd) : HANDLES[op.fd]!), v.length);
   return out;
 }
 
 /** The record of one operation as nicsim performs it, shaped like the fixture's. */
-export function runOp(map: BpfMap, op: FixtureOp, cpus: number): FixtureOp {
+export function runOp(map: BpfMap, op: FixtureOp, cpus: number, fx: Pick<Fixture, 'handles'> = {}): FixtureOp {
   const key = op.key === null || op.key === undefined ? null : fromHex(op.key);
   const base: FixtureOp = { ...op };
   switch (op.op) {
     case 'update':
-      return { ...base, rc: map.updateHost(key!, valueOf(op), op.flags ?? 0) };
+      return { ...base, rc: map.updateHost(key!, valueOf(op, fx), op.flags ?? 0) };
     case 'delete':
       return { ...base, rc: map.deleteHost(key!) };
     case 'freeze':
@@ -113,7 +135,7 @@ export function runOp(map: BpfMap, op: FixtureOp, cpus: number): FixtureOp {
       const r = map.lookupHostRc(key!, op.flags ?? 0);
       const out: FixtureOp = { op: op.op, key: op.key!, rc: typeof r === 'number' ? r : 0 };
       if (op.flags) out.flags = op.flags;
-      if (typeof r !== 'number') Object.assign(out, describeValue(r, op, map.percpu ? cpus : 0));
+      if (typeof r !== 'number') Object.assign(out, describeValue(r, op, map.percpu ? cpus : 0, fx));
       return out;
     }
     case 'next': {
@@ -160,7 +182,11 @@ export function runOp(map: BpfMap, op: FixtureOp, cpus: number): FixtureOp {
   }
 }
 
-function describeValue(v: Uint8Array, op: FixtureOp, cpus: number): Partial<FixtureOp> {
+function describeValue(v: Uint8Array, op: FixtureOp, cpus: number, fx: Pick<Fixture, 'handles'> = {}): Partial<FixtureOp> {
+  if (op.map !== undefined) {
+    const id = new DataView(v.buffer, v.byteOffset).getUint32(0, true);
+    return { value: '', map: Object.keys(fx.handles ?? {})[id - 4000] ?? `id ${id}` };
+  }
   if (op.prog !== undefined) {
     // a program id at the end of the recorded prefix: compare it by symbol
     const at = (op.value as string).length / 2;
@@ -200,17 +226,17 @@ export interface CaseResult {
 }
 
 /** Creates the map like the kernel case and replays all of its operations. */
-export function replayCase(c: FixtureCase, cpus: number): CaseResult {
+export function replayCase(c: FixtureCase, cpus: number, fx: Pick<Fixture, 'handles'> = {}): CaseResult {
   let map: BpfMap;
   try {
-    map = createFor(c, cpus);
+    map = createFor(c, cpus, envFor({ handles: fx.handles, possibleCpus: cpus }));
   } catch (e) {
     if (!isMapError(e)) throw e;
     return { created: false, createErrno: e.errno, createCode: e.code, mismatches: [] };
   }
   const res: CaseResult = { created: true, info: { maxEntries: map.maxEntries, flags: map.flags }, mismatches: [] };
   (c.ops ?? []).forEach((op, index) => {
-    const actual = runOp(map, op, cpus);
+    const actual = runOp(map, op, cpus, fx);
     if (!sameOp(actual, op)) res.mismatches.push({ index, expected: op, actual });
   });
   return res;
