@@ -20,7 +20,7 @@ export interface CreateOptions {
   cpus: number;
   /** Place the map in this buffer (an arena shared by all maps of a device) instead of its own. */
   sab?: SharedArrayBuffer;
-  /** Byte offset in `sab` (multiple of 8); the region [offset, offset + mapBytes) must be zeroed. */
+  /** Byte offset in `sab` (multiple of 8) of the region [offset, offset + mapBytes); it is zeroed. */
   offset?: number;
   /** hashrnd of hash maps without BPF_F_ZERO_SEED (default 0: nicsim is deterministic). */
   hashSeed?: number;
@@ -130,6 +130,7 @@ export function createMap(spec: MapSpec, opts: CreateOptions): BpfMap {
     hostCpu,
     env: opts.env ?? {},
   });
+  if (opts.sab) map.data.fill(0, offset, offset + bytes); // a reused arena may hold old bytes
   map.init();
   return map;
 }

@@ -33,6 +33,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 OUT = os.path.join(ROOT, "test", "fixtures", "maps")
 sys.path.insert(0, HERE)
+sys.dont_write_bytecode = True  # no __pycache__ next to the scripts
 import bpfsys as B  # noqa: E402
 
 NCPUS = os.cpu_count()
@@ -378,8 +379,8 @@ def create_rc(*a, **kw):
     return fd
 
 
-from record_maps_cases import (array_cases, create_cases, devmap_cases, hash_cases, lpm_cases,  # noqa: E402
-                               lru_cases, mapinmap_cases, percpu_cases, progarray_cases)
+from record_maps_cases import array_cases, create_cases, hash_cases, percpu_cases  # noqa: E402
+from record_maps_more import devmap_cases, lpm_cases, lru_cases, mapinmap_cases, progarray_cases  # noqa: E402
 
 
 def dumps(doc):
