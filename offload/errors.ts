@@ -28,7 +28,7 @@ export interface Location {
 export function formatLocation(loc: Location): string {
   const parts: string[] = [];
   let head = loc.file ?? '';
-  if (loc.line !== undefined) head += `:${loc.line}` + (loc.col !== undefined ? `:${loc.col}` : '');
+  if (loc.line !== undefined) head += loc.file ? `:${loc.line}` + (loc.col !== undefined ? `:${loc.col}` : '') : `line ${loc.line}`;
   if (head) parts.push(head);
   if (loc.section !== undefined) parts.push(`section ${loc.section}`);
   if (loc.offset !== undefined) parts.push(`offset 0x${loc.offset.toString(16)}`);
