@@ -98,6 +98,11 @@ export const profileSchema: Schema = {
           callee_saved_bytes: int('bytes a callee frame adds when the callee writes r6-r9', 0),
         }),
         packet_bytes: intOrNull('largest packet offset + 1 the program may touch (null: no device limit)', null),
+        driver_messages: {
+          enum: ['none', 'nfp'],
+          description: 'whose verifier/kernel-log messages capability findings reproduce: none (nicsim wording) or nfp (the Linux nfp driver)',
+          default: 'none',
+        },
         partial: section({
           allowed: bool('unsupported instructions may stay on some paths; packets reaching them are punted to the host program', false),
         }),

@@ -120,6 +120,8 @@ export interface Offload {
   instruction_memory: number;
   stack: Stack;
   packet_bytes: number | null;
+  /** Whose driver messages capability findings reproduce (`nfp`: the Linux nfp driver's texts). */
+  driver_messages: 'none' | 'nfp';
   partial: { allowed: boolean };
   translation: Translation;
   isa: Isa;
