@@ -145,8 +145,10 @@ export function checkWithFacts(spec: ObjectSpec, program: ProgramSpec, ref: Prof
 
   // 4. program rules, on what the device holds
   const stack = stackUse(ctx, subs);
-  const nic = partialOk ? countNicInstructions(ctx, [...paths.device, ...paths.punts], new Set(paths.punts), stack.calleeSaves) : countNicInstructions(ctx, reachable, new Set(), stack.calleeSaves);
   const programDrafts: FindingDraft[] = [...maps.findings, ...checkStack(ctx, stack), ...checkPacket(ctx)];
+  // The device holds only the non-punted part when the verdict can still be `partial`.
+  const punting = partialOk && programDrafts.length === 0;
+  const nic = punting ? countNicInstructions(ctx, [...paths.device, ...paths.punts], new Set(paths.punts), stack.calleeSaves) : countNicInstructions(ctx, reachable, new Set(), stack.calleeSaves);
   const imem = profile.offload.instruction_memory;
   if (nic.total > imem) {
     programDrafts.push({ code: 'imem.too_large', key: 'offload.instruction_memory', value: imem, rule: `a program may occupy at most ${imem} NIC instructions after translation`, text: `${nic.total} NIC instructions > ${imem}`, nfp: `instruction limit reached (${imem} NFP instructions)` });
@@ -160,7 +162,7 @@ export function checkWithFacts(spec: ObjectSpec, program: ProgramSpec, ref: Prof
   const insnFinding = findings.find((f) => f.severity === 'instruction');
   let verdict: Verdict = 'offload';
   if (programFinding) verdict = 'host';
-  else if (insnFinding) verdict = partialOk ? 'partial' : 'host';
+  else if (insnFinding) verdict = punting ? 'partial' : 'host';
   const punts = verdict === 'partial' ? paths.punts : [];
   return {
     object: spec.file,
