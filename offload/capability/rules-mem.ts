@@ -26,7 +26,9 @@ export function checkMemory(ctx: RuleContext, pc: number, insn: Insn): void {
   if (view.kinds.includes('ctx')) checkCtx(ctx, pc, insn, view);
 
   if (!mem.mixed_pointer_types && insn.kind !== 'st') {
-    const ptrs = view.kinds.filter((k) => k !== 'scalar');
+    // The driver names the type of the first visit first; visit order is not in the facts, so the
+    // lower kernel type number goes first.
+    const ptrs = view.kinds.filter((k) => k !== 'scalar').sort((a, b) => typeNum(a) - typeNum(b));
     if (ptrs.length > 1) {
       ctx.report({
         code: 'mem.ptr_type_changed',

@@ -1,8 +1,9 @@
 // The safety verifier's per-pc facts (offload/verifier, ProgramFacts) as the capability rules read
 // them (CapabilityFacts). Register type names follow the kernel's reg_type_str ('fp', 'pkt', ...);
 // the rules use the names of facts.ts.
-import type { ProgramFacts, RegFacts } from '../verifier/index.ts';
+import { type ProgramFacts, type RegFacts, verifyProgram } from '../verifier/index.ts';
 import type { CapabilityFacts, RegKind, RegView } from './facts.ts';
+import type { SafetyCheck } from './run.ts';
 
 const KIND: Record<string, RegKind> = {
   scalar: 'scalar',
@@ -56,3 +57,12 @@ export function capabilityFacts(pf: ProgramFacts): CapabilityFacts {
     zext: (pc) => pf.insns[pc]?.zext === true,
   };
 }
+
+/** The safety verifier (offload/verifier) as the capability pass runs it: privileged loader, facts on. */
+export const verifierSafety: SafetyCheck = (spec, program) => {
+  const r = verifyProgram(spec, program, { facts: true });
+  if (!r.accepted || !r.facts) {
+    return { rejected: { code: r.error?.code ?? 'verifier', message: r.error?.message ?? 'the safety verifier rejected the program', pc: r.error?.pc ?? null } };
+  }
+  return { facts: capabilityFacts(r.facts) };
+};
