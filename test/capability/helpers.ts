@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { assemble, encodeProgram, jumpTarget } from '../../offload/isa/index.ts';
 import { loadObjectFile, type MapSpec, type ObjectSpec, type ProgramSpec } from '../../offload/elf/index.ts';
 import { listShippedProfiles, loadProfile, MAP_TYPE_IDS, type MapTypeName, type Profile } from '../../nic/profile/index.ts';
-import { type CheckResult, checkObject, checkProgram, verifierSafety } from '../../offload/capability/index.ts';
+import { type CapabilityFacts, type CheckResult, type RegView, checkObject, checkProgram, verifierSafety } from '../../offload/capability/index.ts';
 
 export const fixtures = fileURLToPath(new URL('../fixtures/capability/', import.meta.url));
 export const examples = fileURLToPath(new URL('../../examples/', import.meta.url));
@@ -104,4 +104,20 @@ export function checkFile(path: string, prof: Profile, program?: string): CheckR
 
 export function codes(r: CheckResult): string[] {
   return r.findings.map((f) => f.code);
+}
+
+/**
+ * Facts written by hand, for rules the safety verifier cannot reach yet (it verifies for a host
+ * loader; a device-bound program may write xdp_md.rx_queue_index). Every pc is reachable; registers
+ * not listed are unknown scalars.
+ */
+export function handFacts(regs: Record<number, Record<number, Partial<RegView>>>): CapabilityFacts {
+  const U = (1n << 64n) - 1n;
+  const unknown: RegView = { kinds: ['scalar'], maps: [], offMin: 0, offMax: 0, var: { value: 0n, mask: U }, varConstEveryVisit: false, umin: 0n, umax: U, smin: -(1n << 63n), smax: (1n << 63n) - 1n };
+  return {
+    reachable: () => true,
+    reg: (pc, r) => ({ ...unknown, ...(regs[pc]?.[r] ?? {}) }),
+    stackDepth: () => 0,
+    maxPacketOffset: 0,
+  };
 }
