@@ -79,3 +79,5 @@ export type {
   VerifyResult,
   VerifyStats,
 } from './types.ts';
+export { verifyObject, verifyProgram, BPF_COMPLEXITY_LIMIT_INSNS } from './verify.ts';
+export { familyOf } from './families.ts';

@@ -13,6 +13,8 @@ export interface VerifyOptions {
   allRegs?: boolean;
   /** Processed-instruction limit (kernel: 1,000,000). */
   insnLimit?: number;
+  /** Load without BTF func/line info, as a raw BPF_PROG_LOAD would (global functions become static). */
+  withoutBtf?: boolean;
 }
 
 /** Kernel-style name of a register type (reg_type_str): 'scalar', 'ctx', 'fp', 'pkt', 'map_value_or_null', ... */
@@ -37,7 +39,7 @@ export interface VerifyError {
   /** C source line of pc from BTF line info, or null. */
   source: SourceRef | null;
   /** The bpf(BPF_PROG_LOAD) errno the kernel returns for this error. */
-  errno: 'EACCES' | 'EINVAL' | 'E2BIG' | 'EPERM' | 'EFAULT' | 'ENOTSUPP';
+  errno: 'EACCES' | 'EINVAL' | 'E2BIG' | 'EPERM' | 'EFAULT' | 'ENOTSUPP' | 'EBADF';
 }
 
 /** Joined knowledge about one register over every (non-speculative) verifier state visiting a pc. */

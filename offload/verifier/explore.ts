@@ -1,0 +1,322 @@
+// Path exploration (do_check / is_state_visited / update_branch_counts / pop_stack): walk every
+// path of the program depth-first, one instruction at a time, queueing the other side of each
+// branch. At prune points the current state is compared with the checkpoints already taken there;
+// a state covered by a finished (or, in loops, an equivalent in-progress) checkpoint stops.
+import { HELPER_PROTOS } from '../../firmware/helpers/protos.ts';
+import { insnText } from './cfg/text.ts';
+import type { Env } from './check/env.ts';
+import { recoverableWithNospec, VerifierFail } from './check/fail.ts';
+import { checkInsn } from './check/insn.ts';
+import { markAllScalarsImprecise, markAllScalarsPrecise, propagatePrecision } from './check/precise.ts';
+import { ADD_CONST, T } from './domain/reg.ts';
+import { readMask } from './facts.ts';
+import { EXACT, frameInsnIdx, IdMap, NOT_EXACT, RANGE_WITHIN, type Exact, statesEqual, statesMaybeLooping } from './state/equal.ts';
+import { fmtFrame } from './state/print.ts';
+import { updateRegs, type VState } from './state/state.ts';
+
+const MAX_BACKEDGE_ITERS = 64;
+
+/** One entry of a loop (SCC) under a given call chain, with the states that looped back into it. */
+export interface SccVisit {
+  entry: VState;
+  backedges: { st: VState; equal: VState }[];
+}
+
+const IDS = new IdMap();
+
+function equal(env: Env, o: VState, c: VState, exact: Exact): boolean {
+  return statesEqual(
+    o,
+    c,
+    exact,
+    { ids: IDS, exploreAluLimits: env.exploreAluLimits, allowUninitStack: env.priv.allowUninitStack },
+    (pc) => env.aux[pc]!.liveRegs,
+    env.idGen,
+  );
+}
+
+/** compute_scc_callchain: call sites down to the outermost frame that is inside a loop. */
+function sccCallchain(env: Env, st: VState): string | null {
+  let key = '';
+  for (let i = 0; i <= st.curframe; i++) {
+    const pc = frameInsnIdx(st, i);
+    const scc = env.sccOf[pc]!;
+    if (scc) return `${key}#${scc}`;
+    if (i < st.curframe) key += `${pc},`;
+    else return null;
+  }
+  return null;
+}
+
+function maybeEnterScc(env: Env, st: VState): void {
+  const key = sccCallchain(env, st);
+  if (key === null || env.sccVisits.has(key)) return;
+  env.sccVisits.set(key, { entry: st, backedges: [] });
+  env.log.trace2(`SCC enter ${key}`);
+}
+
+function maybeExitScc(env: Env, st: VState): void {
+  const key = sccCallchain(env, st);
+  if (key === null) return;
+  const visit = env.sccVisits.get(key);
+  if (!visit || visit.entry !== st) return;
+  propagateBackedges(env, visit);
+  env.sccVisits.delete(key);
+}
+
+/** propagate_backedges: precision marks flow around the loop until nothing changes. */
+function propagateBackedges(env: Env, visit: SccVisit): void {
+  for (let i = 0; ; i++) {
+    if (i > MAX_BACKEDGE_ITERS) {
+      for (const b of visit.backedges) markAllScalarsPrecise(b.st);
+      break;
+    }
+    let changed = false;
+    for (const b of visit.backedges) if (propagatePrecision(env, b.equal, b.st)) changed = true;
+    if (!changed) break;
+  }
+  visit.backedges = [];
+}
+
+/** incomplete_read_marks: the checkpoint is inside a loop whose exploration is still pending. */
+function incompleteMarks(env: Env, st: VState): boolean {
+  const key = sccCallchain(env, st);
+  if (key === null) return false;
+  const v = env.sccVisits.get(key);
+  return !!v && v.backedges.length > 0;
+}
+
+/** update_branch_counts */
+export function updateBranchCounts(env: Env, st: VState | null): void {
+  while (st) {
+    const br = --st.branches;
+    if (br) break;
+    maybeExitScc(env, st);
+    st = st.parent;
+  }
+}
+
+/** clear_singular_ids: scalar ids held by one register only link nothing. */
+function clearSingularIds(st: VState): void {
+  const cnt = new Map<number, number>();
+  const idOf = (id: number) => (id >= ADD_CONST ? id - ADD_CONST : id);
+  updateRegs(
+    st,
+    (r) => {
+      if (r.type === T.SCALAR && r.id) cnt.set(idOf(r.id), (cnt.get(idOf(r.id)) ?? 0) + 1);
+      return false;
+    },
+    () => {},
+  );
+  if (cnt.size === 0) return;
+  updateRegs(
+    st,
+    (r) => r.type === T.SCALAR && r.id !== 0 && cnt.get(idOf(r.id)) === 1,
+    (r) => {
+      r.id = 0;
+      r.off = 0;
+    },
+  );
+}
+
+function isMayGoto(env: Env, pc: number): boolean {
+  return env.prog.raws[pc]!.code === 0xe5;
+}
+
+/** is_state_visited: true when the current state is covered and the path can stop. */
+function isStateVisited(env: Env, pc: number): boolean {
+  const cur = env.cur;
+  const aux = env.aux[pc]!;
+  const force = aux.forceCheckpoint || cur.history.length > 40;
+  let addNew = force || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8);
+  let list = env.explored[pc];
+  if (!list) list = env.explored[pc] = [];
+  let statesCnt = 0;
+  for (let k = 0; k < list.length; k++) {
+    const sl = list[k]!;
+    statesCnt++;
+    let hit = false;
+    let loop = false;
+    if (sl.branches) {
+      let checkLoop = true;
+      if (isMayGoto(env, pc) && sl.mayGotoDepth !== cur.mayGotoDepth && equal(env, sl, cur, RANGE_WITHIN)) {
+        hit = loop = true;
+      } else if (aux.callsCallback) {
+        if (equal(env, sl, cur, RANGE_WITHIN)) hit = loop = true;
+        checkLoop = false;
+      }
+      if (!hit && checkLoop && statesMaybeLooping(sl, cur) && equal(env, sl, cur, EXACT)) {
+        if (sl.mayGotoDepth === cur.mayGotoDepth && sl.callbackUnrollDepth === cur.callbackUnrollDepth) {
+          lineInfoTrace(env, pc, true);
+          env.verbose(`infinite loop detected at insn ${pc}`);
+          const ctx = { maps: env.prog.maps };
+          env.verbose(`cur state:${fmtFrame(cur, cur.curframe, ctx)}`);
+          env.verbose(`old state:${fmtFrame(sl, cur.curframe, ctx)}`);
+          throw new VerifierFail('EINVAL', pc);
+        }
+      }
+      if (!hit && !force && env.jmpsProcessed - env.prevJmpsProcessed < 20 && env.insnProcessed - env.prevInsnProcessed < 100)
+        addNew = false;
+    } else {
+      loop = incompleteMarks(env, sl);
+      hit = equal(env, sl, cur, loop ? RANGE_WITHIN : NOT_EXACT);
+    }
+    if (hit) {
+      sl.hitCnt++;
+      if (aux.jmpP) env.pushHistory(cur, 0, 0, null);
+      propagatePrecision(env, sl, cur);
+      if (loop) {
+        const key = sccCallchain(env, sl);
+        const visit = key === null ? undefined : env.sccVisits.get(key);
+        if (visit) {
+          const b = cur.clone();
+          b.insnIdx = pc;
+          visit.backedges.push({ st: b, equal: sl });
+        }
+      }
+      return true;
+    }
+    if (addNew) sl.missCnt++;
+    const n = aux.forceCheckpoint && sl.branches > 0 ? 64 : 3;
+    if (sl.missCnt > sl.hitCnt * n + n) {
+      sl.evicted = true;
+      list.splice(k, 1);
+      k--;
+      env.exploredSize--;
+    }
+  }
+  if (env.maxStatesPerInsn < statesCnt) env.maxStatesPerInsn = statesCnt;
+  if (!env.priv.bpfCapable && statesCnt > 64) return false;
+  if (!addNew) return false;
+  env.totalStates++;
+  env.exploredSize++;
+  if (env.exploredSize > env.peakStates) env.peakStates = env.exploredSize;
+  env.prevJmpsProcessed = env.jmpsProcessed;
+  env.prevInsnProcessed = env.insnProcessed;
+  if (env.priv.bpfCapable) markAllScalarsImprecise(cur);
+  clearSingularIds(cur);
+  const nw = cur.clone();
+  nw.insnIdx = pc;
+  nw.branches = 1;
+  maybeEnterScc(env, nw);
+  cur.parent = nw;
+  cur.firstInsnIdx = pc;
+  cur.dfsDepth = nw.dfsDepth + 1;
+  cur.history = [];
+  list.unshift(nw);
+  return false;
+}
+
+/** verbose_linfo: `; source text @ file:line` when the line changes. */
+function lineInfoTrace(env: Env, pc: number, asMessage: boolean): void {
+  const li = env.lineAt(pc);
+  if (!li || (li === env.prevLinfo && !asMessage)) return;
+  env.prevLinfo = li;
+  const line = `; ${li.text} @ ${li.file.replace(/^.*\//, '')}:${li.line}`;
+  if (asMessage) env.log.trace(line);
+  else env.log.trace(line);
+}
+
+/** Registers read by the instruction at pc (facts), cached. */
+function readMaskAt(env: Env, pc: number): number {
+  const m = env.readMasks[pc]!;
+  if (m >= 0) return m;
+  const s = env.prog.slots[pc]!;
+  const args = s.insn.kind === 'call' && s.insn.callee === 'helper' ? (HELPER_PROTOS[s.insn.imm]?.args.length ?? 5) : 5;
+  const v = readMask(s.insn, args);
+  env.readMasks[pc] = v;
+  return v;
+}
+
+/** do_check from the current state; throws VerifierFail on the first unsafe path. */
+export function doCheck(env: Env): void {
+  const { prog, log } = env;
+  const ctx = { maps: prog.maps };
+  let prevInsnIdx = -1;
+  let printState = false;
+  for (;;) {
+    env.curHist = null;
+    env.prevInsnIdx = prevInsnIdx;
+    const pc = env.insnIdx;
+    const st = env.cur;
+    if (pc >= prog.len || pc < 0) env.failAt(pc, 'EFAULT', `invalid insn idx ${pc} insn_cnt ${prog.len}`);
+    const slot = prog.slots[pc];
+    if (!slot) env.failAt(pc, 'EFAULT', `invalid insn idx ${pc} insn_cnt ${prog.len}`);
+    const aux = env.aux[pc]!;
+    if (++env.insnProcessed > env.insnLimit) env.fail('E2BIG', `BPF program is too large. Processed ${env.insnProcessed} insn`);
+    st.lastInsnIdx = prevInsnIdx;
+    st.insnIdx = pc;
+    let exit = false;
+    if (aux.pruneP && isStateVisited(env, pc)) {
+      if (log.level > 0) {
+        if (printState) log.trace(`\nfrom ${prevInsnIdx} to ${pc}${st.speculative ? ' (speculative execution)' : ''}: safe`);
+        else log.trace(`${pc}: safe`);
+      }
+      exit = true;
+    }
+    if (!exit) {
+      if (aux.jmpP) env.pushHistory(st, 0, 0, null);
+      if (log.level > 1 && printState) {
+        log.trace2(`\nfrom ${prevInsnIdx} to ${pc}${st.speculative ? ' (speculative execution)' : ''}:${fmtFrame(st, st.curframe, ctx)}`);
+        printState = false;
+      }
+      if (log.level > 0) {
+        lineInfoTrace(env, pc, false);
+        log.trace(`${pc}: (${slot.raw.code.toString(16).padStart(2, '0')}) ${insnText(slot.insn, slot.raw, pc)}`);
+      }
+      aux.seen = true;
+      prevInsnIdx = pc;
+      if (st.speculative && aux.nospec) exit = true;
+    }
+    if (!exit) {
+      if (env.facts && !st.speculative) env.facts.visit(pc, readMaskAt(env, pc), st.frames[st.curframe]!.regs);
+      let next: number;
+      try {
+        next = checkInsn(env, slot.insn);
+      } catch (e) {
+        if (e instanceof VerifierFail && st.speculative && recoverableWithNospec(e)) {
+          aux.nospec = true;
+          aux.aluState = 0;
+          next = -2;
+        } else throw e;
+      }
+      if (log.level > 1 && next !== -2) {
+        const c = env.cur;
+        log.trace2(`${' '.repeat(38)};${fmtFrame(c, c.curframe, ctx, readMaskAt(env, pc) | writeMaskOf(env, pc), false)}`);
+      }
+      if (next >= 0) {
+        env.insnIdx = next;
+        if (env.cur !== st) throw new Error('state switched during an instruction');
+        if (!(st.speculative && aux.nospecResult)) continue;
+      }
+    }
+    // process_bpf_exit: this path is done; continue with the most recent queued branch.
+    updateBranchCounts(env, env.cur);
+    const elem = env.stack.pop();
+    if (!elem) break;
+    env.cur = elem.st;
+    env.insnIdx = elem.insnIdx;
+    prevInsnIdx = elem.prevInsnIdx;
+    log.reset(elem.log);
+    printState = true;
+  }
+}
+
+/** Registers an instruction writes (for the trace). */
+function writeMaskOf(env: Env, pc: number): number {
+  const i = env.prog.slots[pc]!.insn;
+  switch (i.kind) {
+    case 'alu':
+    case 'end':
+    case 'ldx':
+    case 'lddw':
+    case 'load_acq':
+      return 1 << i.dst;
+    case 'call':
+      return 1;
+    case 'atomic':
+      return i.op === 'cmpxchg' ? 1 : i.op === 'xchg' || i.op.startsWith('fetch_') ? 1 << i.sreg : 0;
+    default:
+      return 0;
+  }
+}
