@@ -107,7 +107,8 @@ export const profileSchema: Schema = {
           allowed: bool('unsupported instructions may stay on some paths; packets reaching them are punted to the host program', false),
         }),
         translation: section({
-          ...Object.fromEntries(INSN_CLASSES.map((c) => [c, int(`NIC instructions per ${c} instruction`, 1)])),
+          // imm_wide and zext are extras on top of an instruction's class: none unless the profile says so.
+          ...Object.fromEntries(INSN_CLASSES.map((c) => [c, c === 'imm_wide' || c === 'zext' ? int(`extra NIC instructions per ${c === 'imm_wide' ? 'wide 32-bit immediate half' : 'zero-extended 32-bit result'}`, 0) : int(`NIC instructions per ${c} instruction`, 1)])),
           ldx: widthsCounts('NIC instructions per load (LDX) by size'),
           stx: widthsCounts('NIC instructions per register store (STX) by size'),
           st: widthsCounts('NIC instructions per immediate store (ST) by size'),
