@@ -148,6 +148,8 @@ export const profileSchema: Schema = {
             ...Object.fromEntries(ATOMIC_OPS.map((op) => [op, widths(true)])),
             targets: listOf('region', 'memory an atomic may operate on', ['stack', 'map_value']),
           }),
+          load_acquire: bool('load-acquire (BPF_ATOMIC with imm BPF_LOAD_ACQ, Linux 6.15)', true),
+          store_release: bool('store-release (BPF_ATOMIC with imm BPF_STORE_REL, Linux 6.15)', true),
           bpf_calls: bool('bpf-to-bpf calls (BPF_CALL with src_reg=1)', true),
           tail_calls: bool('tail_call helper / PROG_ARRAY maps', true),
           legacy_packet_loads: bool('LD_ABS / LD_IND (the kernel refuses them in XDP programs anyway)', false),

@@ -67,6 +67,8 @@ export interface Isa {
   bswap: boolean;
   gotol: boolean;
   atomics: Record<AtomicOp, Widths> & { targets: ('stack' | 'map_value')[] };
+  load_acquire: boolean;
+  store_release: boolean;
   bpf_calls: boolean;
   tail_calls: boolean;
   legacy_packet_loads: boolean;

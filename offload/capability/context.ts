@@ -51,10 +51,12 @@ export function hex(v: bigint | number): string {
 export function memPtrReg(insn: Insn): number | undefined {
   switch (insn.kind) {
     case 'ldx':
+    case 'load_acquire':
       return insn.sreg;
     case 'st':
     case 'stx':
     case 'atomic':
+    case 'store_release':
       return insn.dst;
     default:
       return undefined;

@@ -34,9 +34,9 @@ export function checkAtomicCounters(ctx: RuleContext): void {
 
   for (const pc of ctx.reachable) {
     const insn = ctx.slots[pc]!;
-    if (insn.kind === 'ldx' || insn.kind === 'atomic') {
-      const use: Use = insn.kind === 'ldx' ? 'read' : 'atomic';
-      const ptr = ctx.facts.reg(pc, insn.kind === 'ldx' ? insn.sreg : insn.dst);
+    if (insn.kind === 'ldx' || insn.kind === 'load_acquire' || insn.kind === 'atomic') {
+      const use: Use = insn.kind === 'atomic' ? 'atomic' : 'read';
+      const ptr = ctx.facts.reg(pc, insn.kind === 'atomic' ? insn.dst : insn.sreg);
       if (!ptr || !ptr.kinds.includes('map_value') || !ptr.varConstEveryVisit || ptr.offMin !== ptr.offMax) continue;
       const varValues = ptr.varValues ?? (ptr.var.mask === 0n ? [ptr.var.value] : []);
       for (const m of ptr.maps) {

@@ -2,7 +2,7 @@
 // multiply/divide, are its operands in the range the device's arithmetic covers? Checks run in the
 // nfp driver's order (nfp_verify_insn: opcode, then nfp_bpf_check_alu) and each instruction gets at
 // most one ISA finding: the first check that fails, as the driver stops at its first error.
-import { ATOMIC_IMM, type AluInsn, type AtomicInsn, type Insn, rowOf } from '../isa/index.ts';
+import { ATOMIC_IMM, type AluInsn, type AtomicInsn, type Insn, LOAD_ACQ, STORE_REL, rowOf } from '../isa/index.ts';
 import { type RuleContext, hex, nfpOpcode, typeNum } from './context.ts';
 import type { FindingCode } from './findings.ts';
 
@@ -54,6 +54,16 @@ export function checkIsa(ctx: RuleContext, pc: number, insn: Insn): void {
       return;
     case 'atomic':
       return checkAtomic(ctx, pc, insn, r);
+    case 'load_acquire':
+    case 'store_release': {
+      if (isa[insn.kind]) return;
+      // nfp: W/DW pass the opcode check and fail nfp_bpf_check_atomic() on imm; B/H have no opcode.
+      const imm = insn.kind === 'load_acquire' ? LOAD_ACQ : STORE_REL;
+      const nfp = insn.size >= 4 ? `atomic op not implemented: ${imm}` : notSupported;
+      const what = insn.kind === 'load_acquire' ? 'load-acquire' : 'store-release';
+      r(`isa.${insn.kind}`, `offload.isa.${insn.kind}`, false, `no ${what} (BPF_ATOMIC, Linux 6.15)`, `${what} of ${insn.size * 8} bits is not supported`, nfp);
+      return;
+    }
     default:
       return;
   }

@@ -42,16 +42,18 @@ export function checkMemory(ctx: RuleContext, pc: number, insn: Insn): void {
     }
   }
 
-  if (insn.kind === 'stx' || insn.kind === 'st') {
-    const table = insn.kind === 'stx' ? mem.store : mem.store_imm;
-    const keyBase = insn.kind === 'stx' ? 'offload.memory.store' : 'offload.memory.store_imm';
+  // store_release is a register store for these rules (the ISA rule reports the ordering itself).
+  if (insn.kind === 'stx' || insn.kind === 'st' || insn.kind === 'store_release') {
+    const reg = insn.kind !== 'st';
+    const table = reg ? mem.store : mem.store_imm;
+    const keyBase = reg ? 'offload.memory.store' : 'offload.memory.store_imm';
     for (const k of view.kinds) {
       if (!isRegion(k) || table[k]) continue;
-      const what = insn.kind === 'stx' ? 'register stores (STX)' : 'immediate stores (ST)';
+      const what = reg ? 'register stores (STX)' : 'immediate stores (ST)';
       let nfp: string | undefined;
       if (insn.kind === 'stx' && k === 'map_value') nfp = 'map writes not supported';
       if (insn.kind === 'st') nfp = nfpTranslationFailed(pc);
-      ctx.report({ code: insn.kind === 'stx' ? 'mem.store' : 'mem.store_imm', pc, key: `${keyBase}.${k}`, value: false, rule: `no ${what} into ${k} memory`, text: `${insn.kind === 'stx' ? 'STX' : 'ST'} into ${k} through r${r}`, ...(nfp ? { nfp } : {}) });
+      ctx.report({ code: reg ? 'mem.store' : 'mem.store_imm', pc, key: `${keyBase}.${k}`, value: false, rule: `no ${what} into ${k} memory`, text: `${reg ? 'STX' : 'ST'} into ${k} through r${r}`, ...(nfp ? { nfp } : {}) });
       break;
     }
   }
@@ -77,7 +79,7 @@ export function checkMemory(ctx: RuleContext, pc: number, insn: Insn): void {
       });
     }
   }
-  if (view.kinds.includes('map_value') && !mem.map_value_variable_offset && (insn.kind === 'ldx' || insn.kind === 'atomic') && !view.varConstEveryVisit) {
+  if (view.kinds.includes('map_value') && !mem.map_value_variable_offset && (insn.kind === 'ldx' || insn.kind === 'atomic' || insn.kind === 'load_acquire') && !view.varConstEveryVisit) {
     ctx.report({ code: 'mem.map_value_var_off', pc, key: 'offload.memory.map_value_variable_offset', value: false, rule: 'map value accesses must use a constant offset', text: `map value access through r${r} at a variable offset`, nfp: 'map value offset is variable' });
   }
 }

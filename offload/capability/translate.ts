@@ -99,6 +99,11 @@ export function classOf(ctx: RuleContext, pc: number, insn: Insn): CountClass {
       return `stx.${SIZE[insn.size]!}`;
     case 'atomic':
       return 'atomic';
+    // Ordered accesses: a load / a store of their size (no fence on an in-order NIC core).
+    case 'load_acquire':
+      return `ldx.${SIZE[insn.size]!}`;
+    case 'store_release':
+      return `stx.${SIZE[insn.size]!}`;
   }
 }
 

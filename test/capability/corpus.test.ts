@@ -1,0 +1,44 @@
+// Robustness on the verifier corpus (test/fixtures/verifier: 218 programs with the kernel's
+// privileged verdict): the capability pass runs on every one against every shipped profile without
+// crashing; a program is `rejected` exactly when the safety verifier rejects it; and a program the
+// kernel accepts is `offload` on host-x86, whose profile is the kernel's rules.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isNicsimError } from '../../offload/errors.ts';
+import { loadObjectFile } from '../../offload/elf/index.ts';
+import { checkObject, profileRefs } from '../../offload/capability/index.ts';
+import { verifierSafety } from '../../offload/capability/safety.ts';
+import { listShippedProfiles } from '../../nic/profile/index.ts';
+import { root } from '../cli/run.ts';
+
+interface Entry {
+  object: string;
+  program: string;
+  privileged: { accepted: boolean };
+}
+const corpus = JSON.parse(readFileSync(join(root, 'test/fixtures/verifier/corpus.json'), 'utf8')) as Entry[];
+const refs = profileRefs(listShippedProfiles().map((s) => s.file));
+
+describe('the verifier corpus through the capability pass', () => {
+  it('no crash, rejected exactly when the safety verifier rejects, kernel-accepted programs offload to host-x86', () => {
+    const notOffload: string[] = [];
+    let checked = 0;
+    for (const e of corpus) {
+      let results;
+      try {
+        results = checkObject(loadObjectFile(join(root, e.object)), refs, verifierSafety, e.program);
+      } catch (err) {
+        if (isNicsimError(err)) continue; // objects the loader refuses (bad input, exit 3)
+        throw err;
+      }
+      checked++;
+      const rejected = results.map((r) => r.verdict === 'rejected');
+      expect(new Set(rejected).size, e.program).toBe(1);
+      const host = results.find((r) => r.profile === 'host-x86')!;
+      if (e.privileged.accepted && host.verdict !== 'rejected' && host.verdict !== 'offload') notOffload.push(`${e.program}: ${host.findings.map((f) => f.code)}`);
+    }
+    expect(checked).toBeGreaterThan(150);
+    expect(notOffload).toEqual([]);
+  });
+});
