@@ -13,6 +13,9 @@ import { readMask } from './facts.ts';
 import { EXACT, frameInsnIdx, IdMap, NOT_EXACT, RANGE_WITHIN, type Exact, statesEqual, statesMaybeLooping } from './state/equal.ts';
 import { fmtFrame } from './state/print.ts';
 import { updateRegs, type VState } from './state/state.ts';
+import { EMPTY_SLOT } from './state/stack.ts';
+import { markNotInit } from './domain/bounds.ts';
+import { sameCallsites } from './check/widen.ts';
 
 const MAX_BACKEDGE_ITERS = 64;
 
@@ -96,6 +99,21 @@ export function updateBranchCounts(env: Env, st: VState | null): void {
   }
 }
 
+/** clean_verifier_state: a finished checkpoint forgets dead registers and dead stack slots. */
+function cleanState(env: Env, st: VState): void {
+  st.cleaned = true;
+  for (let i = 0; i <= st.curframe; i++) {
+    const f = st.frames[i]!;
+    const ip = frameInsnIdx(st, i);
+    const live = env.aux[ip]!.liveRegs;
+    for (let r = 0; r < 10; r++) if (!(live & (1 << r)) && f.regs[r]!.type !== T.NOT_INIT) markNotInit(f.regs[r]!);
+    if (i !== st.curframe) continue;
+    for (let spi = 0; spi < f.allocated / 8; spi++) {
+      if (f.stack[spi] !== EMPTY_SLOT && !env.stackLive.alive(ip, spi)) f.stack[spi] = EMPTY_SLOT;
+    }
+  }
+}
+
 /** clear_singular_ids: scalar ids held by one register only link nothing. */
 function clearSingularIds(st: VState): void {
   const cnt = new Map<number, number>();
@@ -131,6 +149,7 @@ function isStateVisited(env: Env, pc: number): boolean {
   let addNew = force || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8);
   let list = env.explored[pc];
   if (!list) list = env.explored[pc] = [];
+  for (const sl of list) if (!sl.branches && !sl.cleaned && sameCallsites(sl, cur) && !incompleteMarks(env, sl)) cleanState(env, sl);
   let statesCnt = 0;
   for (let k = 0; k < list.length; k++) {
     const sl = list[k]!;
@@ -243,7 +262,8 @@ export function doCheck(env: Env): void {
     const slot = prog.slots[pc];
     if (!slot) env.failAt(pc, 'EFAULT', `invalid insn idx ${pc} insn_cnt ${prog.len}`);
     const aux = env.aux[pc]!;
-    if (++env.insnProcessed > env.insnLimit) env.fail('E2BIG', `BPF program is too large. Processed ${env.insnProcessed} insn`);
+    if (++env.insnProcessed > env.insnLimit)
+      env.failAt(prevInsnIdx >= 0 ? prevInsnIdx : null, 'E2BIG', `BPF program is too large. Processed ${env.insnProcessed} insn`);
     st.lastInsnIdx = prevInsnIdx;
     st.insnIdx = pc;
     let exit = false;
@@ -271,8 +291,12 @@ export function doCheck(env: Env): void {
     if (!exit) {
       if (env.facts && !st.speculative) env.facts.visit(pc, readMaskAt(env, pc), st.frames[st.curframe]!.regs);
       let next: number;
+      const k = slot.insn.kind;
+      const store = k === 'st' || k === 'stx' || k === 'atomic' || k === 'store_rel';
+      if (store) env.stackLive.beginInsn();
       try {
         next = checkInsn(env, slot.insn);
+        if (store) env.stackLive.commitWrites(pc);
       } catch (e) {
         if (e instanceof VerifierFail && st.speculative && recoverableWithNospec(e)) {
           aux.nospec = true;

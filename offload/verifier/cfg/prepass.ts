@@ -83,23 +83,23 @@ export function resolvePseudo(env: Env): void {
   const { prog } = env;
   for (let i = 0; i < prog.len; i++) {
     const r = prog.raws[i]!;
-    if ((r.code & 7) === 1 && (!LDX_MEM_OK(r.code) || r.imm !== 0)) env.failAt(i, 'EINVAL', 'BPF_LDX uses reserved fields');
+    if ((r.code & 7) === 1 && (!LDX_MEM_OK(r.code) || r.imm !== 0)) env.failAt(null, 'EINVAL', 'BPF_LDX uses reserved fields');
     if (isLdImm64(r.code)) {
       const n = i + 1 < prog.len ? prog.raws[i + 1]! : undefined;
-      if (!n || n.code !== 0 || n.dst !== 0 || n.src !== 0 || n.off !== 0) env.failAt(i, 'EINVAL', 'invalid bpf_ld_imm64 insn');
+      if (!n || n.code !== 0 || n.dst !== 0 || n.src !== 0 || n.off !== 0) env.failAt(null, 'EINVAL', 'invalid bpf_ld_imm64 insn');
       if (r.src === 0 || r.src === 4) {
         i++;
         continue;
       }
-      if (r.src === 3) env.failAt(i, 'EINVAL', 'kernel BTF is not supported');
+      if (r.src === 3) env.failAt(null, 'EINVAL', 'kernel BTF is not supported');
       const ok = r.src === 2 || r.src === 6 || ((r.src === 1 || r.src === 5) && n.imm === 0);
-      if (!ok) env.failAt(i, 'EINVAL', 'unrecognized bpf_ld_imm64 insn');
-      if (r.src === 1 || r.src === 2) env.failAt(i, 'EBADF', `fd ${r.imm} is not pointing to valid bpf_map`);
+      if (!ok) env.failAt(null, 'EINVAL', 'unrecognized bpf_ld_imm64 insn');
+      if (r.src === 1 || r.src === 2) env.failAt(null, 'EBADF', `fd ${r.imm} is not pointing to valid bpf_map`);
       const map = prog.maps[r.imm];
-      if (!map) env.failAt(i, 'EINVAL', `fd_idx without fd_array is invalid`);
+      if (!map) env.failAt(null, 'EINVAL', `fd_idx without fd_array is invalid`);
       if (r.src === 6) {
         const off = n.imm >>> 0;
-        if (off >= map.valueSize) env.failAt(i, 'EINVAL', `invalid access to map value pointer, value_size=${map.valueSize} off=${off}`);
+        if (off >= map.valueSize) env.failAt(null, 'EINVAL', `invalid access to map value pointer, value_size=${map.valueSize} off=${off}`);
       }
       i++;
       continue;

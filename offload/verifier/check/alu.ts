@@ -2,7 +2,7 @@
 // kernel's rules and messages (adjust_ptr_min_max_vals), linked scalars (rX = rY; rX += K), and the
 // Spectre v1 sanitation an unprivileged loader gets (sanitize_ptr_alu, sanitize_check_bounds).
 import type { AluInsn, AluOp, EndInsn } from '../../isa/index.ts';
-import { scalarAlu } from '../domain/alu.ts';
+import { scalarAlu, scalarByteSwap } from '../domain/alu.ts';
 import {
   boundsSane,
   boundsSync,
@@ -24,6 +24,7 @@ import { checkMapAccess } from './region.ts';
 import { checkRegArg, curRegs, isPointerValue, markRegUnknown } from './regs.ts';
 import { assignScalarIdBeforeMov, BPF_MAX_VAR_OFF } from './stack.ts';
 import { pushSpeculative } from './branches.ts';
+import { markPrecise } from './precise.ts';
 
 const ALU_STR: Record<AluOp, string> = {
   add: '+=',
@@ -406,11 +407,15 @@ function adjustReg(env: Env, insn: AluInsn): void {
         }
         env.fail('EACCES', `R${insn.dst} pointer ${ALU_STR[insn.op]} pointer prohibited`);
       }
+      markPrecise(env, insn.dst);
       adjustPtr(env, insn, src, dst);
       return;
     } else if (ptr) {
+      markPrecise(env, insn.sreg);
       adjustPtr(env, insn, dst, src);
       return;
+    } else if (dst.precise) {
+      markPrecise(env, insn.sreg);
     }
   } else {
     src = new Reg();
@@ -455,6 +460,9 @@ export function checkAlu(env: Env, insn: AluInsn | EndInsn): void {
       checkRegArg(env, d, 'dst_nomark', insn.width === 64);
       scalarAlu(regs[d]!, regs[d]!.clone(), 'neg', insn.width === 32, false);
       regs[d]!.id = 0;
+    } else if (insn.kind === 'end' && regs[d]!.type === T.SCALAR) {
+      checkRegArg(env, d, 'dst_nomark', insn.bits === 64);
+      scalarByteSwap(regs[d]!, insn.bits, insn.op !== 'le');
     } else {
       checkRegArg(env, d, 'dst', insn.kind === 'end' ? insn.bits === 64 : insn.width === 64);
     }

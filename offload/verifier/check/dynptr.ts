@@ -60,6 +60,7 @@ export function processDynptr(
   }
   const spi = spiOfReg(env, reg);
   const f = frameOf(env, reg);
+  if (spi >= 1 && f === env.cur.frames[env.cur.curframe]) env.stackLive.markRead(env.insnIdx, -(spi + 1) * 8, -(spi - 1) * 8);
   const first = spi >= 0 ? f.slot(spi) : null;
   if (!first || first.typeAt(7) !== ST.DYNPTR || !first.spilled?.dynptrFirst || f.slot(spi - 1).typeAt(7) !== ST.DYNPTR)
     env.fail('EINVAL', `Expected an initialized dynptr as arg #${regno - 1}`);

@@ -9,6 +9,7 @@ import { type HistEntry, type VState } from '../state/state.ts';
 import { type Errno, VerifierFail } from './fail.ts';
 import type { FactsCollector } from '../facts.ts';
 import type { SccVisit } from '../explore.ts';
+import { StackLiveness } from './stacklive.ts';
 
 export const BPF_COMPLEXITY_LIMIT_JMP_SEQ = 8192;
 export const BPF_COMPLEXITY_LIMIT_STATES = 64;
@@ -129,6 +130,8 @@ export class Env {
   sccVisits = new Map<string, SccVisit>();
   /** Cached facts read masks per pc (-1 = not computed). */
   readMasks: Int32Array;
+  /** Stack slot liveness for cleaning finished checkpoints. */
+  stackLive: StackLiveness;
   /** Line info of the last `; source` trace line. */
   prevLinfo: LineInfo | null = null;
   private linfoByPc: (LineInfo | null)[] | null = null;
@@ -161,6 +164,7 @@ export class Env {
     this.explored = new Array(prog.len);
     this.sccOf = new Int32Array(prog.len);
     this.readMasks = new Int32Array(prog.len).fill(-1);
+    this.stackLive = new StackLiveness(prog.raws, (i) => prog.slots[i] !== null);
   }
 
   get unpriv(): boolean {

@@ -8,7 +8,7 @@ import { ALL_MISC, byteOf, Slot, spiOf, ST, withType } from '../state/stack.ts';
 import { type FuncState, MAX_BPF_STACK } from '../state/state.ts';
 import type { Env } from './env.ts';
 import { curRegs, markRegUnknown } from './regs.ts';
-import { stackAccess } from './precise.ts';
+import { markPrecise, stackAccess } from './precise.ts';
 
 export const BPF_MAX_VAR_OFF = 1 << 29;
 
@@ -133,6 +133,7 @@ function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, valu
     if (sanitize) env.aux[env.insnIdx]!.nospecResult = true;
   }
   const spill = () => env.pushHistory(env.cur, stackAccess(f.frameno, spi), 0, null);
+  if (size === 8 && off % 8 === 0 && f === cur) env.stackLive.markWrite(spi);
   if (reg && off % 8 === 0 && reg.type === T.SCALAR) {
     const fits = fls64(reg.umax) <= 8 * size;
     if (fits) assignScalarIdBeforeMov(env, reg);
@@ -154,6 +155,7 @@ function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, valu
     let types = old.types;
     if (isSpecial(old)) for (let i = 0; i < 8; i++) types = withType(types, i, scrub((types >> (3 * i)) & 7));
     const zero = (reg !== null && isNullReg(reg)) || (reg === null && imm === 0);
+    if (zero && valueRegno >= 0) markPrecise(env, valueRegno);
     const t = zero ? ST.ZERO : ST.MISC;
     for (let i = 0; i < size; i++) types = withType(types, (slot - i) % 8, t);
     f.stack[spi] = new Slot(types, null);
@@ -168,6 +170,7 @@ function stackWriteVar(env: Env, f: FuncState, ptrRegno: number, off: number, si
   const maxOff = Number(ptr.smax) + off + size;
   const value = valueRegno >= 0 ? cur.regs[valueRegno]! : null;
   const writingZero = (value !== null && isNullReg(value)) || (value === null && imm === 0);
+  let zeroUsed = false;
   for (let i = minOff; i < maxOff; i++) {
     const slot = -i - 1;
     const spi = (slot / 8) | 0;
@@ -178,11 +181,15 @@ function stackWriteVar(env: Env, f: FuncState, ptrRegno: number, off: number, si
       env.fail('EINVAL', `spilled ptr in range of var-offset stack write; insn ${env.insnIdx}, ptr off: ${i}`);
     if (writingZero && t === ST.SPILL && isSpilledScalar(s) && s.spilled!.var.mask === 0n && s.spilled!.var.value === 0n) continue;
     let nt: number = ST.MISC;
-    if (writingZero && t === ST.ZERO) nt = ST.ZERO;
+    if (writingZero && t === ST.ZERO) {
+      nt = ST.ZERO;
+      zeroUsed = true;
+    }
     if (t === ST.INVALID && !env.priv.allowUninitStack)
       env.fail('EINVAL', `uninit stack in range of var-offset write prohibited for !root; insn ${env.insnIdx}, off: ${i}`);
     f.stack[spi] = new Slot(withType(s.types, b, nt), null);
   }
+  if (zeroUsed && valueRegno >= 0) markPrecise(env, valueRegno);
 }
 
 /** check_stack_write: stack[ptr + off] = value (value -1 = an immediate or unknown value). */
@@ -218,6 +225,7 @@ function stackReadFixed(env: Env, f: FuncState, off: number, size: number, dst: 
   const spi = (slot / 8) | 0;
   const s = f.slot(spi);
   const regs = curRegs(env);
+  if (f === env.cur.frames[env.cur.curframe]) env.stackLive.markRead(env.insnIdx, off, off + size);
   const fill = () => env.pushHistory(env.cur, stackAccess(f.frameno, spi), 0, null);
   if (s.isSpilled()) {
     let spillSize = 1;
@@ -336,6 +344,7 @@ export function checkStackRangeInitialized(
     meta.regno = regno;
     return;
   }
+  if (f === env.cur.frames[env.cur.curframe]) env.stackLive.markRead(env.insnIdx, minOff, maxOff + accessSize);
   for (let i = minOff; i < maxOff + accessSize; i++) {
     const slot = -i - 1;
     const spi = (slot / 8) | 0;

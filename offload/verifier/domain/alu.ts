@@ -4,8 +4,10 @@
 import type { AluOp } from '../../isa/index.ts';
 import {
   boundsSync,
+  coerceRegToSize,
   mark32Unbounded,
   mark64Unbounded,
+  markUnbounded,
   markUnknown,
   setKnownBounds,
   update32Bounds,
@@ -17,6 +19,7 @@ import {
   tnumAdd,
   tnumAnd,
   tnumArshift,
+  tnumBswap,
   tnumLshift,
   tnumMul,
   tnumNeg,
@@ -425,3 +428,18 @@ export function scalarAlu(d: Reg, s: Reg, op: AluOp, alu32: boolean, unprivilege
   boundsSync(d);
 }
 
+
+/**
+ * scalar_byte_swap (BPF_END on a scalar): the swap permutes the tnum's bytes and forgets the
+ * ranges (re-derived from the tnum); 16/32-bit forms truncate. `swap` is false for the no-op
+ * conversions of a little-endian host (le16/le32/le64).
+ */
+export function scalarByteSwap(d: Reg, bits: 16 | 32 | 64, swap: boolean): void {
+  if (swap || bits !== 64) d.id = 0;
+  if (swap) {
+    d.var = tnumBswap(d.var, bits);
+    markUnbounded(d);
+  }
+  if (bits !== 64) coerceRegToSize(d, bits / 8);
+  boundsSync(d);
+}

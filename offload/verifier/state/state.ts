@@ -116,6 +116,8 @@ export class VState {
   missCnt = 0;
   /** The checkpoint was removed from its explored list. */
   evicted = false;
+  /** Dead registers and stack slots were forgotten (clean_verifier_state). */
+  cleaned = false;
 
   constructor(frames: FuncState[]) {
     this.frames = frames;
