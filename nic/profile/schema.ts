@@ -150,6 +150,8 @@ export const profileSchema: Schema = {
           }),
           load_acquire: bool('load-acquire (BPF_ATOMIC with imm BPF_LOAD_ACQ, Linux 6.15)', true),
           store_release: bool('store-release (BPF_ATOMIC with imm BPF_STORE_REL, Linux 6.15)', true),
+          may_goto: bool('may_goto (BPF_JMP | BPF_JCOND, the can_loop loop budget, Linux 6.9)', true),
+          kfuncs: bool('calls of kernel functions (BPF_CALL with src_reg=2)', true),
           bpf_calls: bool('bpf-to-bpf calls (BPF_CALL with src_reg=1)', true),
           tail_calls: bool('tail_call helper / PROG_ARRAY maps', true),
           legacy_packet_loads: bool('LD_ABS / LD_IND (the kernel refuses them in XDP programs anyway)', false),

@@ -67,6 +67,8 @@ export interface Isa {
   bswap: boolean;
   gotol: boolean;
   atomics: Record<AtomicOp, Widths> & { targets: ('stack' | 'map_value')[] };
+  may_goto: boolean;
+  kfuncs: boolean;
   load_acquire: boolean;
   store_release: boolean;
   bpf_calls: boolean;

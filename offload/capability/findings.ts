@@ -24,6 +24,8 @@ export const FINDING_CODES = {
   'isa.atomic': 'instruction',
   'isa.atomic_fetch': 'instruction',
   'isa.atomic_target': 'instruction',
+  'isa.may_goto': 'instruction',
+  'isa.kfunc': 'instruction',
   'isa.load_acquire': 'instruction',
   'isa.store_release': 'instruction',
   'isa.bpf_call': 'instruction',

@@ -41,7 +41,14 @@ export function checkIsa(ctx: RuleContext, pc: number, insn: Insn): void {
     case 'jcond':
       if (insn.width === 32 && !isa.jmp32) r('isa.jmp32', 'offload.isa.jmp32', false, 'no 32-bit conditional jumps (BPF_JMP32 class)', notSupported, notSupported);
       return;
+    case 'may_goto':
+      if (!isa.may_goto) r('isa.may_goto', 'offload.isa.may_goto', false, 'no may_goto (the can_loop loop budget)', notSupported, notSupported);
+      return;
     case 'call':
+      if (insn.callee === 'kfunc' && !isa.kfuncs) {
+        // The nfp driver treats it as a helper call whose id is the BTF id of the function.
+        r('isa.kfunc', 'offload.isa.kfuncs', false, 'no calls of kernel functions (kfuncs)', `kernel function call (BTF id ${insn.imm || 'unresolved'}) is not supported`, insn.imm ? `unsupported function id: ${insn.imm}` : undefined);
+      }
       if (insn.callee === 'local' && !isa.bpf_calls) {
         r('isa.bpf_call', 'offload.isa.bpf_calls', false, 'no bpf-to-bpf calls', `bpf-to-bpf call to pc ${pc + insn.imm + 1} not supported`);
       }

@@ -4,6 +4,10 @@
 // "atomic add not to a map value pointer: %d"); the opcode bytes are the ISA's (RFC 9669).
 import { describe, expect, it } from 'vitest';
 import type { Profile } from '../../nic/profile/index.ts';
+import { join } from 'node:path';
+import { root } from '../cli/run.ts';
+import { loadObjectFile } from '../../offload/elf/index.ts';
+import { checkObject, verifierSafety } from '../../offload/capability/index.ts';
 import { type MapDef, checkAsm, profile, withKey } from './helpers.ts';
 import { ARRAY8, U32, U64, prog, withValue } from './programs.ts';
 
@@ -56,6 +60,7 @@ const cases: Case[] = [
   { what: 'xchg', text: withValue('r1 = 1', 'r1 = xchg_64(r0 + 0, r1)'), maps: [ARRAY8], code: 'isa.atomic_fetch', key: 'offload.isa.atomics.xchg.dw', message: 'atomic op not implemented: 225' },
   { what: 'cmpxchg', text: withValue('r1 = 1', 'r2 = r0', 'r0 = 0', 'r0 = cmpxchg_64(r2 + 0, r0, r1)'), maps: [ARRAY8], code: 'isa.atomic_fetch', key: 'offload.isa.atomics.cmpxchg.dw', message: 'atomic op not implemented: 241' },
   { what: 'atomic add on the stack', text: prog('r1 = 0', '*(u64 *)(r10 - 8) = r1', 'r1 = 1', 'lock *(u64 *)(r10 - 8) += r1'), code: 'isa.atomic_target', key: 'offload.isa.atomics.targets', message: 'atomic add not to a map value pointer: 6', allowed: withValue('r1 = 1', 'lock *(u64 *)(r0 + 0) += r1'), allowedMaps: [ARRAY8] },
+  { what: 'may_goto', text: prog('may_goto skip', 'r0 = 1', 'skip:'), code: 'isa.may_goto', key: 'offload.isa.may_goto', message: 'instruction 0xe5 not supported' },
   { what: 'load-acquire, 64-bit', text: prog('r1 = 0', '*(u64 *)(r10 - 8) = r1', 'r5 = load_acquire((u64 *)(r10 - 8))'), code: 'isa.load_acquire', key: 'offload.isa.load_acquire', message: 'atomic op not implemented: 256' },
   { what: 'load-acquire, 8-bit', text: prog('r1 = 0', '*(u64 *)(r10 - 8) = r1', 'w5 = load_acquire((u8 *)(r10 - 8))'), code: 'isa.load_acquire', key: 'offload.isa.load_acquire', message: 'instruction 0xd3 not supported' },
   { what: 'store-release, 64-bit', text: prog('r1 = 0', 'store_release((u64 *)(r10 - 8), r1)'), code: 'isa.store_release', key: 'offload.isa.store_release', message: 'atomic op not implemented: 272' },
@@ -93,4 +98,17 @@ describe('instruction rules', () => {
       }
     });
   }
+});
+
+describe('kernel function calls', () => {
+  it('a kfunc call (verifier corpus kfunc_dynptr_xdp.o) is not offloadable to agilio-cx, fine on a host', () => {
+    // The loader keeps the call unresolved (imm 0) and refuses the object unless asked not to; the
+    // safety verifier resolves kfuncs by name.
+    const spec = loadObjectFile(join(root, 'test/fixtures/verifier/corpus/kfunc_dynptr_xdp.o'), { allowUnsupported: true });
+    const run = (p: Profile) => checkObject(spec, [{ name: p.name, profile: p }], verifierSafety)[0]!;
+    const f = run(agilio).findings.find((x) => x.code === 'isa.kfunc');
+    expect(f).toMatchObject({ pc: 3, profile_key: 'offload.isa.kfuncs', insn: 'call kfunc 0x0', driver_message: null });
+    expect(run(agilio).verdict).toBe('host');
+    expect(run(host).verdict).toBe('offload');
+  });
 });
