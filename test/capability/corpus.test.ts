@@ -25,6 +25,9 @@ describe('the verifier corpus through the capability pass', () => {
     const notOffload: string[] = [];
     let checked = 0;
     for (const e of corpus) {
+      // The kernel refuses the loop_* programs it gives up on after a million instructions; they only
+      // cost the safety verifier seconds here and tell nothing about capabilities.
+      if (!e.privileged.accepted && e.program.startsWith('loop_')) continue;
       let results;
       try {
         results = checkObject(loadObjectFile(join(root, e.object)), refs, verifierSafety, e.program);
