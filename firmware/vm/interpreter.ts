@@ -33,7 +33,7 @@ const enum Op {
   // memory
   LDX1, LDX2, LDX4, LDX8, LDXS1, LDXS2, LDXS4,
   ST1, ST2, ST4, ST8, STX1, STX2, STX4, STX8,
-  ATOMIC, LDABS, LDIND,
+  ATOMIC, LDABS, LDIND, LDACQ, STREL,
   /** Placed after the last slot: execution fell off the end of the program. */
   FELL_OFF,
 }
@@ -148,6 +148,20 @@ export function predecode(slots: readonly Slot[], name = 'prog', resolve: LddwRe
         off = insn.off;
         op = Op.STX1 + (insn.size === 1 ? 0 : insn.size === 2 ? 1 : insn.size === 4 ? 2 : 3);
         break;
+      case 'load_acquire':
+        op = Op.LDACQ;
+        dst = insn.dst;
+        src = insn.sreg;
+        off = insn.off;
+        imm = insn.size;
+        break;
+      case 'store_release':
+        op = Op.STREL;
+        dst = insn.dst;
+        src = insn.sreg;
+        off = insn.off;
+        imm = insn.size;
+        break;
       case 'atomic':
         op = Op.ATOMIC;
         dst = insn.dst;
@@ -207,7 +221,7 @@ export class Vm {
   readonly stack: Region;
   env: Env = noEnv;
   /** Per-run instruction budget. */
-  budget = 16_000_000;
+  budget = 64_000_000;
   /** Instructions executed by the last run. */
   executed = 0;
   /** Result of the last memory load (ctx handlers write here too). */
@@ -216,6 +230,12 @@ export class Vm {
   /** Set by the tail-call helper: the program to continue with. */
   tailTarget: Program | null = null;
   tailCalls = 0;
+  /** The program executing (helpers that call back into it need it). */
+  current: Program | null = null;
+  /** Instructions left in this run's budget (shared by nested callback executions). */
+  budgetLeft = 0;
+  /** may_goto's loop budget for this run. */
+  mayGoto = 0;
   private readonly pair: Pair = { lo: 0, hi: 0 };
   private ea = 0;
   // Call stack: per frame the return pc, the program, r6-r9 and r10.
@@ -414,14 +434,9 @@ export class Vm {
   run(prog: Program): number {
     const lo = this.lo;
     const hi = this.hi;
-    const pair = this.pair;
-    let code = prog.code;
-    let cur = prog;
-    let pc = 0;
-    let frame = 0;
-    let budget = this.budget;
-    let mayGoto = BPF_MAX_LOOPS;
     this.tailCalls = 0;
+    this.mayGoto = BPF_MAX_LOOPS;
+    this.budgetLeft = this.budget;
     // Frame 0's stack pointer and a clean stack for the part the program uses.
     const stackTop = STACK_FRAME * MAX_CALL_FRAMES;
     lo[10] = stackTop;
@@ -429,9 +444,55 @@ export class Vm {
     // The current frame and the callers' frames above it are accessible; nothing below.
     this.stack.start = stackTop - STACK_FRAME;
     this.stack.u8.fill(0, stackTop - Math.min(prog.stackDepth, STACK_FRAME), stackTop);
+    try {
+      return this.exec(prog, 0);
+    } finally {
+      this.executed = this.budget - Math.max(0, this.budgetLeft);
+    }
+  }
+
+  /**
+   * Calls the subprogram at `pc` of `prog` as a helper callback (bpf_loop, ...): a new stack frame,
+   * r1-r5 as the caller set them, r6-r10 restored afterwards. Returns r0's low word.
+   */
+  callback(prog: Program, pc: number, callerPc: number): number {
+    const lo = this.lo;
+    const hi = this.hi;
+    const top = lo[10]! >>> 0;
+    if ((STACK_FRAME * MAX_CALL_FRAMES - top) / STACK_FRAME + 1 >= MAX_CALL_FRAMES)
+      throw new Fault('fault.stack', `callback call depth exceeds ${MAX_CALL_FRAMES} frames`, callerPc);
+    const saved = [lo[6]!, hi[6]!, lo[7]!, hi[7]!, lo[8]!, hi[8]!, lo[9]!, hi[9]!, lo[10]!, hi[10]!];
+    const savedStart = this.stack.start;
+    lo[10] = top - STACK_FRAME;
+    this.stack.start = top - 2 * STACK_FRAME;
+    this.stack.u8.fill(0, top - 2 * STACK_FRAME, top - STACK_FRAME);
+    try {
+      return this.exec(prog, pc);
+    } finally {
+      for (let r = 6; r <= 10; r++) {
+        lo[r] = saved[(r - 6) * 2]!;
+        hi[r] = saved[(r - 6) * 2 + 1]!;
+      }
+      this.stack.start = savedStart;
+    }
+  }
+
+  /** The instruction loop: runs `prog` from `startPc` until the exit of the entry frame. */
+  private exec(prog: Program, startPc: number): number {
+    const lo = this.lo;
+    const hi = this.hi;
+    const pair = this.pair;
+    let code = prog.code;
+    let cur = prog;
+    let pc = startPc;
+    let frame = 0;
+    let budget = this.budgetLeft;
+    // Frames already used by enclosing executions (callbacks run below their caller's frame).
+    const frameBase = (STACK_FRAME * MAX_CALL_FRAMES - (lo[10]! >>> 0)) / STACK_FRAME;
+    this.current = prog;
     for (;;) {
       if (--budget < 0) {
-        this.executed = this.budget;
+        this.budgetLeft = 0;
         throw new Fault('fault.budget', `instruction budget of ${this.budget} exhausted (the program does not terminate in time)`, pc);
       }
       const i = pc << 2;
@@ -563,10 +624,13 @@ export class Vm {
         case Op.JLE32_X: if (lo[d]! >>> 0 <= lo[s]! >>> 0) pc += off; break;
         case Op.JSLT32_X: if (lo[d]! < lo[s]!) pc += off; break;
         case Op.JSLE32_X: if (lo[d]! <= lo[s]!) pc += off; break;
-        case Op.MAY_GOTO: if (--mayGoto < 0) { mayGoto = 0; pc += off; } break;
+        case Op.MAY_GOTO: if (--this.mayGoto < 0) { this.mayGoto = 0; pc += off; } break;
         // ---- calls
         case Op.CALL_HELPER: {
+          this.budgetLeft = budget;
+          this.current = cur;
           this.env.helper(this, imm, at);
+          budget = this.budgetLeft;
           if (this.tailTarget !== null) {
             // bpf_tail_call succeeded: continue in the new program with the same frame.
             cur = this.tailTarget;
@@ -577,15 +641,15 @@ export class Vm {
           break;
         }
         case Op.CALL_LOCAL: {
-          if (frame + 1 >= MAX_CALL_FRAMES) throw new Fault('fault.stack', `call depth exceeds ${MAX_CALL_FRAMES} frames`, at);
+          if (frameBase + frame + 1 >= MAX_CALL_FRAMES) throw new Fault('fault.stack', `call depth exceeds ${MAX_CALL_FRAMES} frames`, at);
           const sv = this.saved;
-          const b = frame * 10;
+          const b = (frameBase + frame) * 10;
           for (let r = 6; r <= 10; r++) {
             sv[b + (r - 6) * 2] = lo[r]!;
             sv[b + (r - 6) * 2 + 1] = hi[r]!;
           }
-          this.retPc[frame] = pc;
-          this.retProg[frame] = cur;
+          this.retPc[frameBase + frame] = pc;
+          this.retProg[frameBase + frame] = cur;
           frame++;
           lo[10] = lo[10]! - STACK_FRAME;
           const top = lo[10]! >>> 0;
@@ -598,18 +662,18 @@ export class Vm {
           throw new Fault('fault.helper', `kfunc calls (BTF id ${imm}) are not supported`, at);
         case Op.EXIT: {
           if (frame === 0) {
-            this.executed = this.budget - budget;
+            this.budgetLeft = budget;
             return lo[0]!;
           }
           frame--;
           const sv = this.saved;
-          const b = frame * 10;
+          const b = (frameBase + frame) * 10;
           for (let r = 6; r <= 10; r++) {
             lo[r] = sv[b + (r - 6) * 2]!;
             hi[r] = sv[b + (r - 6) * 2 + 1]!;
           }
-          pc = this.retPc[frame]!;
-          cur = this.retProg[frame]!;
+          pc = this.retPc[frameBase + frame]!;
+          cur = this.retProg[frameBase + frame]!;
           this.stack.start = (lo[10]! >>> 0) - STACK_FRAME;
           code = cur.code;
           break;
@@ -632,13 +696,16 @@ export class Vm {
         case Op.STX4: this.store(d, off, 4, lo[s]!, 0, at); break;
         case Op.STX8: this.store(d, off, 8, lo[s]!, hi[s]!, at); break;
         case Op.ATOMIC: this.atomic(imm, d, s, off, at); break;
+        // One engine per thread executes in program order; acquire/release order needs nothing more.
+        case Op.LDACQ: this.load(s, off, imm, false, at); lo[d] = this.rlo; hi[d] = this.rhi; break;
+        case Op.STREL: this.store(d, off, imm, lo[s]!, hi[s]!, at); break;
         case Op.LDABS: case Op.LDIND: {
           const offset = op === Op.LDIND ? (lo[s]! + imm) | 0 : imm;
           if (!this.legacyLoad(off, offset, at)) {
             // Out of range: like the kernel, the program ends at once with r0 = 0.
             lo[0] = 0;
             hi[0] = 0;
-            this.executed = this.budget - budget;
+            this.budgetLeft = budget;
             return 0;
           }
           lo[0] = this.rlo;

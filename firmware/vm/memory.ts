@@ -6,6 +6,8 @@
 export const REGION_TAG = 0x7f10;
 /** High word of a pointer to a map object itself (lddw map fd): low word = map index. */
 export const MAP_PTR_TAG = 0x7f00;
+/** High word of a pointer to a subprogram (lddw src=4, callbacks): low word = its pc. */
+export const FUNC_PTR_TAG = 0x7f01;
 
 export const enum RegionKind {
   Plain = 0,

@@ -41,6 +41,8 @@ export class XdpCore implements Env {
   /** Programs by id, for bpf_tail_call through prog_array maps. */
   readonly programs = new Map<number, Program>();
   ingressIfindex = 1;
+  /** Interfaces the program can name (bpf_check_mtu): ifindex -> MTU. test_run runs on loopback. */
+  readonly mtus = new Map<number, number>([[1, 65536]]);
   rxQueueIndex = 0;
   egressIfindex = 0;
   /** Simulated monotonic clock in ns (bpf_ktime_get_ns); the caller advances it. */
@@ -152,6 +154,10 @@ export class XdpCore implements Env {
     const m = hi === MAP_PTR_TAG ? this.maps[lo] : undefined;
     if (!m) throw new Fault('fault.helper', `${what}: argument is not a map pointer`, pc);
     return m;
+  }
+
+  mtuOf(ifindex: number): number | undefined {
+    return this.mtus.get(ifindex);
   }
 
   /** Region index of map i. */

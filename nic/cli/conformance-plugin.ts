@@ -22,7 +22,7 @@ export const conformancePluginCommand: Command = {
 r2 holds its length), the program comes as one hex line on stdin, r0 is printed in hex on stdout.
 Invalid programs and runtime faults print a message on stderr and exit non-zero.
 Use test/kernel/conformance-plugin.sh as the runner's --plugin_path.`,
-  options: { budget: { type: 'string', arg: 'N', help: 'instruction budget per run (default 16M)' } },
+  options: { budget: { type: 'string', arg: 'N', help: 'instruction budget per run (default 64M)' } },
   positionals: { min: 0, max: Infinity },
   lenientArgs: true,
   async run(ctx) {

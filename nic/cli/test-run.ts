@@ -5,6 +5,7 @@ import { Exit, InputError, UsageError } from '../../offload/errors.ts';
 import { loadObjectFile } from '../../offload/elf/index.ts';
 import { loadForRun } from '../runtime/load.ts';
 import { testRun, TestRunError } from '../runtime/test-run.ts';
+import { Fault } from '../../firmware/vm/fault.ts';
 import { type Command, flag, str, strs } from './command.ts';
 
 function intOpt(v: string | undefined, name: string, min = 0): number | undefined {
@@ -97,6 +98,8 @@ every CPU or all CPUs' values concatenated. Internal maps are named .bss, .data,
         ctx.err(`nicsim test-run: ${e.reason}`);
         return Exit.badInput;
       }
+      // A fault of the running program (exit 1): name the object and program it happened in.
+      if (e instanceof Fault) throw e.at({ file, section: name });
       throw e;
     }
   },

@@ -38,7 +38,10 @@ function use(insn: Insn): Use {
     case 'st':
       return { reads: b(insn.dst), writes: 0, clobbers: 0 };
     case 'stx':
+    case 'store_release':
       return { reads: b(insn.dst) | b(insn.sreg), writes: 0, clobbers: 0 };
+    case 'load_acquire':
+      return { reads: b(insn.sreg), writes: b(insn.dst), clobbers: 0 };
     case 'atomic': {
       const fetch = insn.op.startsWith('fetch') || insn.op === 'xchg';
       const cmp = insn.op === 'cmpxchg';

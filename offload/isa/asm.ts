@@ -161,6 +161,11 @@ function parseLlvm(text: string, line: number): Pending | null {
     const op = ({ '+': 'add', '|': 'or', '&': 'and', '^': 'xor' } as const)[m[3] as '+' | '|' | '&' | '^'];
     return { insn: { kind: 'atomic', op, size: m[1] === 'u32' ? 4 : 8, dst: a.reg, sreg: reg(m[4]!), off: a.off }, line };
   }
+  // store_release((uN *)(rX + off), rY)
+  if ((m = /^store_release\(\((u8|u16|u32|u64)\s*\*\)\s*(\([^)]*\))\s*,\s*([rw]\d+)\)$/.exec(s))) {
+    const a = memOperand(m[2]!);
+    return { insn: { kind: 'store_release', size: SIZE_OF[m[1]!]!, dst: a.reg, sreg: reg(m[3]!), off: a.off }, line };
+  }
   // *(uN *)(rX + off) = rY | imm
   if ((m = /^\*\((u8|u16|u32|u64)\s*\*\)\s*(\([^)]*\))\s*=\s*(\S+)$/.exec(s))) {
     const a = memOperand(m[2]!);
@@ -215,6 +220,10 @@ function parseLlvm(text: string, line: number): Pending | null {
     const a = memOperand(r[3]!);
     if (reg(r[4]!) !== dst) err('atomic fetch returns into its source register');
     return { insn: { kind: 'atomic', op: `fetch_${r[1]}` as AtomicOp, size: r[2] === 'u32' ? 4 : 8, dst: a.reg, sreg: dst, off: a.off }, line };
+  }
+  if ((r = /^load_acquire\(\((u8|u16|u32|u64)\s*\*\)\s*(\([^)]*\))\)$/.exec(rhs))) {
+    const a = memOperand(r[2]!);
+    return { insn: { kind: 'load_acquire', size: SIZE_OF[r[1]!]!, dst, sreg: a.reg, off: a.off }, line };
   }
   if ((r = /^xchg(?:_64|32_32)\(\s*([^,]+),\s*([rw]\d+)\)$/.exec(rhs))) {
     const a = memOperand(r[1]!);
@@ -360,10 +369,16 @@ function parseUbpf(text: string, line: number): Pending | null {
       const a = ubpfMem(ops[0]!);
       return { insn: { ...t, dst: a.reg, off: a.off, imm: num(ops[1]!, 32, 'immediate') }, line };
     }
-    case 'stx': {
+    case 'stx':
+    case 'store_release': {
       arity(2);
       const a = ubpfMem(ops[0]!);
       return { insn: { ...t, dst: a.reg, sreg: reg(ops[1]!, '%r'), off: a.off }, line };
+    }
+    case 'load_acquire': {
+      arity(2);
+      const a = ubpfMem(ops[1]!);
+      return { insn: { ...t, dst: reg(ops[0]!, '%r'), sreg: a.reg, off: a.off }, line };
     }
     default:
       return err(`cannot assemble '${mn}'`);

@@ -111,6 +111,9 @@ export function decodeInsn(raw: RawInsn, next: RawInsn | undefined, pc = 0, loc:
       return { kind: 'stx', size: t.size, dst: raw.dst, sreg: raw.src, off: raw.off };
     case 'atomic':
       return { kind: 'atomic', op: t.op, size: t.size, dst: raw.dst, sreg: raw.src, off: raw.off };
+    case 'load_acquire':
+    case 'store_release':
+      return { kind: t.kind, size: t.size, dst: raw.dst, sreg: raw.src, off: raw.off };
   }
 }
 

@@ -125,6 +125,16 @@ export function disasm(insn: Insn, opts: DisasmOptions = {}): string {
           return assertNever(op, 'atomic op');
       }
     }
+    case 'load_acquire':
+    case 'store_release': {
+      const a = `(${SZ[insn.size]} *)(${mem(insn.kind === 'load_acquire' ? insn.sreg : insn.dst, insn.off)})`;
+      // llvm-objdump-19's generic decoder matches only the low byte of imm: the 32/64-bit load-acquire
+      // prints as an atomic add; everything else is unknown to it.
+      if (opts.llvmQuirks)
+        return insn.kind === 'load_acquire' && insn.size >= 4 ? `lock *(${SZ[insn.size]} *)(${mem(insn.dst, insn.off)}) += r${insn.sreg}` : '<unknown>';
+      const p = insn.size === 8 ? 'r' : 'w';
+      return insn.kind === 'load_acquire' ? `${p}${insn.dst} = load_acquire(${a})` : `store_release(${a}, ${p}${insn.sreg})`;
+    }
     default:
       return assertNever(insn, 'instruction');
   }
@@ -165,6 +175,10 @@ export function disasmUbpf(insn: Insn): string {
     case 'stx':
       return `${mn} ${m(insn.dst, insn.off)}, ${r(insn.sreg)}`;
     case 'atomic':
+      return `${mn} ${m(insn.dst, insn.off)}, ${r(insn.sreg)}`;
+    case 'load_acquire':
+      return `${mn} ${r(insn.dst)}, ${m(insn.sreg, insn.off)}`;
+    case 'store_release':
       return `${mn} ${m(insn.dst, insn.off)}, ${r(insn.sreg)}`;
     default:
       return assertNever(insn, 'instruction');

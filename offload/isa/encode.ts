@@ -55,6 +55,8 @@ export function fieldsOf(insn: Insn): { code: number; dst: number; src: number; 
       break;
     case 'stx':
     case 'atomic':
+    case 'load_acquire':
+    case 'store_release':
       f.dst = insn.dst;
       f.src = insn.sreg;
       f.off = insn.off;

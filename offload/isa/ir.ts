@@ -141,6 +141,18 @@ export interface StxInsn {
   sreg: Reg;
   off: number;
 }
+/**
+ * Load-acquire / store-release (BPF_ATOMIC with imm BPF_LOAD_ACQ 0x100 / BPF_STORE_REL 0x110, a Linux
+ * extension beyond RFC 9669, all four sizes): `dst = load_acquire(src + off)`,
+ * `store_release(dst + off, src)`.
+ */
+export interface AcqRelInsn {
+  kind: 'load_acquire' | 'store_release';
+  size: Size;
+  dst: Reg;
+  sreg: Reg;
+  off: number;
+}
 export interface AtomicInsn {
   kind: 'atomic';
   op: AtomicOp;
@@ -164,7 +176,8 @@ export type Insn =
   | LdxInsn
   | StInsn
   | StxInsn
-  | AtomicInsn;
+  | AtomicInsn
+  | AcqRelInsn;
 
 export type InsnKind = Insn['kind'];
 

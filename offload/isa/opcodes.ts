@@ -109,6 +109,9 @@ export const ATOMIC_IMM: Record<AtomicOp, number> = {
 };
 
 const SIZE_NAME: Record<Size, string> = { 1: 'b', 2: 'h', 4: 'w', 8: 'dw' };
+/** BPF_LOAD_ACQ and BPF_STORE_REL (imm of BPF_ATOMIC). */
+export const LOAD_ACQ = 0x100;
+export const STORE_REL = 0x110;
 
 /** The row id of an instruction: what selects its row, nothing else. */
 export function rowKey(insn: Insn): string {
@@ -141,6 +144,9 @@ export function rowKey(insn: Insn): string {
       return `stx${insn.size}`;
     case 'atomic':
       return `atomic${insn.size * 8}.${insn.op}`;
+    case 'load_acquire':
+    case 'store_release':
+      return `${insn.kind}${insn.size * 8}`;
     default:
       return assertNever(insn, 'instruction kind');
   }
@@ -334,6 +340,21 @@ function buildTable(): OpRow[] {
           group: size === 8 ? 'atomic64' : 'atomic32',
           ubpf: `lock ${op.replace('fetch_', 'fetch ')}${size === 4 ? '32' : ''}`,
           template: { kind: 'atomic', op, size, dst: 0, sreg: 0, off: 0 },
+        }),
+      );
+    }
+  }
+  // Load-acquire / store-release (Linux 6.15+), every size.
+  for (const size of [1, 2, 4, 8] as const) {
+    for (const kind of ['load_acquire', 'store_release'] as const) {
+      rows.push(
+        row({
+          code: CLASS.STX | MODE.ATOMIC | SIZE_CODE[size],
+          imm: kind === 'load_acquire' ? LOAD_ACQ : STORE_REL,
+          rules: { dst: kind === 'load_acquire' ? 'write' : 'read', src: 'read', off: 'any', imm: 'fixed' },
+          group: 'linux',
+          ubpf: `${kind === 'load_acquire' ? 'ldacq' : 'strel'}${SIZE_NAME[size]}`,
+          template: { kind, size, dst: 0, sreg: 0, off: 0 },
         }),
       );
     }

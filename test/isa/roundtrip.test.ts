@@ -63,6 +63,10 @@ function sample(row: OpRow, next: () => number, i: number): Insn {
       return { ...t, dst: rreg(), sreg: rreg(), off: i16() };
     case 'atomic':
       return { ...t, dst: rreg(), sreg: row.rules.src === 'write' ? wreg() : rreg(), off: i16() };
+    case 'load_acquire':
+      return { ...t, dst: wreg(), sreg: rreg(), off: i16() };
+    case 'store_release':
+      return { ...t, dst: rreg(), sreg: rreg(), off: i16() };
   }
 }
 
@@ -75,8 +79,9 @@ describe('opcode table', () => {
     const sel = OPCODES.map((r) => `${r.code}/${r.off ?? '-'}/${r.imm ?? '-'}/${r.src ?? '-'}`);
     expect(new Set(sel).size).toBe(sel.length);
     // RFC 9669 + cpu v4: 63 ALU, 9 byte swaps, 2 unconditional jumps, 44 conditional, 3 calls, exit,
-    // lddw, 6 legacy loads, 7 loads, 4 stores, 4 register stores, 20 atomics; plus may_goto.
-    expect(OPCODES.length).toBe(32 + 31 + 9 + 2 + 44 + 3 + 1 + 1 + 6 + 7 + 4 + 4 + 20 + 1);
+    // lddw, 6 legacy loads, 7 loads, 4 stores, 4 register stores, 20 atomics; plus the Linux
+    // extensions may_goto and load-acquire / store-release in 4 sizes.
+    expect(OPCODES.length).toBe(32 + 31 + 9 + 2 + 44 + 3 + 1 + 1 + 6 + 7 + 4 + 4 + 20 + 1 + 8);
   });
 });
 
