@@ -5,13 +5,10 @@
 import { InputError } from '../../offload/errors.ts';
 import type { MapSpec as ElfMapSpec, ObjectSpec, ProgramSpec } from '../../offload/elf/index.ts';
 import { decodeProgram, type Slot } from '../../offload/isa/index.ts';
-import { type BpfMap, createMap, isMapError, ProgArray } from '../../firmware/maps/index.ts';
+import { type BpfMap, createMap, isMapError, type MapSpec as FirmwareMapSpec } from '../../firmware/maps/index.ts';
 import { predecode, type Program } from '../../firmware/vm/interpreter.ts';
-import { MAP_PTR_TAG, REGION_TAG } from '../../firmware/vm/memory.ts';
+import { FUNC_PTR_TAG, MAP_PTR_TAG, REGION_TAG } from '../../firmware/vm/memory.ts';
 import { REGION_MAP0, XdpCore } from '../../firmware/xdp/core.ts';
-
-/** High word of a pointer to a subprogram (lddw src=4, callbacks): low word = pc. */
-export const FUNC_PTR_TAG = 0x7f01;
 
 export interface LoadedProgram {
   id: number;
@@ -44,15 +41,30 @@ function valueZero(map: BpfMap): number {
   return off;
 }
 
+/** The firmware's map spec of a loader map spec (with its inner-map template). */
+function firmwareSpec(m: ElfMapSpec): FirmwareMapSpec {
+  return {
+    name: m.name,
+    type: m.type,
+    keySize: m.keySize,
+    valueSize: m.valueSize,
+    maxEntries: m.maxEntries,
+    flags: m.flags,
+    ...(m.inner ? { innerMap: firmwareSpec(m.inner) } : {}),
+  };
+}
+
 export function loadForRun(spec: ObjectSpec, opts: LoadOptions): LoadedObject {
   const maps: BpfMap[] = [];
+  // Handles the host passes for programs and maps are their ids: program i + 1, map i + 1.
+  const env = {
+    resolveProg: (h: number) => (h > 0 ? h : -9),
+    resolveMap: (h: number) => (maps[h - 1] ? { id: h, geometry: maps[h - 1]!.geometry } : -9),
+  };
   for (const m of spec.maps) {
     let map: BpfMap;
     try {
-      map = createMap(
-        { name: m.name, type: m.type, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags },
-        { cpus: opts.cpus, env: { resolveProg: (h) => (h > 0 ? h : -9) } },
-      );
+      map = createMap(firmwareSpec(m), { cpus: opts.cpus, env });
     } catch (e) {
       mapError(spec, m, e);
     }
@@ -91,13 +103,13 @@ export function loadForRun(spec: ObjectSpec, opts: LoadOptions): LoadedObject {
     );
     programs.push({ id: i + 1, spec: p, slots, program });
   });
-  // prog_array slots initialised in C.
+  // prog_array and map-in-map slots initialised in C.
   spec.maps.forEach((m, i) => {
     for (const s of m.initSlots ?? []) {
-      if (s.kind !== 'program') continue;
-      const target = programs.find((p) => p.spec.name === s.name);
-      const map = maps[i]!;
-      if (target && map instanceof ProgArray) setSlot(map, s.index, target.id);
+      const id = s.kind === 'program' ? programs.find((p) => p.spec.name === s.name)?.id : spec.maps.findIndex((x) => x.name === s.name) + 1;
+      if (!id) continue;
+      const rc = setSlot(maps[i]!, s.index, id);
+      if (rc !== 0) throw new InputError('load.init_slot', `cannot put ${s.kind} '${s.name}' into slot ${s.index} of map '${m.name}': errno ${-rc}`, { file: spec.file });
     }
   });
   return { spec, maps, programs, cpus: opts.cpus };

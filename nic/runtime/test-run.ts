@@ -4,7 +4,7 @@
 // the result is the last r0 (32 bits), the frame (with any metadata in front) and the map contents.
 import { InputError, NicsimError } from '../../offload/errors.ts';
 import { findMap } from '../../offload/elf/index.ts';
-import { type BpfMap, ProgArray } from '../../firmware/maps/index.ts';
+import { ArrayOfMaps, type BpfMap, HashOfMaps, ProgArray } from '../../firmware/maps/index.ts';
 import { ETH_HLEN, FRAG_SIZE, MAX_FRAGS, MAX_LINEAR } from '../../firmware/xdp/buffer.ts';
 import { coreFor, type LoadedObject, type LoadedProgram, setSlot } from './load.ts';
 
@@ -27,7 +27,10 @@ export interface MapEntryJson {
   key: string;
   value?: string;
   values?: string[];
+  /** prog_array slots: the program's C name. */
   program?: string;
+  /** array_of_maps / hash_of_maps: the inner map's C name. */
+  map?: string;
 }
 
 export interface TestRunResult {
@@ -103,6 +106,11 @@ export function dumpMaps(obj: LoadedObject): Record<string, MapEntryJson[]> {
       if (map instanceof ProgArray) {
         const id = new DataView(e.value!.buffer, e.value!.byteOffset).getUint32(0, true);
         return { key: hex(e.key), program: obj.programs.find((p) => p.id === id)?.spec.name ?? `#${id}` };
+      }
+      if (map instanceof ArrayOfMaps || map instanceof HashOfMaps) {
+        // Inner maps by name: ids (map index + 1 here, kernel map ids there) are not portable.
+        const id = new DataView(e.value!.buffer, e.value!.byteOffset).getUint32(0, true);
+        return { key: hex(e.key), map: obj.spec.maps[id - 1]?.name ?? `#${id}` };
       }
       return e.values ? { key: hex(e.key), values: e.values.map(hex) } : { key: hex(e.key), value: hex(e.value!) };
     });

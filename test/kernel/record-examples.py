@@ -85,7 +85,7 @@ class Loaded:
         syms = elf_symbols(self.obj)
         user_maps = set(syms.get(".maps", {}))
         self.maps = {}          # C name -> (pin path, info)
-        for pin in sorted(os.listdir(self.maps_dir)):
+        for pin in sorted(os.listdir(self.maps_dir)) if os.path.isdir(self.maps_dir) else []:
             path = os.path.join(self.maps_dir, pin)
             info = bpftool_json("map", "show", "pinned", path)
             if pin in user_maps:
@@ -146,6 +146,10 @@ class Loaded:
                 elif info["type"] == "prog_array":
                     pid = struct.unpack("<I", bytes.fromhex(hexbytes(e["value"])))[0]
                     entries.append({"key": key, "program": self.prog_by_id.get(pid, f"id:{pid}")})
+                elif info["type"] in ("array_of_maps", "hash_of_maps"):   # map ids are not portable either
+                    mid = struct.unpack("<I", bytes.fromhex(hexbytes(e["value"])))[0]
+                    by_id = {inf["id"]: n for n, (_, inf) in self.maps.items()}
+                    entries.append({"key": key, "map": by_id.get(mid, f"id:{mid}")})
                 else:
                     entries.append({"key": key, "value": hexbytes(e["value"])})
             entries.sort(key=lambda x: bytes.fromhex(x["key"]))
