@@ -1,6 +1,7 @@
 // Kernel constants the maps mirror: map type ids, map_flags bits, update flags, errno numbers and the
 // size limits of the Linux 6.18 implementation (several measured by test/kernel/record-maps.py and
 // kept in test/fixtures/maps/create.json "constants").
+import { MAP_FLAGS, MAP_TYPE_NAMES } from './uapi.ts';
 
 /** Kernel map type ids (enum bpf_map_type) of the types nicsim knows by name. */
 export const MapTypeId = {
@@ -26,33 +27,16 @@ const NAME_BY_ID = new Map<number, MapTypeName>(
 );
 
 /** Other kernel map types (valid in the kernel, not simulated): id -> name, for error messages. */
-export const OTHER_KERNEL_MAP_TYPES: Readonly<Record<number, string>> = {
-  4: 'perf_event_array', 7: 'stack_trace', 8: 'cgroup_array', 15: 'sockmap', 18: 'sockhash',
-  19: 'cgroup_storage', 20: 'reuseport_sockarray', 21: 'percpu_cgroup_storage', 22: 'queue',
-  23: 'stack', 24: 'sk_storage', 26: 'struct_ops', 27: 'ringbuf', 28: 'inode_storage',
-  29: 'task_storage', 30: 'bloom_filter', 31: 'user_ringbuf', 32: 'cgrp_storage', 33: 'arena',
-};
+export const OTHER_KERNEL_MAP_TYPES: Readonly<Record<number, string>> = Object.fromEntries(
+  MAP_TYPE_NAMES.map((n, id) => [id, n] as const).filter(([id, n]) => id > 0 && !(n in MapTypeId)),
+);
 
 export function mapTypeName(id: number): MapTypeName | undefined {
   return NAME_BY_ID.get(id);
 }
 
 /** map_flags bits (BPF_F_*). */
-export const MapFlag = {
-  NO_PREALLOC: 1 << 0,
-  NO_COMMON_LRU: 1 << 1,
-  NUMA_NODE: 1 << 2,
-  RDONLY: 1 << 3,
-  WRONLY: 1 << 4,
-  STACK_BUILD_ID: 1 << 5,
-  ZERO_SEED: 1 << 6,
-  RDONLY_PROG: 1 << 7,
-  WRONLY_PROG: 1 << 8,
-  CLONE: 1 << 9,
-  MMAPABLE: 1 << 10,
-  PRESERVE_ELEMS: 1 << 11,
-  INNER_MAP: 1 << 12,
-} as const;
+export const MapFlag = MAP_FLAGS;
 
 /** BPF_F_RDONLY | BPF_F_WRONLY | BPF_F_RDONLY_PROG | BPF_F_WRONLY_PROG */
 export const ACCESS_MASK = MapFlag.RDONLY | MapFlag.WRONLY | MapFlag.RDONLY_PROG | MapFlag.WRONLY_PROG;

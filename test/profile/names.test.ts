@@ -39,8 +39,9 @@ describe('kernel name tables', () => {
   });
 
   it('map types and flags equal the header enums', () => {
-    expect(Object.entries(MAP_TYPE_IDS)).toEqual(recorded.map_types);
-    expect(Object.entries(MAP_FLAG_BITS)).toEqual(recorded.map_flags);
+    // The installed header may be older than the kernel nicsim models: its enums are a prefix of ours.
+    expect(Object.entries(MAP_TYPE_IDS).slice(0, recorded.map_types.length)).toEqual(recorded.map_types);
+    expect(Object.entries(MAP_FLAG_BITS).slice(0, recorded.map_flags.length)).toEqual(recorded.map_flags);
     expect(mapTypeName(1)).toBe('hash');
     expect(mapTypeName(2)).toBe('array');
     expect(splitMapFlags(0x81 | 0x80000000)).toEqual({ names: ['no_prealloc', 'rdonly_prog'], unknown: 0x80000000 });
