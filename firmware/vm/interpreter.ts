@@ -41,6 +41,8 @@ const enum Op {
 const COND_ORDER = ['jeq', 'jgt', 'jge', 'jset', 'jne', 'jsgt', 'jsge', 'jlt', 'jle', 'jslt', 'jsle'] as const;
 const ALU_ORDER_K = ['add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'neg', 'mod', 'smod', 'xor', 'mov', 'arsh'] as const;
 const ALU_ORDER_X = ['add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'mod', 'smod', 'xor', 'mov', 'arsh', 'movsx8', 'movsx16', 'movsx32'] as const;
+/** Offset of a size's opcode from the 1-byte opcode of the same family (LDX1, ST1, STX1, LDXS1). */
+const SIZE_INDEX = { 1: 0, 2: 1, 4: 2, 8: 3 } as const;
 const ATOMIC_CODE = { add: 0, or: 1, and: 2, xor: 3, fetch_add: 4, fetch_or: 5, fetch_and: 6, fetch_xor: 7, xchg: 8, cmpxchg: 9 } as const;
 
 /** The value an lddw loads, after the loader has resolved its pseudo source (map references...). */
@@ -131,43 +133,29 @@ export function predecode(slots: readonly Slot[], name = 'prog', resolve: LddwRe
         off = insn.size;
         break;
       case 'ldx':
+      case 'stx':
+      case 'load_acquire':
+      case 'store_release':
+      case 'atomic':
+        // Memory instructions with a register operand: dst, src and offset as encoded.
         dst = insn.dst;
         src = insn.sreg;
         off = insn.off;
-        op = (insn.sx ? Op.LDXS1 : Op.LDX1) + (insn.size === 1 ? 0 : insn.size === 2 ? 1 : insn.size === 4 ? 2 : 3);
+        if (insn.kind === 'ldx') op = (insn.sx ? Op.LDXS1 : Op.LDX1) + SIZE_INDEX[insn.size];
+        else if (insn.kind === 'stx') op = Op.STX1 + SIZE_INDEX[insn.size];
+        else if (insn.kind === 'atomic') {
+          op = Op.ATOMIC;
+          imm = ATOMIC_CODE[insn.op] | (insn.size === 8 ? 0x100 : 0);
+        } else {
+          op = insn.kind === 'load_acquire' ? Op.LDACQ : Op.STREL;
+          imm = insn.size;
+        }
         break;
       case 'st':
         dst = insn.dst;
         off = insn.off;
         imm = insn.imm;
-        op = Op.ST1 + (insn.size === 1 ? 0 : insn.size === 2 ? 1 : insn.size === 4 ? 2 : 3);
-        break;
-      case 'stx':
-        dst = insn.dst;
-        src = insn.sreg;
-        off = insn.off;
-        op = Op.STX1 + (insn.size === 1 ? 0 : insn.size === 2 ? 1 : insn.size === 4 ? 2 : 3);
-        break;
-      case 'load_acquire':
-        op = Op.LDACQ;
-        dst = insn.dst;
-        src = insn.sreg;
-        off = insn.off;
-        imm = insn.size;
-        break;
-      case 'store_release':
-        op = Op.STREL;
-        dst = insn.dst;
-        src = insn.sreg;
-        off = insn.off;
-        imm = insn.size;
-        break;
-      case 'atomic':
-        op = Op.ATOMIC;
-        dst = insn.dst;
-        src = insn.sreg;
-        off = insn.off;
-        imm = ATOMIC_CODE[insn.op] | (insn.size === 8 ? 0x100 : 0);
+        op = Op.ST1 + SIZE_INDEX[insn.size];
         break;
       default:
         return assertNever(insn, 'instruction');
