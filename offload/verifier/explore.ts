@@ -27,15 +27,12 @@ export interface SccVisit {
 
 const IDS = new IdMap();
 
+const CTX = { ids: IDS, exploreAluLimits: false, allowUninitStack: false };
+
 function equal(env: Env, o: VState, c: VState, exact: Exact): boolean {
-  return statesEqual(
-    o,
-    c,
-    exact,
-    { ids: IDS, exploreAluLimits: env.exploreAluLimits, allowUninitStack: env.priv.allowUninitStack },
-    (pc) => env.aux[pc]!.liveRegs,
-    env.idGen,
-  );
+  CTX.exploreAluLimits = env.exploreAluLimits;
+  CTX.allowUninitStack = env.priv.allowUninitStack;
+  return statesEqual(o, c, exact, CTX, env.liveRegs, env.idGen);
 }
 
 /** compute_scc_callchain: call sites down to the outermost frame that is inside a loop. */
@@ -114,19 +111,25 @@ function cleanState(env: Env, st: VState): void {
   }
 }
 
+function idOf(id: number): number {
+  return id >= ADD_CONST ? id - ADD_CONST : id;
+}
+
 /** clear_singular_ids: scalar ids held by one register only link nothing. */
 function clearSingularIds(st: VState): void {
   const cnt = new Map<number, number>();
-  const idOf = (id: number) => (id >= ADD_CONST ? id - ADD_CONST : id);
-  updateRegs(
-    st,
-    (r) => {
-      if (r.type === T.SCALAR && r.id) cnt.set(idOf(r.id), (cnt.get(idOf(r.id)) ?? 0) + 1);
-      return false;
-    },
-    () => {},
-  );
+  for (let fi = 0; fi <= st.curframe; fi++) {
+    const f = st.frames[fi]!;
+    for (const r of f.regs) if (r.type === T.SCALAR && r.id) cnt.set(idOf(r.id), (cnt.get(idOf(r.id)) ?? 0) + 1);
+    for (const s of f.stack) {
+      const r = s?.spilled;
+      if (r && s.isSpilled() && r.type === T.SCALAR && r.id) cnt.set(idOf(r.id), (cnt.get(idOf(r.id)) ?? 0) + 1);
+    }
+  }
   if (cnt.size === 0) return;
+  let single = false;
+  for (const v of cnt.values()) if (v === 1) single = true;
+  if (!single) return;
   updateRegs(
     st,
     (r) => r.type === T.SCALAR && r.id !== 0 && cnt.get(idOf(r.id)) === 1,
@@ -222,6 +225,7 @@ function isStateVisited(env: Env, pc: number): boolean {
   cur.firstInsnIdx = pc;
   cur.dfsDepth = nw.dfsDepth + 1;
   cur.history = [];
+  cur.historyShared = false;
   list.unshift(nw);
   return false;
 }
@@ -291,8 +295,7 @@ export function doCheck(env: Env): void {
     if (!exit) {
       if (env.facts && !st.speculative) env.facts.visit(pc, readMaskAt(env, pc), st.frames[st.curframe]!.regs);
       let next: number;
-      const k = slot.insn.kind;
-      const store = k === 'st' || k === 'stx' || k === 'atomic' || k === 'store_rel';
+      const store = env.isStore[pc] === 1;
       if (store) env.stackLive.beginInsn();
       try {
         next = checkInsn(env, slot.insn);

@@ -107,5 +107,5 @@ export function computeLiveRegs(env: Env): void {
       }
     }
   }
-  for (let i = 0; i < n; i++) env.aux[i]!.liveRegs = liveIn[i]! & 0x7ff;
+  for (let i = 0; i < n; i++) env.aux[i]!.liveRegs = env.liveRegs[i] = liveIn[i]! & 0x7ff;
 }

@@ -130,6 +130,10 @@ export class Env {
   sccVisits = new Map<string, SccVisit>();
   /** Cached facts read masks per pc (-1 = not computed). */
   readMasks: Int32Array;
+  /** Registers live before each instruction (copied from aux after liveness analysis). */
+  liveRegs: Int32Array;
+  /** 1 for instructions that may write the stack (st, stx, atomics). */
+  isStore: Uint8Array;
   /** Stack slot liveness for cleaning finished checkpoints. */
   stackLive: StackLiveness;
   /** Line info of the last `; source` trace line. */
@@ -164,6 +168,12 @@ export class Env {
     this.explored = new Array(prog.len);
     this.sccOf = new Int32Array(prog.len);
     this.readMasks = new Int32Array(prog.len).fill(-1);
+    this.liveRegs = new Int32Array(prog.len).fill(0x7ff);
+    this.isStore = new Uint8Array(prog.len);
+    for (let i = 0; i < prog.len; i++) {
+      const k = prog.slots[i]?.insn.kind;
+      if (k === 'st' || k === 'stx' || k === 'atomic' || k === 'store_rel') this.isStore[i] = 1;
+    }
     this.stackLive = new StackLiveness(prog.raws, (i) => prog.slots[i] !== null);
   }
 
@@ -210,6 +220,10 @@ export class Env {
 
   /** push_jmp_history for the current instruction of `st`. */
   pushHistory(st: VState, stackAccess: number, flags: number, linked: number[] | null): void {
+    if (st.historyShared) {
+      st.history = st.history.slice();
+      st.historyShared = false;
+    }
     const h = this.curHist;
     if (h && st.history.length && st.history[st.history.length - 1] === h) {
       const merged: HistEntry = {

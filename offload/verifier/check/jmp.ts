@@ -137,6 +137,11 @@ interface LinkedPos {
   idx: number;
 }
 
+function hasPos(out: LinkedPos[], frame: number, isReg: boolean, idx: number): boolean {
+  for (const p of out) if (p.frame === frame && p.isReg === isReg && p.idx === idx) return true;
+  return false;
+}
+
 /** collect_linked_regs: scalars sharing `id` (at most 6; the others lose their id). */
 function collectLinked(st: VState, id: number, out: LinkedPos[]): void {
   const b = baseId(id);
@@ -145,7 +150,7 @@ function collectLinked(st: VState, id: number, out: LinkedPos[]): void {
     for (let j = 0; j < 10; j++) {
       const r = f.regs[j]!;
       if (r.type !== T.SCALAR || baseId(r.id) !== b) continue;
-      if (out.some((p) => p.frame === fi && p.isReg && p.idx === j)) continue;
+      if (hasPos(out, fi, true, j)) continue;
       if (out.length < 6) out.push({ frame: fi, isReg: true, idx: j });
       else r.id = 0;
     }
@@ -154,7 +159,7 @@ function collectLinked(st: VState, id: number, out: LinkedPos[]): void {
       if (!s?.isSpilled()) continue;
       const r = s.spilled!;
       if (r.type !== T.SCALAR || baseId(r.id) !== b) continue;
-      if (out.some((p) => p.frame === fi && !p.isReg && p.idx === j)) continue;
+      if (hasPos(out, fi, false, j)) continue;
       if (out.length < 6) out.push({ frame: fi, isReg: false, idx: j });
       else {
         const c = r.clone();

@@ -90,16 +90,13 @@ export function checkMemAccess(
   const reg = regs[regno]!;
   checkAlignment(env, reg, insnOff, size, strictOnce);
   const off = insnOff + reg.off;
-  const leak = (what: string) => {
-    if (t === 'write' && valueRegno >= 0 && isPointerValue(env, regs[valueRegno]!)) env.fail('EACCES', `R${valueRegno} leaks addr into ${what}`);
-  };
 
   if (reg.type === T.MAP_KEY) {
     if (t === 'write') env.fail('EACCES', `write to change key R${regno} not allowed`);
     checkMemRegion(env, regno, off, size, mapOf(env, reg.map).keySize, false);
     if (valueRegno >= 0) markRegUnknown(regs[valueRegno]!);
   } else if (reg.type === T.MAP_VALUE) {
-    leak('map');
+    if (t === 'write' && valueRegno >= 0) checkLeak(env, regs[valueRegno]!, valueRegno, 'map');
     checkMapAccessType(env, regno, off, size, t);
     checkMapAccess(env, regno, off, size, false, true);
     if (t === 'read' && valueRegno >= 0) {
@@ -117,11 +114,11 @@ export function checkMemAccess(
     if (mayBeNull(reg.type)) env.fail('EACCES', `R${regno} invalid mem access '${typeStr(reg.type)}'`);
     const rdonly = (reg.type & F.RDONLY) !== 0;
     if (t === 'write' && rdonly) env.fail('EACCES', `R${regno} cannot write into ${typeStr(reg.type)}`);
-    leak('mem');
+    if (t === 'write' && valueRegno >= 0) checkLeak(env, regs[valueRegno]!, valueRegno, 'mem');
     checkMemRegion(env, regno, off, size, reg.memSize, false);
     if (valueRegno >= 0 && (t === 'read' || rdonly)) markRegUnknown(regs[valueRegno]!);
   } else if (reg.type === T.CTX) {
-    leak('ctx');
+    if (t === 'write' && valueRegno >= 0) checkLeak(env, regs[valueRegno]!, valueRegno, 'ctx');
     checkPtrOffReg(env, reg, regno, false);
     const rt = xdpCtxAccess(env, off, size, t, isLdsx);
     if (rt === null) env.fail('EACCES', `invalid bpf_context access off=${off} size=${size}`);
@@ -143,7 +140,7 @@ export function checkMemAccess(
     if (t === 'read') checkStackRead(env, regno, off, size, valueRegno);
     else checkStackWrite(env, regno, off, size, valueRegno, imm);
   } else if (isPktPointer(reg.type)) {
-    leak('packet');
+    if (t === 'write' && valueRegno >= 0) checkLeak(env, regs[valueRegno]!, valueRegno, 'packet');
     checkPacketAccess(env, regno, off, size, false);
     if (t === 'read' && valueRegno >= 0) markRegUnknown(regs[valueRegno]!);
   } else if (isSkPointer(reg.type)) {
@@ -217,6 +214,11 @@ function checkSockAccess(env: Env, regno: number, off: number, size: number): vo
   const limit = reg.type === T.XDP_SOCK ? 4 : reg.type === T.TCP_SOCK ? 112 : 80;
   if (off < 0 || off + size > limit || off % size !== 0)
     env.fail('EACCES', `R${regno} invalid ${typeStr(reg.type)} access off=${off} size=${size}`);
+}
+
+/** A pointer stored into memory the program or user space can read back. */
+function checkLeak(env: Env, value: Reg, valueRegno: number, what: string): void {
+  if (isPointerValue(env, value)) env.fail('EACCES', `R${valueRegno} leaks addr into ${what}`);
 }
 
 /** save_aux_ptr_type: one instruction must not see ctx/socket pointers on one path and others on another. */

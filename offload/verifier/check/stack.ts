@@ -132,25 +132,24 @@ function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, valu
     }
     if (sanitize) env.aux[env.insnIdx]!.nospecResult = true;
   }
-  const spill = () => env.pushHistory(env.cur, stackAccess(f.frameno, spi), 0, null);
   if (size === 8 && off % 8 === 0 && f === cur) env.stackLive.markWrite(spi);
   if (reg && off % 8 === 0 && reg.type === T.SCALAR) {
     const fits = fls64(reg.umax) <= 8 * size;
     if (fits) assignScalarIdBeforeMov(env, reg);
     saveRegState(env, f, spi, reg, size);
     if (!fits) f.stack[spi]!.spilled!.id = 0;
-    spill();
+    env.pushHistory(env.cur, stackAccess(f.frameno, spi), 0, null);
   } else if (!reg && off % 8 === 0 && imm !== null) {
     const tmp = new Reg();
     tmp.type = T.SCALAR;
     setKnownBounds(tmp, BigInt(imm));
     saveRegState(env, f, spi, tmp, size);
-    spill();
+    env.pushHistory(env.cur, stackAccess(f.frameno, spi), 0, null);
   } else if (reg && isSpillable(reg.type)) {
     if (size !== 8) env.fail('EACCES', 'invalid size of register spill');
     if (f !== cur && reg.type === T.STACK) env.fail('EINVAL', 'cannot spill pointers to stack into stack frame of the caller');
     saveRegState(env, f, spi, reg, size);
-    spill();
+    env.pushHistory(env.cur, stackAccess(f.frameno, spi), 0, null);
   } else {
     let types = old.types;
     if (isSpecial(old)) for (let i = 0; i < 8; i++) types = withType(types, i, scrub((types >> (3 * i)) & 7));
@@ -226,7 +225,6 @@ function stackReadFixed(env: Env, f: FuncState, off: number, size: number, dst: 
   const s = f.slot(spi);
   const regs = curRegs(env);
   if (f === env.cur.frames[env.cur.curframe]) env.stackLive.markRead(env.insnIdx, off, off + size);
-  const fill = () => env.pushHistory(env.cur, stackAccess(f.frameno, spi), 0, null);
   if (s.isSpilled()) {
     let spillSize = 1;
     for (let i = 7; i > 0 && s.typeAt(i - 1) === ST.SPILL; i--) spillSize++;
@@ -244,7 +242,7 @@ function stackReadFixed(env: Env, f: FuncState, off: number, size: number, dst: 
         regs[dst]!.assign(copy);
         regs[dst]!.subregDef = subregDef;
         if (fls64(reg.umax) > size * 8) regs[dst]!.id = 0;
-        fill();
+        env.pushHistory(env.cur, stackAccess(f.frameno, spi), 0, null);
       } else {
         let spillCnt = 0;
         let zeroCnt = 0;
@@ -258,7 +256,7 @@ function stackReadFixed(env: Env, f: FuncState, off: number, size: number, dst: 
         }
         if (spillCnt === size && reg.var.mask === 0n && reg.var.value === 0n) {
           markConstZero(regs[dst]!, false);
-          fill();
+          env.pushHistory(env.cur, stackAccess(f.frameno, spi), 0, null);
         } else if (zeroCnt === size) markConstZero(regs[dst]!, false);
         else markRegUnknown(regs[dst]!);
       }
@@ -267,7 +265,7 @@ function stackReadFixed(env: Env, f: FuncState, off: number, size: number, dst: 
       assignScalarIdBeforeMov(env, copy);
       if (copy.id !== reg.id) f.stack[spi] = new Slot(s.types, copy.clone());
       regs[dst]!.assign(copy);
-      fill();
+      env.pushHistory(env.cur, stackAccess(f.frameno, spi), 0, null);
     } else if (!env.priv.allowPtrLeaks && reg.type !== T.SCALAR) {
       env.fail('EACCES', `leaking pointer from stack off ${off}`);
     }

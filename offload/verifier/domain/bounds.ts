@@ -17,7 +17,6 @@ import {
 import {
   bmax,
   bmin,
-  HI_MASK,
   lo32,
   los32,
   S32_MAX,
@@ -120,20 +119,33 @@ export function markNotInit(r: Reg): void {
 }
 
 export function update32Bounds(r: Reg): void {
-  const v = tnumSubreg(r.var);
-  const val = Number(v.value);
-  const mask = Number(v.mask);
+  const v = r.var;
+  const val = lo32x(v.value);
+  const mask = lo32x(v.mask);
   // min signed is max(sign bit) | min(other bits)
-  r.s32min = Math.max(r.s32min, (val | (mask & 0x8000_0000)) | 0);
-  r.s32max = Math.min(r.s32max, (val | (mask & 0x7fff_ffff)) | 0);
-  r.u32min = Math.max(r.u32min, val);
-  r.u32max = Math.min(r.u32max, (val | mask) >>> 0);
+  const smin = (val | (mask & 0x8000_0000)) | 0;
+  const smax = (val | (mask & 0x7fff_ffff)) | 0;
+  if (smin > r.s32min) r.s32min = smin;
+  if (smax < r.s32max) r.s32max = smax;
+  if (val > r.u32min) r.u32min = val;
+  const umax = (val | mask) >>> 0;
+  if (umax < r.u32max) r.u32max = umax;
 }
 
 const SIGN64 = 0x8000_0000_0000_0000n;
 export function update64Bounds(r: Reg): void {
   const v = r.var.value;
   const m = r.var.mask;
+  if (m === U64_MAX) return; // nothing known: nothing to learn
+  if (v < SIGN64 && m < SIGN64) {
+    // sign bit known 0: signed and unsigned views agree
+    if (v > r.smin) r.smin = v;
+    if (v > r.umin) r.umin = v;
+    const hi = v | m;
+    if (hi < r.smax) r.smax = hi;
+    if (hi < r.umax) r.umax = hi;
+    return;
+  }
   r.smin = bmax(r.smin, toS64(v | (m & SIGN64)));
   r.smax = bmin(r.smax, toS64(v | (m & S64_MAX)));
   r.umin = bmax(r.umin, v);
@@ -145,91 +157,271 @@ export function updateBounds(r: Reg): void {
   update64Bounds(r);
 }
 
+const SAFE = 1n << 53n;
+const TWO32 = 4294967296;
+/** Unsigned high 32 bits of a 64-bit two's complement value (u64 or s64 BigInt). */
+function hi32(x: bigint): number {
+  if (x < SAFE && x > -SAFE) return Math.floor(Number(x) / TWO32) >>> 0;
+  return Number(BigInt.asUintN(64, x) >> 32n);
+}
+/** Low 32 bits (unsigned) of a 64-bit two's complement value. */
+function lo32x(x: bigint): number {
+  if (x < SAFE && x > -SAFE) return Number(x) >>> 0;
+  return Number(x & U32_MASK);
+}
+
+/** __reg32_deduce_bounds */
 function deduce32(r: Reg): void {
-  if (r.umin >> 32n === r.umax >> 32n) {
-    r.u32min = Math.max(r.u32min, lo32(r.umin));
-    r.u32max = Math.min(r.u32max, lo32(r.umax));
-    if (los32(r.umin) <= los32(r.umax)) {
-      r.s32min = Math.max(r.s32min, los32(r.umin));
-      r.s32max = Math.min(r.s32max, los32(r.umax));
+  const uminHi = hi32(r.umin);
+  const umaxHi = hi32(r.umax);
+  const uminLo = lo32x(r.umin);
+  const umaxLo = lo32x(r.umax);
+  const sminHi = hi32(r.smin);
+  const smaxHi = hi32(r.smax);
+  const sminLo = lo32x(r.smin);
+  const smaxLo = lo32x(r.smax);
+  if (uminHi === umaxHi) {
+    if (uminLo > r.u32min) r.u32min = uminLo;
+    if (umaxLo < r.u32max) r.u32max = umaxLo;
+    if ((uminLo | 0) <= (umaxLo | 0)) {
+      if ((uminLo | 0) > r.s32min) r.s32min = uminLo | 0;
+      if ((umaxLo | 0) < r.s32max) r.s32max = umaxLo | 0;
     }
   }
-  if (r.smin >> 32n === r.smax >> 32n) {
-    if (lo32(r.smin) <= lo32(r.smax)) {
-      r.u32min = Math.max(r.u32min, lo32(r.smin));
-      r.u32max = Math.min(r.u32max, lo32(r.smax));
+  if (sminHi === smaxHi) {
+    if (sminLo <= smaxLo) {
+      if (sminLo > r.u32min) r.u32min = sminLo;
+      if (smaxLo < r.u32max) r.u32max = smaxLo;
     }
-    if (los32(r.smin) <= los32(r.smax)) {
-      r.s32min = Math.max(r.s32min, los32(r.smin));
-      r.s32max = Math.min(r.s32max, los32(r.smax));
+    if ((sminLo | 0) <= (smaxLo | 0)) {
+      if ((sminLo | 0) > r.s32min) r.s32min = sminLo | 0;
+      if ((smaxLo | 0) < r.s32max) r.s32max = smaxLo | 0;
     }
   }
-  if (((lo32(r.umin >> 32n) + 1) >>> 0) === lo32(r.umax >> 32n) && los32(r.umin) < 0 && los32(r.umax) >= 0) {
-    r.s32min = Math.max(r.s32min, los32(r.umin));
-    r.s32max = Math.min(r.s32max, los32(r.umax));
+  if (((uminHi + 1) >>> 0) === umaxHi && (uminLo | 0) < 0 && (umaxLo | 0) >= 0) {
+    if ((uminLo | 0) > r.s32min) r.s32min = uminLo | 0;
+    if ((umaxLo | 0) < r.s32max) r.s32max = umaxLo | 0;
   }
-  if (((lo32(toU64(r.smin) >> 32n) + 1) >>> 0) === lo32(toU64(r.smax) >> 32n) && los32(r.smin) < 0 && los32(r.smax) >= 0) {
-    r.s32min = Math.max(r.s32min, los32(r.smin));
-    r.s32max = Math.min(r.s32max, los32(r.smax));
+  if (((sminHi + 1) >>> 0) === smaxHi && (sminLo | 0) < 0 && (smaxLo | 0) >= 0) {
+    if ((sminLo | 0) > r.s32min) r.s32min = sminLo | 0;
+    if ((smaxLo | 0) < r.s32max) r.s32max = smaxLo | 0;
   }
   if ((r.u32min | 0) <= (r.u32max | 0)) {
-    r.s32min = Math.max(r.s32min, r.u32min | 0);
-    r.s32max = Math.min(r.s32max, r.u32max | 0);
+    if ((r.u32min | 0) > r.s32min) r.s32min = r.u32min | 0;
+    if ((r.u32max | 0) < r.s32max) r.s32max = r.u32max | 0;
   }
   if (r.s32min >>> 0 <= r.s32max >>> 0) {
-    r.u32min = Math.max(r.s32min >>> 0, r.u32min);
-    r.u32max = Math.min(r.s32max >>> 0, r.u32max);
+    if (r.s32min >>> 0 > r.u32min) r.u32min = r.s32min >>> 0;
+    if (r.s32max >>> 0 < r.u32max) r.u32max = r.s32max >>> 0;
   }
 }
 
+const TWO64 = 1n << 64n;
+const asS64 = (u: bigint): bigint => (u > S64_MAX ? u - TWO64 : u);
+const asU64 = (s: bigint): bigint => (s < 0n ? s + TWO64 : s);
+
+/** __reg64_deduce_bounds */
 function deduce64(r: Reg): void {
-  if (toS64(r.umin) <= toS64(r.umax)) {
-    r.smin = bmax(r.smin, toS64(r.umin));
-    r.smax = bmin(r.smax, toS64(r.umax));
+  const sUmin = asS64(r.umin);
+  const sUmax = asS64(r.umax);
+  if (sUmin <= sUmax) {
+    if (sUmin > r.smin) r.smin = sUmin;
+    if (sUmax < r.smax) r.smax = sUmax;
   }
-  const usmin = toU64(r.smin);
-  const usmax = toU64(r.smax);
+  const usmin = asU64(r.smin);
+  const usmax = asU64(r.smax);
   if (usmin <= usmax) {
-    r.umin = bmax(usmin, r.umin);
-    r.umax = bmin(usmax, r.umax);
+    if (usmin > r.umin) r.umin = usmin;
+    if (usmax < r.umax) r.umax = usmax;
   } else if (r.umax < usmin) {
-    r.smin = toS64(r.umin);
-    r.umax = bmin(r.umax, usmax);
+    r.smin = asS64(r.umin);
+    if (usmax < r.umax) r.umax = usmax;
   } else if (usmax < r.umin) {
-    r.smax = toS64(r.umax);
-    r.umin = bmax(r.umin, usmin);
+    r.smax = asS64(r.umax);
+    if (usmin > r.umin) r.umin = usmin;
   }
 }
 
+/** __reg_deduce_mixed_bounds: replace the low 32 bits of the 64-bit bounds by the 32-bit ones. */
 function deduceMixed(r: Reg): void {
-  const newUmin = (r.umin & HI_MASK) | BigInt(r.u32min);
-  const newUmax = (r.umax & HI_MASK) | BigInt(r.u32max);
-  r.umin = bmax(r.umin, newUmin);
-  r.umax = bmin(r.umax, newUmax);
-  const newSmin = toS64((toU64(r.smin) & HI_MASK) | BigInt(r.u32min));
-  const newSmax = toS64((toU64(r.smax) & HI_MASK) | BigInt(r.u32max));
-  r.smin = bmax(r.smin, newSmin);
-  r.smax = bmin(r.smax, newSmax);
-  if (r.s32min >= 0 && r.smin >= BigInt(S32_MIN) && r.smax <= BigInt(S32_MAX)) {
+  const uminLo = lo32x(r.umin);
+  if (r.u32min > uminLo) r.umin += BigInt(r.u32min - uminLo);
+  const umaxLo = lo32x(r.umax);
+  if (r.u32max < umaxLo) r.umax -= BigInt(umaxLo - r.u32max);
+  const sminLo = lo32x(r.smin);
+  if (r.u32min > sminLo) r.smin += BigInt(r.u32min - sminLo);
+  const smaxLo = lo32x(r.smax);
+  if (r.u32max < smaxLo) r.smax -= BigInt(smaxLo - r.u32max);
+  if (r.s32min >= 0 && r.smin >= S32_MIN_N && r.smax <= S32_MAX_N) {
     r.smin = BigInt(r.s32min);
     r.smax = BigInt(r.s32max);
-    r.umin = BigInt(r.s32min);
-    r.umax = BigInt(r.s32max);
+    r.umin = r.smin;
+    r.umax = r.smax;
     r.var = tnumIntersect(r.var, tnumRange(r.smin, r.smax));
   }
 }
+const S32_MIN_N = BigInt(S32_MIN);
+const S32_MAX_N = BigInt(S32_MAX);
 
-export function deduceBounds(r: Reg): void {
+/** __reg_deduce_bounds; returns whether anything changed. */
+export function deduceBounds(r: Reg): boolean {
+  const { umin, umax, smin, smax, u32min, u32max, s32min, s32max, var: v } = r;
   deduce32(r);
   deduce64(r);
   deduceMixed(r);
+  return (
+    r.umin !== umin ||
+    r.umax !== umax ||
+    r.smin !== smin ||
+    r.smax !== smax ||
+    r.u32min !== u32min ||
+    r.u32max !== u32max ||
+    r.s32min !== s32min ||
+    r.s32max !== s32max ||
+    r.var !== v
+  );
 }
 
 /** __reg_bound_offset: learn tnum bits from the unsigned bounds. */
 export function boundOffset(r: Reg): void {
   const var64 = tnumIntersect(r.var, tnumRange(r.umin, r.umax));
   const var32 = tnumIntersect(tnumSubreg(var64), tnumRange(BigInt(r.u32min), BigInt(r.u32max)));
-  r.var = tnumOr(tnumClearSubreg(var64), var32);
+  const nv = tnumOr(tnumClearSubreg(var64), var32);
+  if (nv.value !== r.var.value || nv.mask !== r.var.mask) r.var = nv;
+}
+
+const U32_N = 0xffff_ffffn;
+
+// Scratch state of boundsSync32 (module variables: no closures on the hot path).
+let qUmin = 0;
+let qUmax = 0;
+let qSmin = 0;
+let qSmax = 0;
+let qV = 0;
+let qM = 0;
+let qU32min = 0;
+let qU32max = 0;
+let qS32min = 0;
+let qS32max = 0;
+
+/** __update_reg_bounds on the scratch state (sign bit known 0). */
+function upd32(): void {
+  const a = (qV | (qM & 0x8000_0000)) | 0;
+  const b = (qV | (qM & 0x7fff_ffff)) | 0;
+  if (a > qS32min) qS32min = a;
+  if (b < qS32max) qS32max = b;
+  if (qV > qU32min) qU32min = qV;
+  const c = (qV | qM) >>> 0;
+  if (c < qU32max) qU32max = c;
+  if (qV > qSmin) qSmin = qV;
+  if (qV > qUmin) qUmin = qV;
+  if (c < qSmax) qSmax = c;
+  if (c < qUmax) qUmax = c;
+}
+
+/** __reg_deduce_bounds on the scratch state; returns whether anything changed. */
+function deduceQ(): boolean {
+  const o0 = qUmin, o1 = qUmax, o2 = qSmin, o3 = qSmax, o4 = qU32min, o5 = qU32max, o6 = qS32min, o7 = qS32max, o8 = qV, o9 = qM;
+  // __reg32_deduce_bounds: the upper halves are all zero
+  if (qUmin > qU32min) qU32min = qUmin;
+  if (qUmax < qU32max) qU32max = qUmax;
+  if ((qUmin | 0) <= (qUmax | 0)) {
+    if ((qUmin | 0) > qS32min) qS32min = qUmin | 0;
+    if ((qUmax | 0) < qS32max) qS32max = qUmax | 0;
+  }
+  if (qSmin <= qSmax) {
+    if (qSmin > qU32min) qU32min = qSmin;
+    if (qSmax < qU32max) qU32max = qSmax;
+  }
+  if ((qSmin | 0) <= (qSmax | 0)) {
+    if ((qSmin | 0) > qS32min) qS32min = qSmin | 0;
+    if ((qSmax | 0) < qS32max) qS32max = qSmax | 0;
+  }
+  if ((qU32min | 0) <= (qU32max | 0)) {
+    if ((qU32min | 0) > qS32min) qS32min = qU32min | 0;
+    if ((qU32max | 0) < qS32max) qS32max = qU32max | 0;
+  }
+  if (qS32min >>> 0 <= qS32max >>> 0) {
+    if (qS32min >>> 0 > qU32min) qU32min = qS32min >>> 0;
+    if (qS32max >>> 0 < qU32max) qU32max = qS32max >>> 0;
+  }
+  // __reg64_deduce_bounds: both views non-negative
+  if (qUmin <= qUmax) {
+    if (qUmin > qSmin) qSmin = qUmin;
+    if (qUmax < qSmax) qSmax = qUmax;
+  }
+  if (qSmin <= qSmax) {
+    if (qSmin > qUmin) qUmin = qSmin;
+    if (qSmax < qUmax) qUmax = qSmax;
+  } else if (qUmax < qSmin) {
+    qSmin = qUmin;
+    if (qSmax < qUmax) qUmax = qSmax;
+  } else if (qSmax < qUmin) {
+    qSmax = qUmax;
+    if (qSmin > qUmin) qUmin = qSmin;
+  }
+  // __reg_deduce_mixed_bounds: the low halves are the values themselves
+  if (qU32min > qUmin) qUmin = qU32min;
+  if (qU32max < qUmax) qUmax = qU32max;
+  if (qU32min > qSmin) qSmin = qU32min;
+  if (qU32max < qSmax) qSmax = qU32max;
+  if (qS32min >= 0 && qSmax <= 0x7fff_ffff) {
+    qSmin = qS32min;
+    qSmax = qS32max;
+    qUmin = qS32min;
+    qUmax = qS32max;
+    const rm = rangeMask32(qSmin, qSmax);
+    const rv = (qSmin & ~rm) >>> 0;
+    const nv = (qV | rv) >>> 0;
+    qM = (qM & rm) >>> 0;
+    qV = (nv & ~qM) >>> 0;
+  }
+  return o0 !== qUmin || o1 !== qUmax || o2 !== qSmin || o3 !== qSmax || o4 !== qU32min || o5 !== qU32max || o6 !== qS32min || o7 !== qS32max || o8 !== qV || o9 !== qM;
+}
+
+/** tnum_range(min, max).mask on 32-bit numbers (the value is min & ~mask). */
+function rangeMask32(min: number, max: number): number {
+  const chi = (min ^ max) >>> 0;
+  const bits = chi === 0 ? 0 : 32 - Math.clz32(chi);
+  return bits === 32 ? 0xffff_ffff : ((1 << bits) - 1) >>> 0;
+}
+
+/**
+ * reg_bounds_sync for a register whose every 64-bit quantity lies in [0, 2^32) (and whose signed
+ * 64-bit bounds are non-negative): the same computation as the general path, in 32-bit numbers.
+ */
+function boundsSync32(r: Reg): void {
+  qUmin = Number(r.umin);
+  qUmax = Number(r.umax);
+  qSmin = Number(r.smin);
+  qSmax = Number(r.smax);
+  qV = Number(r.var.value);
+  qM = Number(r.var.mask);
+  qU32min = r.u32min;
+  qU32max = r.u32max;
+  qS32min = r.s32min;
+  qS32max = r.s32max;
+  upd32();
+  if (deduceQ() && deduceQ()) deduceQ();
+  // __reg_bound_offset: the 64-bit and 32-bit ranges both constrain the low half
+  const am = rangeMask32(qUmin, qUmax);
+  const av = (qUmin & ~am) >>> 0;
+  const m64 = (qM & am) >>> 0;
+  const v64 = ((qV | av) >>> 0) & ~m64;
+  const bm = rangeMask32(qU32min, qU32max);
+  const bv = (qU32min & ~bm) >>> 0;
+  qM = (m64 & bm) >>> 0;
+  qV = (((v64 | bv) >>> 0) & ~qM) >>> 0;
+  upd32();
+  if (qUmin !== Number(r.umin)) r.umin = BigInt(qUmin);
+  if (qUmax !== Number(r.umax)) r.umax = BigInt(qUmax);
+  if (qSmin !== Number(r.smin)) r.smin = BigInt(qSmin);
+  if (qSmax !== Number(r.smax)) r.smax = BigInt(qSmax);
+  r.u32min = qU32min;
+  r.u32max = qU32max;
+  r.s32min = qS32min;
+  r.s32max = qS32max;
+  if (qV !== Number(r.var.value) || qM !== Number(r.var.mask)) r.var = new Tnum(BigInt(qV), BigInt(qM));
 }
 
 /** reg_bounds_sync */
@@ -242,10 +434,13 @@ export function boundsSync(r: Reg): void {
     r.u32min = r.u32max = lo32(u);
     return;
   }
+  if (r.umax <= U32_N && r.smin >= 0n && r.smax <= U32_N && r.var.value <= U32_N && r.var.mask <= U32_N) {
+    boundsSync32(r);
+    return;
+  }
   updateBounds(r);
-  deduceBounds(r);
-  deduceBounds(r);
-  deduceBounds(r);
+  // The kernel deduces three times; a pass that changes nothing leaves the next ones idle.
+  if (deduceBounds(r) && deduceBounds(r)) deduceBounds(r);
   boundOffset(r);
   updateBounds(r);
 }

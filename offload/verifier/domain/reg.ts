@@ -108,69 +108,100 @@ export function regNotNull(r: Reg): boolean {
 }
 
 export class Reg {
-  type: number = T.NOT_INIT;
+  /** Base type | flags (T, F). */
+  type: number;
   /** Fixed offset of a pointer (reg->off); for linked scalars the delta of rX += K. */
-  off = 0;
-  var: Tnum = TNUM_UNKNOWN;
-  smin: bigint = S64_MIN;
-  smax: bigint = S64_MAX;
-  umin = 0n;
-  umax: bigint = U64_MAX;
-  s32min: number = S32_MIN;
-  s32max: number = S32_MAX;
-  u32min = 0;
-  u32max: number = U32_MAX;
+  off: number;
+  var: Tnum;
+  smin: bigint;
+  smax: bigint;
+  umin: bigint;
+  umax: bigint;
+  s32min: number;
+  s32max: number;
+  u32min: number;
+  u32max: number;
   /** Identity for null-check / packet-range / linked-scalar propagation (BPF_ADD_CONST in bit 31). */
-  id = 0;
-  refObjId = 0;
+  id: number;
+  refObjId: number;
   /** Packet pointers: proven readable bytes from the pointer's base (or AT/BEYOND_PKT_END < 0). */
-  range = 0;
+  range: number;
   /** Map index (ObjectSpec.maps) for map_ptr / map_value / map_key; -1 otherwise. */
-  map = -1;
+  map: number;
   /** Inner-map uid (map-in-map lookups). */
-  mapUid = 0;
+  mapUid: number;
   /** Readable bytes of a mem pointer. */
-  memSize = 0;
+  memSize: number;
   /** Frame a stack pointer points into. */
-  frameno = 0;
-  precise = false;
+  frameno: number;
+  precise: boolean;
   /** Subprogram of a func pointer. */
-  subprogno = 0;
+  subprogno: number;
   /** BTF type name of a ptr_ register ('sock_common', 'bpf_htab', ...). */
-  btf = '';
+  btf: string;
   /** Dynptr slots and dynptr_ptr registers: dynptr kind (1 local, 2 ringbuf, 4 xdp) and first slot. */
-  dynptrType = 0;
-  dynptrFirst = false;
+  dynptrType: number;
+  dynptrFirst: boolean;
   /** Instruction index + 1 that last wrote the 32-bit subregister (0 = 64-bit write). */
-  subregDef = 0;
+  subregDef: number;
+
+  /** A NOT_INIT register, or a copy of `src`. */
+  constructor(src?: Reg) {
+    if (src) {
+      this.type = src.type;
+      this.off = src.off;
+      this.var = src.var;
+      this.smin = src.smin;
+      this.smax = src.smax;
+      this.umin = src.umin;
+      this.umax = src.umax;
+      this.s32min = src.s32min;
+      this.s32max = src.s32max;
+      this.u32min = src.u32min;
+      this.u32max = src.u32max;
+      this.id = src.id;
+      this.refObjId = src.refObjId;
+      this.range = src.range;
+      this.map = src.map;
+      this.mapUid = src.mapUid;
+      this.memSize = src.memSize;
+      this.frameno = src.frameno;
+      this.precise = src.precise;
+      this.subprogno = src.subprogno;
+      this.btf = src.btf;
+      this.dynptrType = src.dynptrType;
+      this.dynptrFirst = src.dynptrFirst;
+      this.subregDef = src.subregDef;
+    } else {
+      this.type = T.NOT_INIT;
+      this.off = 0;
+      this.var = TNUM_UNKNOWN;
+      this.smin = S64_MIN;
+      this.smax = S64_MAX;
+      this.umin = 0n;
+      this.umax = U64_MAX;
+      this.s32min = S32_MIN;
+      this.s32max = S32_MAX;
+      this.u32min = 0;
+      this.u32max = U32_MAX;
+      this.id = 0;
+      this.refObjId = 0;
+      this.range = 0;
+      this.map = -1;
+      this.mapUid = 0;
+      this.memSize = 0;
+      this.frameno = 0;
+      this.precise = false;
+      this.subprogno = 0;
+      this.btf = '';
+      this.dynptrType = 0;
+      this.dynptrFirst = false;
+      this.subregDef = 0;
+    }
+  }
 
   clone(): Reg {
-    const r = new Reg();
-    r.type = this.type;
-    r.off = this.off;
-    r.var = this.var;
-    r.smin = this.smin;
-    r.smax = this.smax;
-    r.umin = this.umin;
-    r.umax = this.umax;
-    r.s32min = this.s32min;
-    r.s32max = this.s32max;
-    r.u32min = this.u32min;
-    r.u32max = this.u32max;
-    r.id = this.id;
-    r.refObjId = this.refObjId;
-    r.range = this.range;
-    r.map = this.map;
-    r.mapUid = this.mapUid;
-    r.memSize = this.memSize;
-    r.frameno = this.frameno;
-    r.precise = this.precise;
-    r.subprogno = this.subprogno;
-    r.btf = this.btf;
-    r.dynptrType = this.dynptrType;
-    r.dynptrFirst = this.dynptrFirst;
-    r.subregDef = this.subregDef;
-    return r;
+    return new Reg(this);
   }
 
   /** Overwrite every field with src's (copy_register_state). */

@@ -13,20 +13,32 @@ export const U32_MASK = 0xffff_ffffn;
 export const HI_MASK = 0xffff_ffff_0000_0000n;
 
 /** (u64) of a signed or unsigned BigInt. */
-export const toU64 = (x: bigint): bigint => BigInt.asUintN(64, x);
+export function toU64(x: bigint): bigint {
+  return x >= 0n && x <= 0xffff_ffff_ffff_ffffn ? x : BigInt.asUintN(64, x);
+}
 /** (s64) of a signed or unsigned BigInt. */
-export const toS64 = (x: bigint): bigint => BigInt.asIntN(64, x);
+export function toS64(x: bigint): bigint {
+  return x >= -0x8000_0000_0000_0000n && x <= 0x7fff_ffff_ffff_ffffn ? x : BigInt.asIntN(64, x);
+}
 /** (u32) of a BigInt, as a number. */
-export const lo32 = (x: bigint): number => Number(x & U32_MASK);
+export function lo32(x: bigint): number {
+  return x >= -0x20_0000_0000_0000n && x < 0x20_0000_0000_0000n ? Number(x) >>> 0 : Number(x & U32_MASK);
+}
 /** (s32) of a BigInt, as a number. */
-export const los32 = (x: bigint): number => Number(x & U32_MASK) | 0;
+export function los32(x: bigint): number {
+  return lo32(x) | 0;
+}
 /** (u32) of a number. */
 export const u32 = (x: number): number => x >>> 0;
 /** (s32) of a number. */
 export const s32 = (x: number): number => x | 0;
 
-export const bmax = (a: bigint, b: bigint): bigint => (a > b ? a : b);
-export const bmin = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+export function bmax(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+export function bmin(a: bigint, b: bigint): bigint {
+  return a < b ? a : b;
+}
 
 // Results of the checked operations: the wrapped value and whether it overflowed. A single reused
 // object would be faster but is not re-entrant; callers read both fields immediately.
@@ -88,7 +100,9 @@ export function mulS32(a: number, b: number): Checked<number> {
 
 /** Number of significant bits of a u64 (kernel fls64). */
 export function fls64(x: bigint): number {
-  return x === 0n ? 0 : x.toString(2).length;
+  if (x < 0x1_0000_0000n) return x === 0n ? 0 : 32 - Math.clz32(Number(x));
+  if (x < 0x20_0000_0000_0000n) return 64 - Math.clz32(Math.floor(Number(x) / 4294967296));
+  return 64 - Math.clz32(Number(x >> 32n));
 }
 
 /** Hex as the kernel's %#llx prints it: 0x0 for zero. */

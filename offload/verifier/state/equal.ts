@@ -206,7 +206,7 @@ export function frameInsnIdx(st: VState, i: number): number {
 }
 
 /** states_equal; `live(pc)` gives the live registers before pc. */
-export function statesEqual(o: VState, c: VState, exact: Exact, ctx: EqualCtx, live: (pc: number) => number, idGen: number): boolean {
+export function statesEqual(o: VState, c: VState, exact: Exact, ctx: EqualCtx, live: ArrayLike<number>, idGen: number): boolean {
   if (o.curframe !== c.curframe) return false;
   ctx.ids.reset(idGen);
   if (o.speculative && !c.speculative) return false;
@@ -216,7 +216,7 @@ export function statesEqual(o: VState, c: VState, exact: Exact, ctx: EqualCtx, l
     const fc = c.frames[i]!;
     if (fo.callsite !== fc.callsite) return false;
     if (fo.callbackDepth > fc.callbackDepth) return false;
-    const liveRegs = live(frameInsnIdx(o, i));
+    const liveRegs = live[frameInsnIdx(o, i)]!;
     for (let r = 0; r < 11; r++) if (liveRegs & (1 << r) && !regsafe(fo.regs[r]!, fc.regs[r]!, exact, ctx)) return false;
     if (!stacksafe(fo, fc, exact, ctx)) return false;
   }

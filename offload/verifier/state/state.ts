@@ -29,7 +29,9 @@ export class FuncState {
   }
 
   clone(): FuncState {
-    const f = new FuncState(this.regs.map((r) => r.clone()));
+    const regs = new Array<Reg>(11);
+    for (let i = 0; i < 11; i++) regs[i] = new Reg(this.regs[i]);
+    const f = new FuncState(regs);
     f.stack = this.stack.slice();
     f.allocated = this.allocated;
     f.callsite = this.callsite;
@@ -111,6 +113,8 @@ export class VState {
   callbackUnrollDepth = 0;
   dfsDepth = 0;
   history: HistEntry[] = [];
+  /** The history array is shared with a copy: copy it before changing it. */
+  historyShared = false;
   /** Checkpoint bookkeeping (explored list). */
   hitCnt = 0;
   missCnt = 0;
@@ -129,7 +133,9 @@ export class VState {
 
   /** copy_verifier_state: a deep copy sharing nothing mutable (stack slots are immutable). */
   clone(): VState {
-    const s = new VState(this.frames.slice(0, this.curframe + 1).map((f) => f.clone()));
+    const frames = new Array<FuncState>(this.curframe + 1);
+    for (let i = 0; i <= this.curframe; i++) frames[i] = this.frames[i]!.clone();
+    const s = new VState(frames);
     s.curframe = this.curframe;
     s.refs = this.refs.slice();
     s.activeLocks = this.activeLocks;
@@ -144,7 +150,8 @@ export class VState {
     s.mayGotoDepth = this.mayGotoDepth;
     s.callbackUnrollDepth = this.callbackUnrollDepth;
     s.dfsDepth = this.dfsDepth;
-    s.history = this.history.slice();
+    s.history = this.history;
+    s.historyShared = this.historyShared = true;
     return s;
   }
 }
