@@ -2,7 +2,9 @@
 // path of the program depth-first, one instruction at a time, queueing the other side of each
 // branch. At prune points the current state is compared with the checkpoints already taken there;
 // a state covered by a finished (or, in loops, an equivalent in-progress) checkpoint stops.
-import { HELPER_PROTOS } from '../../firmware/helpers/protos.ts';
+import { funcIdName, HELPER_PROTOS } from '../../firmware/helpers/protos.ts';
+import type { RawInsn } from '../isa/index.ts';
+import type { VInsn } from './cfg/insn.ts';
 import { insnText } from './cfg/text.ts';
 import type { Env } from './check/env.ts';
 import { recoverableWithNospec, VerifierFail } from './check/fail.ts';
@@ -233,11 +235,19 @@ function isStateVisited(env: Env, pc: number): boolean {
 /** verbose_linfo: `; source text @ file:line` when the line changes. */
 function lineInfoTrace(env: Env, pc: number, asMessage: boolean): void {
   const li = env.lineAt(pc);
-  if (!li || (li === env.prevLinfo && !asMessage)) return;
+  if (!li || li === env.prevLinfo) return;
+  // Entries differing only in the column print once (the log has no columns).
+  if (env.prevLinfo && env.prevLinfo.file === li.file && env.prevLinfo.line === li.line) return;
   env.prevLinfo = li;
   const line = `; ${li.text} @ ${li.file.replace(/^.*\//, '')}:${li.line}`;
   if (asMessage) env.log.trace(line);
   else env.log.trace(line);
+}
+
+/** Instruction text in the log: helper calls by name, as the kernel prints them. */
+function logInsnText(insn: VInsn, raw: RawInsn, pc: number): string {
+  if (insn.kind === 'call' && insn.callee === 'helper') return `call ${funcIdName(insn.imm)}#${insn.imm}`;
+  return insnText(insn, raw, pc);
 }
 
 /** Registers read by the instruction at pc (facts), cached. */
@@ -257,6 +267,7 @@ export function doCheck(env: Env): void {
   const ctx = { maps: prog.maps };
   let prevInsnIdx = -1;
   let printState = false;
+  let insnLine = -1;
   for (;;) {
     env.curHist = null;
     env.prevInsnIdx = prevInsnIdx;
@@ -286,7 +297,8 @@ export function doCheck(env: Env): void {
       }
       if (log.level > 0) {
         lineInfoTrace(env, pc, false);
-        log.trace(`${pc}: (${slot.raw.code.toString(16).padStart(2, '0')}) ${insnText(slot.insn, slot.raw, pc)}`);
+        insnLine = log.lines.length;
+        log.trace(`${pc}: (${slot.raw.code.toString(16).padStart(2, '0')}) ${logInsnText(slot.insn, slot.raw, pc)}`);
       }
       aux.seen = true;
       prevInsnIdx = pc;
@@ -307,9 +319,14 @@ export function doCheck(env: Env): void {
           next = -2;
         } else throw e;
       }
-      if (log.level > 1 && next !== -2) {
+      if (log.level > 0 && next !== -2) {
+        // print_insn_state: the registers the instruction touched, after it ran
         const c = env.cur;
-        log.trace2(`${' '.repeat(38)};${fmtFrame(c, c.curframe, ctx, readMaskAt(env, pc) | writeMaskOf(env, pc), false)}`);
+        const state = fmtFrame(c, c.curframe, ctx, readMaskAt(env, pc) | writeMaskOf(env, pc), false);
+        if (state) {
+          if (insnLine === log.lines.length - 1) log.lines[insnLine] = `${log.lines[insnLine]!.padEnd(37)} ;${state}`;
+          else log.trace(`${pc}:${state}`);
+        }
       }
       if (next >= 0) {
         env.insnIdx = next;

@@ -101,8 +101,11 @@ class RegAcc implements RegFacts {
 }
 
 /** Registers an instruction reads (InsnFacts.regs), as a bit mask. */
+function b(r: number): number {
+  return r <= 10 ? 1 << r : 0;
+}
+
 export function readMask(insn: VInsn, helperArgs: number): number {
-  const b = (r: number) => (r <= 10 ? 1 << r : 0);
   switch (insn.kind) {
     case 'alu':
       return (insn.op === 'mov' || insn.op.startsWith('movsx') ? 0 : b(insn.dst)) | (insn.src === 'reg' ? b(insn.sreg) : 0);

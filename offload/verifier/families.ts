@@ -10,10 +10,12 @@ export interface FamilyContext {
   insnKind: string | null;
   /** Helper id when the failing instruction is a helper call. */
   helperId: number | null;
-  /** Kernel type name of register `regno` at the failure (e.g. 'pkt_meta'), '' if unknown. */
-  regType: (regno: number) => string;
-  /** Register `regno` has a non-constant variable offset at the failure. */
-  regVarOff: (regno: number) => boolean;
+  /** Kernel type name of each register at the failure (e.g. 'pkt_meta'), '' if unknown. */
+  regTypes: string[];
+  /** Registers holding a pointer with a non-constant variable offset at the failure. */
+  regVarOffs: boolean[];
+  /** Number of subprograms (bpf-to-bpf functions) of the program. */
+  subprogs: number;
 }
 
 type Rule = [RegExp, string | ((m: RegExpMatchArray, c: FamilyContext) => string)];
@@ -24,9 +26,10 @@ const TAIL_CALL = 12;
 const RULES: Rule[] = [
   [/^div by zero$|^invalid shift /, 'alu_imm'],
   [/^BPF_ATOMIC |^invalid atomic operand size/, 'atomic'],
-  [/^misaligned stack access/, 'stack_align'],
-  [/^misaligned /, 'alignment'],
-  [/^(jump out of range|unreachable insn|jump into the middle of ldimm64|last insn is not an exit or jmp|back-edge from insn)/, 'cfg'],
+  [/^misaligned stack access/, (_m, c) => (c.insnKind === 'atomic' ? 'atomic' : 'stack_align')],
+  [/^misaligned /, (_m, c) => (c.insnKind === 'atomic' ? 'atomic' : 'alignment')],
+  [/^jump out of range from insn \d+ to (-?\d+)|^last insn is not an exit or jmp/, (_m, c) => (c.subprogs > 1 ? 'subprog_call' : 'cfg')],
+  [/^(unreachable insn|jump into the middle of ldimm64|back-edge from insn)/, 'cfg'],
   [/^call to invalid destination|^the call stack of \d+ frames is too deep|^function calls are not allowed while holding|^global function calls/, (m) =>
     m[0].startsWith('function calls') ? 'lock' : 'subprog_call'],
   [/uses reserved fields$|^R\d+ is invalid$|^addr_space_cast |^fd -?\d+ is not pointing|bpf_ld_imm64 insn$|^unknown opcode |^BPF_LD_\[ABS\|IND\]|^invalid BPF_LD mode|^invalid BPF_ALU opcode|^unknown insn class|^invalid may_goto imm/, 'insn_encoding'],
@@ -59,9 +62,12 @@ const RULES: Rule[] = [
   }],
   [/invalid zero-sized read|unbounded memory access, use 'var &= const'|^R\d+ min value is negative, either use unsigned or/, 'helper_size'],
   [/^invalid (read from|write to) stack R(\d+) off=(-?\d+) size=(\d+)$/, (m, c) => {
-    if (c.insnKind === 'call') return m[1] === 'write to' ? 'helper_size' : 'helper_arg';
-    return m[1] === 'read from' && Number(m[3]) >= -512 ? 'stack_uninit' : 'stack_bounds';
+    const off = Number(m[3]);
+    const inFrame = off >= -512 && off + Number(m[4]) <= 0;
+    if (c.insnKind === 'call') return m[1] === 'write to' ? 'helper_size' : inFrame ? 'stack_uninit' : 'helper_arg';
+    return m[1] === 'read from' && inFrame ? 'stack_uninit' : 'stack_bounds';
   }],
+  [/^R(\d+) tried to (add|sub) beyond pointer bounds/, (m, c) => (c.regTypes[Number(m[1])] === 'fp' ? 'stack_var_off' : 'ptr_arith')],
   [/^invalid read from stack R\d+ off -?\d+\+\d+ size \d+$/, 'stack_uninit'],
   [/^invalid size of register fill|^invalid size of register spill/, 'stack_spill'],
   [/variable-offset|^R\d+ variable stack access prohibited|^R\d+ variable offset stack access prohibited|^variable offset stack pointer cannot be passed|^R\d+ stack pointer arithmetic goes out of range|^uninit stack in range of var-offset|^spilled ptr in range of var-offset/, 'stack_var_off'],
@@ -75,8 +81,8 @@ const RULES: Rule[] = [
   }],
   [/^R(\d+) offset is outside of the packet|^invalid access to packet/, (m, c) => {
     const r = Number(m[1] ?? -1);
-    if (r >= 0 && c.regType(r) === 'pkt_meta') return 'data_meta';
-    if (r >= 0 && c.regVarOff(r)) return 'packet_var_off';
+    if (r >= 0 && c.regTypes[r] === 'pkt_meta') return 'data_meta';
+    if (r >= 0 && c.regVarOffs[r]) return 'packet_var_off';
     return 'packet_bounds';
   }],
   [/^R\d+ pointer arithmetic on pkt_end prohibited/, 'packet_end'],

@@ -88,7 +88,9 @@ function doCheckSubprogs(env: Env): void {
 }
 
 /** round_up_stack_depth with a JIT: 16-byte granularity. */
-const roundStack = (d: number): number => Math.ceil(d / 16) * 16;
+function roundStack(d: number): number {
+  return Math.ceil(d / 16) * 16;
+}
 
 /** check_max_stack_depth: the deepest chain of bpf-to-bpf calls must fit in 512 bytes. */
 function checkMaxStackDepth(env: Env): void {
@@ -185,8 +187,9 @@ function errorOf(env: Env, e: VerifierFail): VerifyError {
   const code = familyOf(message, {
     insnKind: slot ? slot.insn.kind : null,
     helperId: slot && slot.insn.kind === 'call' && slot.insn.callee === 'helper' ? slot.insn.imm : null,
-    regType: (r) => (regs && regs[r] ? typeStr(regs[r]!.type) : ''),
-    regVarOff: (r) => !!regs && !!regs[r] && regs[r]!.type !== T.SCALAR && regs[r]!.var.mask !== 0n,
+    regTypes: regs ? regs.map((r) => typeStr(r.type)) : [],
+    regVarOffs: regs ? regs.map((r) => r.type !== T.SCALAR && r.var.mask !== 0n) : [],
+    subprogs: env.subprogs.length,
   });
   return {
     pc,
@@ -229,6 +232,7 @@ export function verifyProgram(spec: ObjectSpec, program: ProgramSpec | string, o
     doCheckCommon(env, 0);
     doCheckSubprogs(env);
     checkMaxStackDepth(env);
+    if (env.unresolvedKfunc) env.failAt(null, 'EINVAL', 'invalid kernel function call not eliminated in verifier pass');
   } catch (e) {
     if (!(e instanceof VerifierFail)) throw e;
     failure = e;

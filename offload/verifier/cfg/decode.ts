@@ -53,6 +53,8 @@ export function reservedMessage(raw: RawInsn): BadInsn {
       if (op === 0x90) return bad('BPF_EXIT uses reserved fields');
       if (op === 0xe0) return bad(`invalid may_goto imm ${raw.imm}`);
       if (op > 0xd0) return bad(`invalid BPF_JMP/JMP32 opcode ${(op >> 4).toString(16)}`);
+      // check_cond_jmp_op reads dst before it looks at the reserved fields
+      if (raw.dst > 10) return bad(`R${raw.dst} is invalid`);
       return bad('BPF_JMP/JMP32 uses reserved fields');
     case CLASS.LD: {
       const mode = raw.code & 0xe0;

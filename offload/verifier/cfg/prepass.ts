@@ -18,22 +18,29 @@ export function findSubprogs(env: Env): void {
     const s = prog.slots[i];
     if (!s) continue;
     const r = s.raw;
-    if (isKfuncCall(r) && DEV_BOUND_KFUNCS.has(prog.kfuncs.get(i) ?? ''))
-      env.failAt(null, 'EINVAL', 'metadata kfuncs require device-bound program');
+    if (isKfuncCall(r)) {
+      const name = prog.kfuncs.get(i);
+      // add_kfunc_call; without a name (no kfunc relocation) the imm is a kernel BTF id nicsim cannot resolve
+      if (!prog.gpl) env.failAt(null, 'EINVAL', 'cannot call kernel function from non-GPL compatible program');
+      if (name === undefined) {
+        if (r.off !== 0) env.failAt(null, 'EINVAL', 'failed to find BTF for kernel function');
+        if (r.imm !== 0) env.failAt(null, 'EINVAL', `kernel btf_id ${r.imm >>> 0} is not a function`);
+      } else if (DEV_BOUND_KFUNCS.has(name)) env.failAt(null, 'EINVAL', 'metadata kfuncs require device-bound program');
+    }
     if (!isPseudoCall(r) && !isPseudoFunc(r)) continue;
     const t = i + r.imm + 1;
     if (t < 0 || t >= prog.len) env.failAt(null, 'EINVAL', 'call to invalid destination');
     starts.add(t);
   }
   const sorted = [...starts].sort((a, b) => a - b);
-  const info = (pc: number) => prog.funcInfo.find((f) => f.pc === pc);
+  const byPc = new Map(prog.funcInfo.map((f) => [f.pc, f]));
   env.subprogs = sorted.map(
     (start, i): SubprogInfo => ({
       start,
       end: sorted[i + 1] ?? prog.len,
-      name: info(start)?.name ?? (i === 0 ? prog.name : `func#${i}`),
-      linkage: i === 0 ? 'main' : prog.hasFuncInfo && info(start)?.linkage === 'global' ? 'global' : 'static',
-      btfTypeId: info(start)?.btfTypeId ?? 0,
+      name: byPc.get(start)?.name ?? (i === 0 ? prog.name : `func#${i}`),
+      linkage: i === 0 ? 'main' : prog.hasFuncInfo && byPc.get(start)?.linkage === 'global' ? 'global' : 'static',
+      btfTypeId: byPc.get(start)?.btfTypeId ?? 0,
       stackDepth: 0,
       hasTailCall: false,
       hasLdAbs: false,
@@ -91,7 +98,11 @@ export function resolvePseudo(env: Env): void {
         i++;
         continue;
       }
-      if (r.src === 3) env.failAt(null, 'EINVAL', 'kernel BTF is not supported');
+      if (r.src === 3) {
+        // BPF_PSEUDO_BTF_ID: a kernel symbol by BTF id; nicsim has no kernel BTF.
+        if (n.imm !== 0) env.failAt(null, 'EINVAL', 'invalid module BTF object FD specified.');
+        env.failAt(null, 'EINVAL', `ldimm64 insn specifies invalid btf_id ${r.imm}.`);
+      }
       const ok = r.src === 2 || r.src === 6 || ((r.src === 1 || r.src === 5) && n.imm === 0);
       if (!ok) env.failAt(null, 'EINVAL', 'unrecognized bpf_ld_imm64 insn');
       if (r.src === 1 || r.src === 2) env.failAt(null, 'EBADF', `fd ${r.imm} is not pointing to valid bpf_map`);
@@ -120,15 +131,17 @@ const EXPLORED = 0x20;
 const FALLTHROUGH = 1;
 const BRANCH = 2;
 
-/** check_cfg: iterative DFS from insn 0; marks prune and jump points. */
-export function checkCfg(env: Env): void {
-  const { prog, aux } = env;
-  const n = prog.len;
-  const state = new Int32Array(n);
-  const stack: number[] = [0];
-  state[0] = DISCOVERED;
+interface CfgWalk {
+  env: Env;
+  state: Int32Array;
+  stack: number[];
+}
 
-  const push = (t: number, w: number, e: number): number => {
+function push(c: CfgWalk, t: number, w: number, e: number): number {
+  const { state, stack, env } = c;
+  const aux = env.aux;
+  const n = env.prog.len;
+  {
     if (e === FALLTHROUGH && state[t]! >= (DISCOVERED | FALLTHROUGH)) return 0;
     if (e === BRANCH && state[t]! >= (DISCOVERED | BRANCH)) return 0;
     if (w < 0 || w >= n) env.failAt(t, 'EINVAL', `jump out of range from insn ${t} to ${w}`);
@@ -147,25 +160,29 @@ export function checkCfg(env: Env): void {
       state[t] = DISCOVERED | e;
     }
     return 0;
-  };
+  }
+}
 
-  const visit = (t: number): number => {
-    const r = prog.raws[t]!;
+function visit(c: CfgWalk, t: number): number {
+  const env = c.env;
+  const aux = env.aux;
+  {
+    const r = env.prog.raws[t]!;
     if (isPseudoFunc(r)) {
       // visit_func_call_insn(visit_callee = true)
-      let ret = push(t, t + 2, FALLTHROUGH);
+      let ret = push(c, t, t + 2, FALLTHROUGH);
       if (ret) return ret;
       aux[t + 2]!.pruneP = true;
       aux[t + 2]!.jmpP = true;
       aux[t]!.pruneP = true;
-      return push(t, t + r.imm + 1, BRANCH);
+      return push(c, t, t + r.imm + 1, BRANCH);
     }
     const flow = flowOf(r);
     switch (flow) {
       case 'next':
-        return push(t, t + 1, FALLTHROUGH);
+        return push(c, t, t + 1, FALLTHROUGH);
       case 'lddw':
-        return push(t, t + 2, FALLTHROUGH);
+        return push(c, t, t + 2, FALLTHROUGH);
       case 'exit':
         return 0;
       case 'call': {
@@ -176,19 +193,19 @@ export function checkCfg(env: Env): void {
           aux[t]!.jmpP = true;
         }
         if (isHelperCall(r) && HELPER_PROTOS[r.imm]?.changesPktData) env.subprogs[env.subprogOf[t]!]!.changesPktData = true;
-        const ret = push(t, t + 1, FALLTHROUGH);
+        const ret = push(c, t, t + 1, FALLTHROUGH);
         if (ret) return ret;
         aux[t + 1]!.pruneP = true;
         aux[t + 1]!.jmpP = true;
         if (isPseudoCall(r)) {
           aux[t]!.pruneP = true;
-          return push(t, t + r.imm + 1, BRANCH);
+          return push(c, t, t + r.imm + 1, BRANCH);
         }
         return 0;
       }
       case 'ja': {
         const w = t + jmpOffset(r) + 1;
-        const ret = push(t, w, FALLTHROUGH);
+        const ret = push(c, t, w, FALLTHROUGH);
         if (ret) return ret;
         aux[w]!.pruneP = true;
         aux[w]!.jmpP = true;
@@ -197,16 +214,26 @@ export function checkCfg(env: Env): void {
       case 'cond': {
         aux[t]!.pruneP = true;
         if (r.code === 0xe5) aux[t]!.forceCheckpoint = true;
-        const ret = push(t, t + 1, FALLTHROUGH);
+        const ret = push(c, t, t + 1, FALLTHROUGH);
         if (ret) return ret;
-        return push(t, t + r.off + 1, BRANCH);
+        return push(c, t, t + r.off + 1, BRANCH);
       }
     }
-  };
+  }
+}
+
+/** check_cfg: iterative DFS from insn 0; marks prune and jump points. */
+export function checkCfg(env: Env): void {
+  const { prog } = env;
+  const n = prog.len;
+  const state = new Int32Array(n);
+  const stack: number[] = [0];
+  state[0] = DISCOVERED;
+  const c: CfgWalk = { env, state, stack };
 
   while (stack.length > 0) {
     const t = stack[stack.length - 1]!;
-    const ret = visit(t);
+    const ret = visit(c, t);
     if (ret === 0) {
       state[t] = EXPLORED;
       stack.pop();

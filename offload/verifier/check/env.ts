@@ -136,6 +136,8 @@ export class Env {
   isStore: Uint8Array;
   /** Stack slot liveness for cleaning finished checkpoints. */
   stackLive: StackLiveness;
+  /** A kfunc call with imm 0 was walked: the kernel refuses it after verification. */
+  unresolvedKfunc = false;
   /** Line info of the last `; source` trace line. */
   prevLinfo: LineInfo | null = null;
   private linfoByPc: (LineInfo | null)[] | null = null;

@@ -2,13 +2,13 @@
 // the errno bpf(BPF_PROG_LOAD) would return.
 export type Errno = 'EACCES' | 'EINVAL' | 'E2BIG' | 'EPERM' | 'EFAULT' | 'ENOTSUPP' | 'EBADF';
 
-export class VerifierFail extends Error {
+export class VerifierFail {
+  // Not an Error: no stack trace is captured (failures are ordinary results, thrown often on
+  // speculative paths).
   constructor(
     readonly errno: Errno,
     readonly pc: number | null,
-  ) {
-    super(errno);
-  }
+  ) {}
 }
 
 /** Errors a speculative path recovers from with a nospec barrier (error_recoverable_with_nospec). */

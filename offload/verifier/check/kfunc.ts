@@ -12,6 +12,11 @@ export const DEV_BOUND_KFUNCS = new Set(['bpf_xdp_metadata_rx_timestamp', 'bpf_x
 
 export function checkKfuncCall(env: Env): void {
   const name = env.prog.kfuncs.get(env.insnIdx);
+  // imm 0 without a name: skipped here, refused after the walk (fixup_kfunc_call)
+  if (name === undefined && env.prog.raws[env.insnIdx]!.imm === 0) {
+    env.unresolvedKfunc = true;
+    return;
+  }
   if (name !== 'bpf_dynptr_from_xdp') env.fail('EACCES', `calling kernel function ${name ?? '<unknown>'} is not allowed`);
   const regs = curRegs(env);
   // int bpf_dynptr_from_xdp(struct xdp_md *x, u64 flags, struct bpf_dynptr *ptr__uninit)

@@ -319,10 +319,8 @@ function markChain(env: Env, start: VState, regno: number, seed: ((bt: Backtrack
     bt.reset();
     return true;
   }
-  if (!bt.empty()) {
-    markAllScalarsPrecise(start);
-    bt.reset();
-  }
+  // Reaching the first state with marks left is fine: they belong to registers set before it.
+  bt.reset();
   return changed;
 }
 
