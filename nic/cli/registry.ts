@@ -6,5 +6,6 @@ import { conformancePluginCommand } from './conformance-plugin.ts';
 import { demoCommand } from './demo.ts';
 import { disasmCommand } from './disasm.ts';
 import { testRunCommand } from './test-run.ts';
+import { verifyCommand } from './verify.ts';
 
-export const commands: Command[] = [demoCommand, disasmCommand, testRunCommand, checkCommand, asmCommand, conformancePluginCommand];
+export const commands: Command[] = [demoCommand, disasmCommand, testRunCommand, verifyCommand, checkCommand, asmCommand, conformancePluginCommand];
