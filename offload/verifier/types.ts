@@ -134,6 +134,12 @@ export interface ProgramFacts {
   maxPktOffset: number;
   /** Map indexes the program references (lddw). */
   mapsUsed: number[];
+  /**
+   * Map-in-map: values looked up in an outer map point into its inner map, which has no entry of its
+   * own in ObjectSpec.maps; such registers carry the index `index` (>= ObjectSpec.maps.length) of the
+   * outer map `outer`'s inner-map template (ObjectSpec.maps[outer].inner).
+   */
+  innerMaps: { index: number; outer: number }[];
 }
 
 export interface VerifyStats {

@@ -174,7 +174,8 @@ function buildFacts(env: Env): ProgramFacts {
     };
   });
   const exits = [...col.exits.entries()].sort((a, b) => a[0] - b[0]).map(([pc, r0]) => ({ pc, r0: r0.toJSON() }));
-  return { insns, subprogs, calls, helperCalls, exits, maxPktOffset: env.maxPktOffset, mapsUsed: [...maps].sort((a, b) => a - b) };
+  const innerMaps = prog.innerOf.flatMap((index, outer) => (index >= 0 ? [{ index, outer }] : []));
+  return { insns, subprogs, calls, helperCalls, exits, maxPktOffset: env.maxPktOffset, mapsUsed: [...maps].sort((a, b) => a - b), innerMaps };
 }
 
 function errorOf(env: Env, e: VerifierFail): VerifyError {

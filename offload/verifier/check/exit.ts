@@ -23,5 +23,5 @@ function checkReturnCode(env: Env): void {
   if (isPointerValue(env, r0)) env.fail('EACCES', 'R0 leaks addr as return value');
   if (isSubprog && r0.type !== T.SCALAR)
     env.fail('EINVAL', `At subprogram exit the register R0 is not a scalar value (${typeStr(r0.type)})`);
-  env.facts?.exit(env.insnIdx, r0);
+  if (!isSubprog) env.facts?.exit(env.insnIdx, r0);
 }
