@@ -16,9 +16,15 @@
 //   verifyProgram(spec: ObjectSpec, program: ProgramSpec | string, opts?: VerifyOptions): VerifyResult
 //   verifyObject(spec: ObjectSpec, opts?: VerifyOptions): VerifyResult[]   (every program)
 //
+// The program is verified as XDP (section `xdp`, `xdp.frags`, `xdp/devmap`, ...), loaded the way
+// libbpf loads it (BTF func/line info when the object's BTF is one the kernel accepts).
+// VerifyOptions: { unprivileged?, logLevel?: 0|1|2, facts? (default true), allRegs?, insnLimit?
+// (default 1,000,000), withoutBtf? (a raw BPF_PROG_LOAD: no func/line info) }.
 // The default is a privileged loader (root). `opts.unprivileged` applies the rules for a loader with
 // only CAP_BPF + CAP_NET_ADMIN: no pointer leaks or comparisons, no uninitialised stack reads, no
 // variable stack offsets, Spectre v1/v4 sanitation with speculative paths.
+// Verification failures are results (accepted: false), never exceptions; verifyProgram throws only
+// for a program name the object does not have.
 //
 // ## VerifyResult (types.ts)
 //
@@ -58,6 +64,12 @@
 //   exits: { pc, r0: RegFacts }[]          every EXIT of the main program with r0's range
 //   maxPktOffset                           kernel max_pkt_offset (off + umax + size - 1)
 //   mapsUsed                               map indexes referenced by lddw
+//   innerMaps: { index, outer }[]          map-in-map: index (>= ObjectSpec.maps.length) that
+//                                          registers use for the inner-map template of map `outer`
+//
+// Map indexes are ObjectSpec.maps indexes (innerMaps for inner-map values). A rejected program's
+// facts cover what was explored before the error. Facts of global functions (verified on their own,
+// as the kernel does) are included in insns/helperCalls; exits lists the main program's only.
 //
 // Examples of capability rules and the facts they read (configs/README.md):
 //   "multiplicand within u32"      insns[pc].regs[dst|src].umax <= 0xffffffffn
