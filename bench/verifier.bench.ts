@@ -70,7 +70,7 @@ function timeOne(c: Case, facts: boolean, minMs: number): { us: number; insns: n
     const t = performance.now();
     run();
     times.push(performance.now() - t);
-  } while (times.length < 3 || (performance.now() - t0 < minMs && times.length < 50));
+  } while (times.length < 3 || (performance.now() - t0 < minMs && times.length < 200));
   times.sort((a, b) => a - b);
   return { us: times[times.length >> 1]! * 1000, insns: first.insnsProcessed };
 }
@@ -80,7 +80,7 @@ export function runVerifierBench(opts: { quick?: boolean; facts?: boolean; filte
   // Warm the JIT on everything once.
   for (const c of cs) verifyProgram(c.spec, c.program, { withoutBtf: c.raw, facts: !!opts.facts });
   return cs.map((c) => {
-    const { us, insns } = timeOne(c, !!opts.facts, opts.quick ? 5 : 30);
+    const { us, insns } = timeOne(c, !!opts.facts, opts.quick ? 10 : 150);
     return { name: c.name, insns, kernelInsns: c.kernelInsns, us, kernelUs: c.kernelUs, ratio: c.kernelUs ? us / c.kernelUs : null };
   });
 }

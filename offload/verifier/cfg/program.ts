@@ -22,11 +22,18 @@ export function programView(spec: ObjectSpec, prog: ProgramSpec, opts: ViewOptio
   const len = bytes.length / 8;
   const raws = Array.from({ length: len }, (_, pc) => rawAt(bytes, pc));
   const slots: (Slot | null)[] = new Array(len).fill(null);
-  for (let pc = 0; pc < len; pc++) {
-    const raw = raws[pc]!;
-    const next = raw.code === 0x18 ? raws[pc + 1] : undefined;
-    slots[pc] = { insn: decodeLenient(raw, next), raw };
-    if (raw.code === 0x18 && next) pc++;
+  // Illegal encodings make the ISA decoder throw; their stack traces are of no use here.
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    for (let pc = 0; pc < len; pc++) {
+      const raw = raws[pc]!;
+      const next = raw.code === 0x18 ? raws[pc + 1] : undefined;
+      slots[pc] = { insn: decodeLenient(raw, next), raw };
+      if (raw.code === 0x18 && next) pc++;
+    }
+  } finally {
+    Error.stackTraceLimit = limit;
   }
   const kfuncs = new Map<number, string>();
   for (const d of prog.unsupported) {
