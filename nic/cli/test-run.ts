@@ -4,6 +4,7 @@ import { cpus } from 'node:os';
 import { Exit, InputError, UsageError } from '../../offload/errors.ts';
 import { loadObjectFile } from '../../offload/elf/index.ts';
 import { loadForRun } from '../runtime/load.ts';
+import { verifyProgram } from '../../offload/verifier/index.ts';
 import { testRun, TestRunError } from '../runtime/test-run.ts';
 import { Fault } from '../../firmware/vm/fault.ts';
 import { type Command, flag, str, strs } from './command.ts';
@@ -26,7 +27,9 @@ reports the return value, the output frame and every map. Same contract as the k
 shorter than 14 bytes are refused (EINVAL), the output includes the metadata area the program grew,
 --repeat runs the program N times on the same buffer (each run sees the previous output), duration_ns is
 the mean per repetition. Keys and values are hex bytes in memory order; per-CPU maps take one value for
-every CPU or all CPUs' values concatenated. Internal maps are named .bss, .data, .rodata.`,
+every CPU or all CPUs' values concatenated. Internal maps are named .bss, .data, .rodata.
+As in the kernel, every program of the object must pass the verifier first (nicsim verify);
+--no-verify runs unverified code (faults are still caught, with the pc).`,
   options: {
     program: { type: 'string', short: 'p', arg: 'NAME', help: 'program to run (C function name)' },
     'data-in': { type: 'string', arg: 'FILE', help: 'input frame (raw bytes)' },
@@ -39,6 +42,7 @@ every CPU or all CPUs' values concatenated. Internal maps are named .bss, .data,
     cpu: { type: 'string', arg: 'N', help: 'CPU the program runs on (default 0)' },
     'ingress-ifindex': { type: 'string', arg: 'N', help: 'xdp_md.ingress_ifindex (default 1, loopback)' },
     'rx-queue': { type: 'string', arg: 'N', help: 'xdp_md.rx_queue_index (default 0)' },
+    'no-verify': { type: 'boolean', help: 'run without verifying first (the kernel always verifies)' },
     json: { type: 'boolean', help: 'print one JSON object on stdout' },
   },
   positionals: { min: 1, max: 1 },
@@ -58,7 +62,24 @@ every CPU or all CPUs' values concatenated. Internal maps are named .bss, .data,
       throw new InputError('test_run.read', `cannot read --data-in: ${(e as Error).message}`, { file: dataInPath });
     }
     const spec = loadObjectFile(file);
-    const obj = loadForRun(spec, { cpus: ncpu });
+    // Like the kernel, only programs the verifier accepts can run: every program of the object is
+    // verified first (bpftool prog loadall), and each one's stack depth is taken from the verifier.
+    const stackDepths = new Map<string, number>();
+    if (!flag(ctx, 'no-verify')) {
+      for (const p of spec.programs) {
+        if (!p.autoload || p.unsupported.length || p.typeName !== 'xdp') continue;
+        const v = verifyProgram(spec, p);
+        if (!v.accepted) {
+          const e = v.error!;
+          const where = e.source ? ` (${e.source.file.replace(/^.*\//, '')}:${e.source.line})` : '';
+          ctx.err(`nicsim test-run: ${file}: program ${p.name} is rejected by the verifier at pc ${e.pc}${where}: ${e.message} (nothing runs, as bpftool prog loadall fails; see nicsim verify)`);
+          return Exit.negative;
+        }
+        const depth = v.facts?.subprogs[0]?.stackDepth;
+        if (depth !== undefined) stackDepths.set(p.name, depth);
+      }
+    }
+    const obj = loadForRun(spec, { cpus: ncpu, stackDepths });
     const json = flag(ctx, 'json');
     try {
       const r = testRun(obj, {

@@ -27,6 +27,8 @@ export interface LoadedObject {
 export interface LoadOptions {
   /** Number of (simulated) CPUs: per-CPU map copies. */
   cpus: number;
+  /** Stack bytes each program uses (from the verifier): only those are cleared per run. */
+  stackDepths?: ReadonlyMap<string, number>;
 }
 
 function mapError(spec: ObjectSpec, m: ElfMapSpec, e: unknown): never {
@@ -100,6 +102,7 @@ export function loadForRun(spec: ObjectSpec, opts: LoadOptions): LoadedObject {
             throw new InputError('load.lddw', `lddw with pseudo source ${insn.pseudo} cannot be resolved by nicsim`, { ...loc, pc });
         }
       },
+      opts.stackDepths?.get(p.name) ?? 512,
     );
     programs.push({ id: i + 1, spec: p, slots, program });
   });

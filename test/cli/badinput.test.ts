@@ -64,6 +64,19 @@ describe('usage and input errors', () => {
     expect(r.code).toBe(3);
     expect(JSON.parse(r.out).error).toBe('EINVAL');
   });
+  it('test-run refuses a program the verifier rejects, as the kernel does (exit 1)', async () => {
+    const f = join(tmp, 'pkt64.bin');
+    writeFileSync(f, new Uint8Array(64));
+    const obj = join(root, 'test/fixtures/verifier/corpus/map_null_deref.o');
+    const r = await cli(['test-run', obj, '--program', 'map_null_deref', '--data-in', f]);
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/rejected by the verifier at pc 7 \(map_null_deref\.c:12\): R0 invalid mem access 'map_value_or_null'/);
+    // Unverified, the same program faults at run time instead (the lookup misses, r0 is NULL).
+    const u = await cli(['test-run', obj, '--program', 'map_null_deref', '--data-in', f, '--no-verify']);
+    expect(u.code).toBe(1);
+    expect(u.err).toMatch(/pc 7: invalid memory access of 8 bytes at r0\+0/);
+  });
+
   it('every command has --help', async () => {
     const top = await cli(['--help']);
     expect(top.code).toBe(0);
