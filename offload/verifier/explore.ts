@@ -10,11 +10,11 @@ import type { Env } from './check/env.ts';
 import { recoverableWithNospec, VerifierFail } from './check/fail.ts';
 import { checkInsn } from './check/insn.ts';
 import { markAllScalarsImprecise, markAllScalarsPrecise, propagatePrecision } from './check/precise.ts';
-import { ADD_CONST, T } from './domain/reg.ts';
+import { T } from './domain/reg.ts';
 import { readMask } from './facts.ts';
 import { EXACT, frameInsnIdx, IdMap, NOT_EXACT, RANGE_WITHIN, type Exact, statesEqual, statesMaybeLooping } from './state/equal.ts';
 import { fmtFrame } from './state/print.ts';
-import { updateRegs, type VState } from './state/state.ts';
+import type { VState } from './state/state.ts';
 import { EMPTY_SLOT } from './state/stack.ts';
 import { markNotInit } from './domain/bounds.ts';
 import { sameCallsites } from './check/widen.ts';
@@ -113,35 +113,6 @@ function cleanState(env: Env, st: VState): void {
   }
 }
 
-function idOf(id: number): number {
-  return id >= ADD_CONST ? id - ADD_CONST : id;
-}
-
-/** clear_singular_ids: scalar ids held by one register only link nothing. */
-function clearSingularIds(st: VState): void {
-  const cnt = new Map<number, number>();
-  for (let fi = 0; fi <= st.curframe; fi++) {
-    const f = st.frames[fi]!;
-    for (const r of f.regs) if (r.type === T.SCALAR && r.id) cnt.set(idOf(r.id), (cnt.get(idOf(r.id)) ?? 0) + 1);
-    for (const s of f.stack) {
-      const r = s?.spilled;
-      if (r && s.isSpilled() && r.type === T.SCALAR && r.id) cnt.set(idOf(r.id), (cnt.get(idOf(r.id)) ?? 0) + 1);
-    }
-  }
-  if (cnt.size === 0) return;
-  let single = false;
-  for (const v of cnt.values()) if (v === 1) single = true;
-  if (!single) return;
-  updateRegs(
-    st,
-    (r) => r.type === T.SCALAR && r.id !== 0 && cnt.get(idOf(r.id)) === 1,
-    (r) => {
-      r.id = 0;
-      r.off = 0;
-    },
-  );
-}
-
 function isMayGoto(env: Env, pc: number): boolean {
   return env.prog.raws[pc]!.code === 0xe5;
 }
@@ -218,7 +189,7 @@ function isStateVisited(env: Env, pc: number): boolean {
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
   if (env.priv.bpfCapable) markAllScalarsImprecise(cur);
-  clearSingularIds(cur);
+  // (6.18 has no clear_singular_ids: single-holder scalar ids stay in checkpoints)
   const nw = cur.clone();
   nw.insnIdx = pc;
   nw.branches = 1;

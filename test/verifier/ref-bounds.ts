@@ -81,6 +81,12 @@ function deduce32(r: Reg): void {
   if (r.s32min >>> 0 <= r.s32max >>> 0) {
     r.u32min = Math.max(r.s32min >>> 0, r.u32min);
     r.u32max = Math.min(r.s32max >>> 0, r.u32max);
+  } else if (r.u32max < r.s32min >>> 0) {
+    r.s32min = r.u32min | 0;
+    r.u32max = Math.min(r.u32max, r.s32max >>> 0);
+  } else if (r.s32max >>> 0 < r.u32min) {
+    r.s32max = r.u32max | 0;
+    r.u32min = Math.max(r.u32min, r.s32min >>> 0);
   }
 }
 

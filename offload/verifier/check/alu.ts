@@ -16,7 +16,7 @@ import {
   setKnownBounds,
   zext32to64,
 } from '../domain/bounds.ts';
-import { ADD_CONST, base, F, isPktPointer, Reg, T, typeStr } from '../domain/reg.ts';
+import { ADD_CONST, ADD_CONST32, ADD_CONST64, base, F, isPktPointer, Reg, T, typeStr } from '../domain/reg.ts';
 import { tnumAdd, tnumSub } from '../domain/tnum.ts';
 import { addS64, addU64, fls64, S64_MAX, S64_MIN, subS64, U64_MAX } from '../domain/u64.ts';
 import type { Env } from './env.ts';
@@ -428,16 +428,25 @@ function adjustReg(env: Env, insn: AluInsn): void {
   }
   if (insn.op === 'add' || insn.op === 'sub') sanitizeValAlu(env, insn);
   const srcSnap = src === dst ? src.clone() : src;
+  // alu32 linking looks at the value before the operation (which zero-extends it).
+  const dstUmax = dst.umax;
   scalarAlu(dst, srcSnap, insn.op, alu32, false);
-  // Linked scalars: remember rX = rY + K so that a later bound on rY also bounds rX.
-  if (env.priv.bpfCapable && insn.op === 'add' && !alu32 && dst.id && isRegConst(srcSnap, false)) {
-    const val = regConstValue(srcSnap, false);
-    if (dst.id >= ADD_CONST || val > 0x7fff_ffffn) {
+  // Linked scalars: remember rX = rY + K (or - K) so that a later bound on rY also bounds rX.
+  if (env.priv.bpfCapable && (insn.op === 'add' || insn.op === 'sub') && dst.id && isRegConst(srcSnap, alu32)) {
+    const val = regConstValue(srcSnap, alu32);
+    const sval = BigInt.asIntN(64, val);
+    let off = Number(BigInt.asIntN(32, val));
+    let clear = (!alu32 && (sval < -0x8000_0000n || sval > 0x7fff_ffffn)) || (alu32 && dstUmax > 0xffff_ffffn);
+    if (!clear && insn.op === 'sub') {
+      if (off === -0x8000_0000) clear = true;
+      else off = -off;
+    }
+    if (clear || dst.id >= ADD_CONST) {
       dst.off = 0;
       dst.id = 0;
     } else {
-      dst.id += ADD_CONST;
-      dst.off = Number(val);
+      dst.id += alu32 ? ADD_CONST32 : ADD_CONST64;
+      dst.off = off;
     }
   } else dst.id = 0;
 }

@@ -3,9 +3,9 @@
 // against data_end / data, linked scalars, may_goto, and the speculative paths an unprivileged
 // loader must also verify.
 import type { JcondInsn } from '../../isa/index.ts';
-import { boundsSane, boundsSync, isNullReg, markConstZero, markKnownZero, markUnbounded, setKnownBounds } from '../domain/bounds.ts';
+import { boundsSane, boundsSync, zext32to64, isNullReg, markConstZero, markKnownZero, markUnbounded, setKnownBounds } from '../domain/bounds.ts';
 import { type Cond, isBranchTaken, refineCond, revCond } from '../domain/branch.ts';
-import { ADD_CONST, AT_PKT_END, BEYOND_PKT_END, base, F, isPktPointerAny, mayBeNull, Reg, T } from '../domain/reg.ts';
+import { ADD_CONST, ADD_CONST32, AT_PKT_END, idBase, idFlags, BEYOND_PKT_END, base, F, isPktPointerAny, mayBeNull, Reg, T } from '../domain/reg.ts';
 import { tnumAdd } from '../domain/tnum.ts';
 import { addS32, addS64, addU32, addU64, S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX } from '../domain/u64.ts';
 import { updateRegs, type VState } from '../state/state.ts';
@@ -17,7 +17,6 @@ import { spinLockOffset } from './region.ts';
 import { widenImprecise, findPrevEntry } from './widen.ts';
 
 const MAX_PACKET_OFF = 0xffff;
-const baseId = (id: number): number => (id >= ADD_CONST ? id - ADD_CONST : id);
 
 /** find_good_pkt_pointers: every pointer with dst's id and type gains the proven range. */
 function findGoodPktPointers(st: VState, dst: Reg, type: number, rightOpen: boolean): void {
@@ -144,12 +143,12 @@ function hasPos(out: LinkedPos[], frame: number, isReg: boolean, idx: number): b
 
 /** collect_linked_regs: scalars sharing `id` (at most 6; the others lose their id). */
 function collectLinked(st: VState, id: number, out: LinkedPos[]): void {
-  const b = baseId(id);
+  const b = idBase(id);
   for (let fi = st.curframe; fi >= 0; fi--) {
     const f = st.frames[fi]!;
     for (let j = 0; j < 10; j++) {
       const r = f.regs[j]!;
-      if (r.type !== T.SCALAR || baseId(r.id) !== b) continue;
+      if (r.type !== T.SCALAR || idBase(r.id) !== b) continue;
       if (hasPos(out, fi, true, j)) continue;
       if (out.length < 6) out.push({ frame: fi, isReg: true, idx: j });
       else r.id = 0;
@@ -158,7 +157,7 @@ function collectLinked(st: VState, id: number, out: LinkedPos[]): void {
       const s = f.stack[j];
       if (!s?.isSpilled()) continue;
       const r = s.spilled!;
-      if (r.type !== T.SCALAR || baseId(r.id) !== b) continue;
+      if (r.type !== T.SCALAR || idBase(r.id) !== b) continue;
       if (hasPos(out, fi, false, j)) continue;
       if (out.length < 6) out.push({ frame: fi, isReg: false, idx: j });
       else {
@@ -227,7 +226,7 @@ function syncLinked(st: VState, known: Reg, linked: LinkedPos[]): void {
       };
     }
     if (reg.type !== T.SCALAR || reg === known) continue;
-    if (baseId(reg.id) !== baseId(known.id)) continue;
+    if (idBase(reg.id) !== idBase(known.id)) continue;
     const subregDef = reg.subregDef;
     if ((reg.id < ADD_CONST && known.id < ADD_CONST) || reg.off === known.off) {
       reg.assign(known);
@@ -241,6 +240,7 @@ function syncLinked(st: VState, known: Reg, linked: LinkedPos[]): void {
       reg.id = savedId;
       reg.subregDef = subregDef;
       addConst(reg, delta);
+      if (idFlags(known.id) === ADD_CONST32) zext32to64(reg);
       boundsSync(reg);
     }
     if (slotWrite) slotWrite(reg);
@@ -250,7 +250,6 @@ function syncLinked(st: VState, known: Reg, linked: LinkedPos[]): void {
 /** reg_set_min_max: refine both scalar operands in each branch. */
 function regSetMinMax(t1: Reg, t2: Reg, f1: Reg, f2: Reg, op: Cond, is32: boolean): void {
   if (f1.type !== T.SCALAR || f2.type !== T.SCALAR) return;
-  if (f1 === f2) return;
   refineCond(f1, f2, revCond(op), is32);
   boundsSync(f1);
   boundsSync(f2);

@@ -2,7 +2,7 @@
 // variable-offset reads and writes, and the initialisation check of memory handed to helpers
 // (check_stack_range_initialized).
 import { isNullReg, markConstZero, setKnownBounds } from '../domain/bounds.ts';
-import { Reg, T } from '../domain/reg.ts';
+import { ADD_CONST, Reg, T } from '../domain/reg.ts';
 import { fls64 } from '../domain/u64.ts';
 import { ALL_MISC, byteOf, Slot, spiOf, ST, withType } from '../state/stack.ts';
 import { type FuncState, MAX_BPF_STACK } from '../state/state.ts';
@@ -108,7 +108,7 @@ function saveRegState(env: Env, f: FuncState, spi: number, reg: Reg, size: numbe
 /** Ensure a scalar has an id before it is copied (assign_scalar_id_before_mov). */
 export function assignScalarIdBeforeMov(env: Env, src: Reg): void {
   if (src.type !== T.SCALAR) return;
-  if (src.id >= 0x8000_0000) {
+  if (src.id >= ADD_CONST) {
     src.id = 0;
     src.off = 0;
   }

@@ -213,6 +213,14 @@ function deduce32(r: Reg): void {
   if (r.s32min >>> 0 <= r.s32max >>> 0) {
     if (r.s32min >>> 0 > r.u32min) r.u32min = r.s32min >>> 0;
     if (r.s32max >>> 0 < r.u32max) r.u32max = r.s32max >>> 0;
+  } else if (r.u32max < r.s32min >>> 0) {
+    // the s32 range wraps; the u32 range lies below its negative half
+    r.s32min = r.u32min | 0;
+    if (r.s32max >>> 0 < r.u32max) r.u32max = r.s32max >>> 0;
+  } else if (r.s32max >>> 0 < r.u32min) {
+    // ... or above its non-negative half
+    r.s32max = r.u32max | 0;
+    if (r.s32min >>> 0 > r.u32min) r.u32min = r.s32min >>> 0;
   }
 }
 
@@ -344,6 +352,12 @@ function deduceQ(): boolean {
   if (qS32min >>> 0 <= qS32max >>> 0) {
     if (qS32min >>> 0 > qU32min) qU32min = qS32min >>> 0;
     if (qS32max >>> 0 < qU32max) qU32max = qS32max >>> 0;
+  } else if (qU32max < qS32min >>> 0) {
+    qS32min = qU32min | 0;
+    if (qS32max >>> 0 < qU32max) qU32max = qS32max >>> 0;
+  } else if (qS32max >>> 0 < qU32min) {
+    qS32max = qU32max | 0;
+    if (qS32min >>> 0 > qU32min) qU32min = qS32min >>> 0;
   }
   // __reg64_deduce_bounds: both views non-negative
   if (qUmin <= qUmax) {

@@ -76,28 +76,6 @@ export function isScalarBranchTaken(r1: Reg, r2: Reg, op: Cond, is32: boolean): 
   const smin2 = is32 ? BigInt(r2.s32min) : r2.smin;
   const smax2 = is32 ? BigInt(r2.s32max) : r2.smax;
 
-  if (r1 === r2) {
-    switch (op) {
-      case 'jge':
-      case 'jle':
-      case 'jsge':
-      case 'jsle':
-      case 'jeq':
-        return 1;
-      case 'jgt':
-      case 'jlt':
-      case 'jsgt':
-      case 'jslt':
-      case 'jne':
-        return 0;
-      case 'jset':
-        if (t1.mask === 0n) return t1.value !== 0n ? 1 : 0;
-        return smin1 <= 0n && smax1 >= 0n ? -1 : 1;
-      default:
-        return -1;
-    }
-  }
-
   switch (op) {
     case 'jeq':
       if (t1.mask === 0n && t2.mask === 0n) return t1.value === t2.value ? 1 : 0;

@@ -233,8 +233,19 @@ export class Reg {
   }
 }
 
-/** Scalar linked by rX += K (the kernel's BPF_ADD_CONST id bit). */
-export const ADD_CONST = 0x8000_0000;
+/** Scalar linked by rX += K / rX -= K (the kernel's BPF_ADD_CONST64 / BPF_ADD_CONST32 id bits). */
+export const ADD_CONST64 = 0x8000_0000;
+export const ADD_CONST32 = 0x4000_0000;
+/** Either flag: ids at or above this value carry one. */
+export const ADD_CONST = ADD_CONST32;
+/** The id without its BPF_ADD_CONST flags. */
+export function idBase(id: number): number {
+  return id % ADD_CONST32;
+}
+/** The BPF_ADD_CONST flags of an id (0, ADD_CONST32 or ADD_CONST64). */
+export function idFlags(id: number): number {
+  return id - (id % ADD_CONST32);
+}
 /** Packet pointer known to be at / beyond packet end (negative reg->range markers). */
 export const AT_PKT_END = -1;
 export const BEYOND_PKT_END = -2;

@@ -3,7 +3,7 @@
 // EXACT (infinite-loop detection) everything must match; RANGE_WITHIN compares imprecise scalars by
 // range too.
 import { rangeWithin } from '../domain/bounds.ts';
-import { ADD_CONST, base, Reg, T } from '../domain/reg.ts';
+import { ADD_CONST, base, idFlags, Reg, T } from '../domain/reg.ts';
 import { tnumIn } from '../domain/tnum.ts';
 import { ST } from './stack.ts';
 import type { FuncState, VState } from './state.ts';
@@ -95,7 +95,7 @@ export function regsafe(o: Reg, c: Reg, exact: Exact, ctx: EqualCtx): boolean {
     case T.SCALAR: {
       if (ctx.exploreAluLimits) return headEqual(o, c) && ctx.ids.checkScalar(o.id, c.id);
       if (!o.precise && exact === NOT_EXACT) return true;
-      if (o.id >= ADD_CONST !== c.id >= ADD_CONST) return false;
+      if (o.id && idFlags(o.id) !== idFlags(c.id)) return false;
       if (o.id >= ADD_CONST && o.off !== c.off) return false;
       if (!ctx.ids.checkScalar(o.id, c.id)) return false;
       return rangeWithin(o, c) && tnumIn(o.var, c.var);

@@ -2,7 +2,7 @@
 // kernel/bpf/log.c): `R1=ctx() R2=pkt(off=14,r=14) R3=scalar(smin=0,smax=umax=255,var_off=(0x0; 0xff))
 // R10=fp0 fp-8=mmmm????`. Used for the level-2 trace and the infinite-loop report.
 import type { MapSpec } from '../../elf/index.ts';
-import { ADD_CONST, base, isPktPointer, type Reg, T, typeStr } from '../domain/reg.ts';
+import { ADD_CONST, base, idBase, isPktPointer, type Reg, T, typeStr } from '../domain/reg.ts';
 import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX } from '../domain/u64.ts';
 import { ST, typesString } from './stack.ts';
 import type { FuncState, VState } from './state.ts';
@@ -76,7 +76,7 @@ export function fmtReg(r: Reg, frameno: number, ctx: PrintCtx): string {
   if (base(t) === T.BTF_ID) s += r.btf;
   const parts: string[] = [];
   if (r.id) {
-    const id = r.id >= ADD_CONST ? r.id - ADD_CONST : r.id;
+    const id = idBase(r.id);
     parts.push(`id=${id}` + (r.id >= ADD_CONST ? (r.off >= 0 ? `+${r.off}` : `${r.off}`) : ''));
   }
   if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
