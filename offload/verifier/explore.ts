@@ -123,13 +123,14 @@ function isStateVisited(env: Env, pc: number): boolean {
   const aux = env.aux[pc]!;
   const force = aux.forceCheckpoint || cur.history.length > 40;
   let addNew = force || (env.jmpsProcessed - env.prevJmpsProcessed >= 2 && env.insnProcessed - env.prevInsnProcessed >= 8);
-  let list = env.explored[pc];
-  if (!list) list = env.explored[pc] = [];
-  for (const sl of list) if (!sl.branches && !sl.cleaned && sameCallsites(sl, cur) && !incompleteMarks(env, sl)) cleanState(env, sl);
+  const list = env.exploredBucket(pc);
+  for (const sl of list)
+    if (!sl.branches && !sl.cleaned && sl.insnIdx === pc && sameCallsites(sl, cur) && !incompleteMarks(env, sl)) cleanState(env, sl);
   let statesCnt = 0;
   for (let k = 0; k < list.length; k++) {
     const sl = list[k]!;
     statesCnt++;
+    if (sl.insnIdx !== pc) continue;
     let hit = false;
     let loop = false;
     if (sl.branches) {

@@ -31,6 +31,8 @@ OUT = os.path.join(ROOT, "test", "fixtures", "verifier", "fuzz.json.gz")
 MAPS = [  # created by the recorder; nicsim sees the same specs
     {"name": "arr", "type": bpfsys.BPF_MAP_TYPE_ARRAY, "typeName": "array", "keySize": 4, "valueSize": 64, "maxEntries": 16},
     {"name": "hash", "type": bpfsys.BPF_MAP_TYPE_HASH, "typeName": "hash", "keySize": 8, "valueSize": 24, "maxEntries": 64},
+    {"name": "progs", "type": bpfsys.BPF_MAP_TYPE_PROG_ARRAY, "typeName": "prog_array", "keySize": 4, "valueSize": 4, "maxEntries": 4},
+    {"name": "devs", "type": bpfsys.BPF_MAP_TYPE_DEVMAP, "typeName": "devmap", "keySize": 4, "valueSize": 4, "maxEntries": 4},
 ]
 STAT = re.compile(r"^(processed \d+ insns|verification time|stack depth|max_states)")
 
@@ -82,7 +84,16 @@ class Gen:
         else:
             self.emit(insn(cls | 0x08 | ALU_OPS[op], dst, r.choice(regs)))
         x = r.random()
-        if x < 0.04:
+        if x < 0.03:
+            # cpu v4: sign-extending moves, signed division and modulo
+            k = r.random()
+            if k < 0.4:
+                self.emit(insn(0xbf if cls == 7 else 0xbc, dst, r.choice(regs), r.choice([8, 16, 32] if cls == 7 else [8, 16]), 0))
+            elif k < 0.7:
+                self.emit(insn(cls | r.choice([0x30, 0x90]), dst, 0, 1, r.choice([3, -3, 7, -1, 1000])))
+            else:
+                self.emit(insn(0xd7, dst, 0, 0, r.choice([16, 32, 64])))
+        elif x < 0.06:
             self.emit(insn(cls | 0x80, dst))  # neg
         elif x < 0.08:
             self.emit(insn(0xd4 | (0x08 if r.random() < 0.5 else 0), dst, 0, 0, r.choice([16, 32, 64])))  # le/be
@@ -244,16 +255,232 @@ class Gen:
         self.emit(insn(0x57, 0, 0, 0, 3))
         self.emit(insn(0x95))
 
+
+    # ---- helper calls with random argument kinds -------------------------------------------
+    def stack_init(self):
+        r = self.r
+        for o in r.sample([-8, -16, -24, -32, -40, -48, -56, -64], r.randint(0, 8)):
+            self.emit(insn(0x7a, 10, 0, o, r.choice([0, 1, 7, 0x1234])))
+
+    def arg(self, reg, kind):
+        """Materialise one helper argument in `reg`."""
+        r = self.r
+        if kind == "ctx":
+            self.emit(insn(0xbf, reg, 6))
+        elif kind == "fp":
+            self.emit(insn(0xbf, reg, 10))
+            self.emit(insn(0x07, reg, 0, 0, -r.choice([4, 8, 16, 24, 32, 40, 64, 72, 512])))
+        elif kind == "pkt":
+            self.emit(insn(0xbf, reg, 7))
+            if r.random() < 0.3:
+                self.emit(insn(0x07, reg, 0, 0, r.choice([1, 14, 30])))
+        elif kind == "map":
+            self.emit(ld_map_idx(reg, r.randrange(len(MAPS))))
+        elif kind == "zero":
+            self.emit(insn(0xb7, reg, 0, 0, 0))
+        elif kind == "size":
+            if r.random() < 0.6:
+                self.emit(insn(0xb7, reg, 0, 0, r.choice([0, 1, 4, 8, 12, 16, 20, 32, 64, 100, 513, -1])))
+            else:
+                self.emit(insn(0xbf, reg, 9))
+                if r.random() < 0.7:
+                    self.emit(insn(0x57, reg, 0, 0, r.choice([7, 15, 31, 63, 255])))
+                if r.random() < 0.3:
+                    self.emit(insn(0x07, reg, 0, 0, 1))
+        elif kind == "func":
+            self.funcs.append((self.pc(), reg))
+            self.emit(insn(0x18, reg, 4, 0, 0) + insn(0, 0, 0, 0, 0))
+        else:  # scalar
+            if r.random() < 0.5:
+                self.emit(insn(0xb7, reg, 0, 0, self.imm()))
+            else:
+                self.emit(insn(0xbf, reg, 9))
+
+    HELPERS = {  # id: plausible argument kinds per position
+        1: [["map"], ["fp", "pkt", "scalar", "map"]],
+        2: [["map"], ["fp", "pkt"], ["fp", "pkt", "scalar"], ["scalar", "zero"]],
+        3: [["map"], ["fp", "pkt", "zero"]],
+        5: [],
+        7: [],
+        8: [],
+        12: [["ctx", "fp"], ["map"], ["scalar", "zero"]],
+        23: [["scalar"], ["scalar", "zero"]],
+        28: [["fp", "pkt", "zero"], ["size"], ["fp", "pkt", "zero"], ["size"], ["scalar"]],
+        44: [["ctx", "fp"], ["scalar", "size"]],
+        51: [["map"], ["scalar", "zero"], ["scalar", "zero"]],
+        54: [["ctx"], ["scalar", "size"]],
+        65: [["ctx"], ["scalar", "size"]],
+        113: [["fp", "pkt"], ["size"], ["scalar", "fp"]],
+        163: [["ctx"], ["zero", "scalar"], ["fp", "zero"], ["scalar", "zero"], ["zero"]],
+        181: [["size", "scalar"], ["func"], ["fp", "zero", "ctx"], ["zero", "scalar"]],
+        189: [["ctx"], ["size", "scalar"], ["fp", "pkt"], ["size"]],
+        190: [["ctx"], ["size", "scalar"], ["fp", "pkt"], ["size"]],
+    }
+
+    def helper_program(self):
+        r = self.r
+        self.funcs = []
+        self.emit(insn(0xbf, 6, 1))
+        self.emit(insn(0x85, 0, 0, 0, 7))
+        self.emit(insn(0xbf, 9, 0))
+        self.emit(insn(0x61, 7, 6, 0))  # data
+        self.emit(insn(0x61, 8, 6, 4))  # data_end
+        if r.random() < 0.7:
+            self.emit(insn(0xbf, 1, 7))
+            self.emit(insn(0x07, 1, 0, 0, r.choice([14, 34, 64])))
+            self.emit(insn(0x2d, 1, 8, 1, 0))  # if r1 > data_end goto out
+            self.emit(insn(0x05, 0, 0, 2, 0))
+            self.emit(insn(0xb7, 0, 0, 0, 1))
+            self.emit(insn(0x95))
+        self.stack_init()
+        for _ in range(r.randint(1, 2)):
+            hid = r.choice(list(self.HELPERS))
+            args = self.HELPERS[hid]
+            for i, kinds in enumerate(args):
+                self.arg(i + 1, r.choice(kinds) if r.random() < 0.9 else r.choice(["fp", "pkt", "scalar", "ctx", "zero", "map"]))
+            self.emit(insn(0x85, 0, 0, 0, hid))
+            after = r.random()
+            if after < 0.35:
+                # use r0 as a map value (null-checked or not)
+                if r.random() < 0.7:
+                    self.emit(insn(0x55, 0, 0, 2, 0))
+                    self.emit(insn(0xb7, 0, 0, 0, 2))
+                    self.emit(insn(0x95))
+                self.emit(insn(0x61, 1, 0, r.choice([0, 4, 20, 60, 64])))
+            elif after < 0.6:
+                # old packet pointer after the call
+                self.emit(insn(0x71, 1, 7, 0))
+            elif after < 0.75:
+                self.emit(insn(0x79, 1, 10, -8))
+        self.emit(insn(0xb7, 0, 0, 0, 2))
+        self.emit(insn(0x95))
+        self.callbacks()
+
+    def callbacks(self):
+        """Callback bodies for bpf_loop and the lddw src=4 that point at them."""
+        r = self.r
+        for at, _reg in self.funcs:
+            start = self.pc()
+            k = r.random()
+            if k < 0.5:
+                self.emit(insn(0xb7, 0, 0, 0, r.choice([0, 0, 1, 2])))
+            elif k < 0.8:
+                self.emit(insn(0x79, 3, 2, 0))  # read through the callback ctx
+                self.emit(insn(0xb7, 0, 0, 0, 0))
+            else:
+                self.emit(insn(0xbf, 0, 1))
+                self.emit(insn(0x57, 0, 0, 0, r.choice([1, 3])))
+            self.emit(insn(0x95))
+            self.out[at] = insn(0x18, self.out[at][1] & 0xF, 4, 0, start - at - 1)
+
+    # ---- bpf-to-bpf calls ----------------------------------------------------------------
+    def subprog_program(self):
+        r = self.r
+        self.emit(insn(0xbf, 6, 1))
+        self.emit(insn(0x61, 7, 6, 0))
+        self.emit(insn(0x61, 8, 6, 4))
+        self.stack_init()
+        kind = r.choice(["fp", "pkt", "scalar", "ctx"])
+        self.arg(1, kind)
+        self.emit(insn(0xb7, 2, 0, 0, r.choice([0, 3, 8])))
+        calls = [self.pc()]
+        self.emit(b"\0" * 8)
+        use = r.random()
+        if use < 0.3:
+            self.emit(insn(0x61, 1, 0, 0))  # r0 as a pointer
+        elif use < 0.5:
+            self.emit(insn(0x57, 0, 0, 0, 7))
+            self.emit(insn(0xbf, 1, 10))
+            self.emit(insn(0x07, 1, 0, 0, -8))
+            self.emit(insn(0x0f, 1, 0))
+            self.emit(insn(0x71, 1, 1, 0))
+        self.emit(insn(0xb7, 0, 0, 0, 2))
+        self.emit(insn(0x95))
+        sub = self.pc()
+        self.out[calls[0]] = insn(0x85, 0, 1, 0, sub - calls[0] - 1)
+        # the subprogram
+        if r.random() < 0.5:
+            self.emit(insn(0x7a, 10, 0, -r.choice([8, 16, 256, 480]), 0))
+        a = r.random()
+        if a < 0.5:
+            self.emit(insn(0x61 | r.choice([0x10, 0x00, 0x18]), 3, 1, r.choice([0, -8, 4, 12, 60])))
+        elif a < 0.65:
+            self.emit(insn(0x62, 1, 0, r.choice([0, -8]), 1))
+        if r.random() < 0.2:
+            # recursion with a depth counter in r2
+            self.emit(insn(0xa5, 2, 0, 2, r.choice([2, 7, 9])))  # if r2 < K goto +2
+            self.emit(insn(0xb7, 0, 0, 0, 0))
+            self.emit(insn(0x95))
+            self.emit(b"\0" * 8)
+            self.emit(insn(0x07, 2, 0, 0, 1))
+            self.emit(insn(0x85, 0, 1, 0, sub - self.pc() - 1))
+            self.emit(insn(0x95))
+            # fix the placeholder: r1 stays as passed
+            self.out[self.pc() - 4] = insn(0xbf, 3, 1)
+        else:
+            ret = r.random()
+            if ret < 0.2:
+                self.emit(insn(0xbf, 0, 1))  # return the argument (pointer or scalar)
+            elif ret < 0.3:
+                self.emit(insn(0xbf, 0, 10))
+            else:
+                self.emit(insn(0xb7, 0, 0, 0, r.choice([0, 1, 2])))
+            self.emit(insn(0x95))
+
+    # ---- atomics -----------------------------------------------------------------------
+    def atomic_program(self):
+        r = self.r
+        self.emit(insn(0xbf, 6, 1))
+        self.stack_init()
+        target = r.random()
+        if target < 0.5:
+            self.emit(insn(0xbf, 2, 10))
+            base_off = -r.choice([8, 12, 16, 64, 4])
+        elif target < 0.8:
+            self.emit(insn(0x62, 10, 0, -4, 0))
+            self.emit(insn(0xbf, 2, 10))
+            self.emit(insn(0x07, 2, 0, 0, -4))
+            self.emit(ld_map_idx(1, 0))
+            self.emit(insn(0x85, 0, 0, 0, 1))
+            self.emit(insn(0x55, 0, 0, 2, 0))
+            self.emit(insn(0xb7, 0, 0, 0, 2))
+            self.emit(insn(0x95))
+            self.emit(insn(0xbf, 2, 0))
+            base_off = r.choice([0, 4, 8, 2, 60, 64])
+        else:
+            self.emit(insn(0xbf, 2, r.choice([6, 7])) if False else insn(0xbf, 2, 6))
+            base_off = 0
+        self.emit(insn(0xb7, 1, 0, 0, r.choice([1, 5])))
+        if r.random() < 0.15:
+            self.emit(insn(0xbf, 1, 10))  # a pointer operand
+        op = r.choice([0x00, 0x40, 0x50, 0xa0, 0x01, 0x41, 0x51, 0xa1, 0xe1, 0xf1])
+        size = r.choice([0x18, 0x00, 0x00, 0x18, 0x08, 0x10])
+        if op == 0xf1:
+            self.emit(insn(0xb7, 0, 0, 0, 0))
+        self.emit(insn(0xc3 | size, 2, 1, base_off, op))
+        if op & 1 and r.random() < 0.5:
+            self.emit(insn(0xbf, 0, 1))
+            self.emit(insn(0x57, 0, 0, 0, 3))
+        else:
+            self.emit(insn(0xb7, 0, 0, 0, 2))
+        self.emit(insn(0x95))
+
     def program(self):
         k = self.r.random()
-        if k < 0.55:
+        if k < 0.35:
             self.scalar_program()
-        elif k < 0.75:
+        elif k < 0.47:
             self.packet_program()
-        elif k < 0.92:
+        elif k < 0.57:
             self.stack_program()
-        else:
+        elif k < 0.61:
             self.loop_program()
+        elif k < 0.81:
+            self.helper_program()
+        elif k < 0.91:
+            self.subprog_program()
+        else:
+            self.atomic_program()
         return b"".join(self.out)
 
 
@@ -270,6 +497,8 @@ def to_kernel(prog, fds):
 
 def verdict(prog, fds):
     fd, log = bpfsys.prog_load(to_kernel(prog, fds), log_level=4)
+    # One kernel message lacks its newline ("expected prog array map for tail call"): split it.
+    log = re.sub(r"(?<!\n)(verification time \d+ usec)", r"\n\1", log)
     lines = [l for l in log.strip().splitlines() if l.strip()]
     n = next((int(m.group(1)) for l in lines if (m := re.match(r"processed (\d+) insns", l))), None)
     if fd >= 0:

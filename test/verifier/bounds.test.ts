@@ -17,6 +17,7 @@ import {
   tnumOr,
   tnumRange,
   tnumRshift,
+  tnumStep,
   tnumSub,
   tnumUnion,
   tnumXor,
@@ -58,6 +59,21 @@ describe('tnum', () => {
     expect(str(tnumIntersect(t(0n, 0xffn), t(0x10n, 0x0fn)))).toBe('(0x10; 0xf)');
     expect(str(tnumBswap(t(0x1234n, 0x00ffn), 16))).toBe('(0x3412; 0xff00)');
     expect(str(tnumBswap(t(0x1n, 0n), 64))).toBe('(0x100000000000000; 0x0)');
+  });
+  it('tnum_step is the smallest member above z (brute force over 6-bit tnums)', () => {
+    for (let mask = 0; mask < 64; mask++) {
+      for (let value = 0; value < 64; value++) {
+        if (value & mask) continue;
+        const t = new Tnum(BigInt(value), BigInt(mask));
+        const members: number[] = [];
+        for (let x = 0; x < 64; x++) if ((x & ~mask) === value) members.push(x);
+        for (let z = 0; z < 64; z++) {
+          const above = members.filter((m) => m > z);
+          const want = z >= (value | mask) ? value | mask : z < value ? value : Math.min(...above);
+          expect(tnumStep(t, BigInt(z))).toBe(BigInt(want));
+        }
+      }
+    }
   });
   it('fls64', () => {
     expect(fls64(0n)).toBe(0);

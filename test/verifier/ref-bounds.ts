@@ -33,6 +33,23 @@ function update32Bounds(r: Reg): void {
 }
 
 const SIGN64 = 0x8000_0000_0000_0000n;
+function refStep(t: Tnum, z: bigint): bigint {
+  // smallest member of t above z, by the kernel's tnum_step formula
+  const tmax = t.value | t.mask;
+  if (z >= tmax) return tmax;
+  if (z < t.value) return t.value;
+  const d = z - t.value;
+  const carry = (1n << BigInt(refFls64(d & ~t.mask & U64_MAX))) - 1n;
+  const filled = (d | carry | ~t.mask) & U64_MAX;
+  return t.value | (((filled + 1n) & U64_MAX) & t.mask);
+}
+function known(r: Reg, v: bigint): void {
+  r.var = new Tnum(v, 0n);
+  r.umin = r.umax = v;
+  r.smin = r.smax = toS64(v);
+  r.u32min = r.u32max = lo32(v);
+  r.s32min = r.s32max = los32(v);
+}
 function update64Bounds(r: Reg): void {
   const v = r.var.value;
   const m = r.var.mask;
@@ -40,6 +57,12 @@ function update64Bounds(r: Reg): void {
   r.smax = bmin(r.smax, toS64(v | (m & S64_MAX)));
   r.umin = bmax(r.umin, v);
   r.umax = bmin(r.umax, v | m);
+  const next = refStep(r.var, r.umin);
+  const uminIn = (r.umin & ~m) === v;
+  const tmax = v | m;
+  if (uminIn && next > r.umax) known(r, r.umin);
+  else if (!uminIn && next === tmax) known(r, tmax);
+  else if (!uminIn && next <= r.umax && refStep(r.var, next) > r.umax) known(r, next);
 }
 
 function updateBounds(r: Reg): void {

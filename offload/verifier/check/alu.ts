@@ -10,6 +10,8 @@ import {
   coerceSubregToSizeSx,
   isRegConst,
   mark32Unbounded,
+  markKnown,
+  markKnown32,
   markUnbounded,
   markUnknown,
   regConstValue,
@@ -23,7 +25,7 @@ import type { Env } from './env.ts';
 import { checkMapAccess } from './region.ts';
 import { checkRegArg, curRegs, isPointerValue, markRegUnknown } from './regs.ts';
 import { assignScalarIdBeforeMov, BPF_MAX_VAR_OFF } from './stack.ts';
-import { pushSpeculative } from './branches.ts';
+import { pushSpeculative, pushStack } from './branches.ts';
 import { markPrecise } from './precise.ts';
 
 const ALU_STR: Record<AluOp, string> = {
@@ -428,6 +430,7 @@ function adjustReg(env: Env, insn: AluInsn): void {
   }
   if (insn.op === 'add' || insn.op === 'sub') sanitizeValAlu(env, insn);
   const srcSnap = src === dst ? src.clone() : src;
+  if ((insn.op === 'and' || insn.op === 'or') && srcSnap.var.mask === 0n) maybeForkScalars(env, insn, dst);
   // alu32 linking looks at the value before the operation (which zero-extends it).
   const dstUmax = dst.umax;
   scalarAlu(dst, srcSnap, insn.op, alu32, false);
@@ -448,7 +451,31 @@ function adjustReg(env: Env, insn: AluInsn): void {
       dst.id += alu32 ? ADD_CONST32 : ADD_CONST64;
       dst.off = off;
     }
-  } else dst.id = 0;
+  } else {
+    // clear_scalar_id: the link and its delta go together
+    dst.id = 0;
+    dst.off = 0;
+  }
+}
+
+/**
+ * maybe_fork_scalars: a value in [-1, 0] (the result of `x s>>= 63`) masked or or-ed with a constant
+ * is explored as exactly -1 here and as 0 on a queued path that re-runs this instruction.
+ */
+function maybeForkScalars(env: Env, insn: AluInsn, dst: Reg): void {
+  let alu32: boolean;
+  if (dst.smin === -1n && dst.smax === 0n) alu32 = false;
+  else if (dst.s32min === -1 && dst.s32max === 0) alu32 = true;
+  else return;
+  const branch = pushStack(env, env.insnIdx, env.insnIdx, false);
+  const other = branch.frames[branch.curframe]!.regs[insn.dst]!;
+  if (alu32) {
+    markKnown32(other, 0n);
+    markKnown32(dst, 0xffff_ffffn);
+  } else {
+    markKnown(other, 0n);
+    markKnown(dst, -1n);
+  }
 }
 
 /** reg_bounds_sanity_check: the kernel logs a verifier bug and forgets the bounds. */
@@ -469,6 +496,7 @@ export function checkAlu(env: Env, insn: AluInsn | EndInsn): void {
       checkRegArg(env, d, 'dst_nomark', insn.width === 64);
       scalarAlu(regs[d]!, regs[d]!.clone(), 'neg', insn.width === 32, false);
       regs[d]!.id = 0;
+      regs[d]!.off = 0;
     } else if (insn.kind === 'end' && regs[d]!.type === T.SCALAR) {
       checkRegArg(env, d, 'dst_nomark', insn.bits === 64);
       scalarByteSwap(regs[d]!, insn.bits, insn.op !== 'le');
@@ -498,7 +526,10 @@ export function checkAlu(env: Env, insn: AluInsn | EndInsn): void {
           const noSext = src.umax < 1n << BigInt(sx - 1);
           if (noSext) assignScalarIdBeforeMov(env, src);
           dst.assign(src);
-          if (!noSext) dst.id = 0;
+          if (!noSext) {
+            dst.id = 0;
+            dst.off = 0;
+          }
           coerceRegToSizeSx(dst, sx / 8);
           dst.subregDef = 0;
         } else markRegUnknown(dst);
@@ -509,13 +540,19 @@ export function checkAlu(env: Env, insn: AluInsn | EndInsn): void {
             const u32 = fls64(src.umax) <= 32;
             if (u32) assignScalarIdBeforeMov(env, src);
             dst.assign(src);
-            if (!u32) dst.id = 0;
+            if (!u32) {
+              dst.id = 0;
+              dst.off = 0;
+            }
             dst.subregDef = env.insnIdx + 1;
           } else {
             const noSext = src.umax < 1n << BigInt(sx - 1);
             if (noSext) assignScalarIdBeforeMov(env, src);
             dst.assign(src);
-            if (!noSext) dst.id = 0;
+            if (!noSext) {
+            dst.id = 0;
+            dst.off = 0;
+          }
             dst.subregDef = env.insnIdx + 1;
             coerceSubregToSizeSx(dst, sx / 8);
           }

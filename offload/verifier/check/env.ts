@@ -117,7 +117,11 @@ export class Env {
   maxStatesPerInsn = 0;
   /** Exploration stack (DFS), top at the end. */
   stack: StackElem[] = [];
-  /** Explored checkpoint lists by pc (most recent first). */
+  /**
+   * Explored checkpoints, in the kernel's hash table: bucket (pc ^ callsite of the current frame)
+   * mod program length, most recent first. A bucket can hold states of other instructions (they
+   * still count towards max_states_per_insn) and the same pc under another callsite lives elsewhere.
+   */
   explored: (VState[] | undefined)[];
   maxPktOffset = 0;
   exploreAluLimits = false;
@@ -215,6 +219,16 @@ export class Env {
 
   newId(): number {
     return ++this.idGen;
+  }
+
+  /** explored_state(): the bucket for pc as seen from the current state's innermost frame. */
+  exploredBucket(pc: number): VState[] {
+    const cur = this.cur;
+    const callsite = cur.frames[cur.curframe]!.callsite;
+    const key = ((pc ^ callsite) >>> 0) % this.explored.length;
+    let list = this.explored[key];
+    if (!list) list = this.explored[key] = [];
+    return list;
   }
 
   /** The history entry of the instruction being verified (push_jmp_history merges into it). */

@@ -7,6 +7,7 @@ import { boundsSync, isNullReg, isRegConst, markKnownZero, markNotInit } from '.
 import { F, isPktPointerAny, mayBeNull, T } from '../domain/reg.ts';
 import { updateRegs } from '../state/state.ts';
 import type { Env } from './env.ts';
+import { mapFlags } from './region.ts';
 import { checkFuncArg, newCallMeta } from './helper-args.ts';
 import { checkMemAccess } from './mem.ts';
 import { markPrecise } from './precise.ts';
@@ -55,7 +56,7 @@ function recordFuncMap(env: Env, funcId: number, map: number): void {
   if (!RECORD_MAP.has(funcId)) return;
   const m = env.prog.maps[map];
   if (!m) env.fail('EFAULT', 'verifier internal error: expected map for helper call');
-  if ((m.flags & RDONLY_PROG || m.readonly) && MAP_WRITERS.has(funcId)) env.fail('EACCES', 'write into map forbidden');
+  if (mapFlags(m) & RDONLY_PROG && MAP_WRITERS.has(funcId)) env.fail('EACCES', 'write into map forbidden');
   const aux = env.aux[env.insnIdx]!;
   if (aux.mapIdx === -1) aux.mapIdx = map;
   else if (aux.mapIdx !== map) aux.mapIdx = -2;

@@ -9,6 +9,7 @@ import { ADD_CONST, ADD_CONST32, AT_PKT_END, idBase, idFlags, BEYOND_PKT_END, ba
 import { tnumAdd } from '../domain/tnum.ts';
 import { addS32, addS64, addU32, addU64, S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX } from '../domain/u64.ts';
 import { updateRegs, type VState } from '../state/state.ts';
+import { frameInsnIdx } from '../state/equal.ts';
 import { pushSpeculative, pushStack } from './branches.ts';
 import type { Env } from './env.ts';
 import { markPrecise } from './precise.ts';
@@ -142,11 +143,14 @@ function hasPos(out: LinkedPos[], frame: number, isReg: boolean, idx: number): b
 }
 
 /** collect_linked_regs: scalars sharing `id` (at most 6; the others lose their id). */
-function collectLinked(st: VState, id: number, out: LinkedPos[]): void {
+function collectLinked(env: Env, st: VState, id: number, out: LinkedPos[]): void {
   const b = idBase(id);
   for (let fi = st.curframe; fi >= 0; fi--) {
     const f = st.frames[fi]!;
+    // only registers live at this frame's instruction
+    const live = env.liveRegs[frameInsnIdx(st, fi)]!;
     for (let j = 0; j < 10; j++) {
+      if (!(live & (1 << j))) continue;
       const r = f.regs[j]!;
       if (r.type !== T.SCALAR || idBase(r.id) !== b) continue;
       if (hasPos(out, fi, true, j)) continue;
@@ -305,8 +309,17 @@ export function checkCondJmp(env: Env, insn: JcondInsn): number {
     return idx + 1;
   }
   const linked: LinkedPos[] = [];
-  if (insn.src === 'reg' && src.type === T.SCALAR && src.id) collectLinked(thisBr, src.id, linked);
-  if (dst.type === T.SCALAR && dst.id) collectLinked(thisBr, dst.id, linked);
+  if (insn.src === 'reg' && src.type === T.SCALAR && src.id) collectLinked(env, thisBr, src.id, linked);
+  if (dst.type === T.SCALAR && dst.id) collectLinked(env, thisBr, dst.id, linked);
+  // Recorded in the jump history before the other branch is made, so both paths share it:
+  // backtracking makes every linked scalar precise once one of them is.
+  if (linked.length > 1)
+    env.pushHistory(
+      thisBr,
+      0,
+      0,
+      linked.map((p) => (p.frame << 8) | (p.isReg ? 0x80 : 0) | p.idx),
+    );
 
   const other = pushStack(env, target, idx, false);
   const oregs = other.frames[other.curframe]!.regs;

@@ -12,6 +12,11 @@ import { findSpinLock } from './btfmap.ts';
 const RDONLY_PROG = 1 << 7;
 const WRONLY_PROG = 1 << 8;
 
+/** map_flags as the kernel holds them: DEVMAP(_HASH) are created read-only for programs. */
+export function mapFlags(map: MapSpec): number {
+  return map.flags | (map.type === 14 || map.type === 25 ? RDONLY_PROG : 0) | (map.readonly ? RDONLY_PROG : 0);
+}
+
 export function mapOf(env: Env, idx: number): MapSpec {
   return env.prog.maps[idx]!;
 }
@@ -60,7 +65,7 @@ export function checkMemRegion(env: Env, regno: number, off: number, size: numbe
 export function checkMapAccessType(env: Env, regno: number, off: number, size: number, t: 'read' | 'write'): void {
   const reg = curRegs(env)[regno]!;
   const map = mapOf(env, reg.map);
-  const canWrite = !(map.flags & RDONLY_PROG) && !map.readonly;
+  const canWrite = !(mapFlags(map) & RDONLY_PROG);
   const canRead = !(map.flags & WRONLY_PROG);
   if (t === 'write' && !canWrite)
     env.fail('EACCES', `write into map forbidden, value_size=${map.valueSize} off=${Number(reg.smin) + off} size=${size}`);

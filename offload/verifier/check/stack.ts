@@ -87,21 +87,20 @@ const isSpecial = (s: Slot): boolean => {
 };
 
 /** mark_stack_slot_misc on one byte type. */
-function miscByte(env: Env, t: number): number {
-  if (t === ST.ZERO) return t;
-  if (env.priv.allowPtrLeaks && t === ST.INVALID) return t;
+function miscByte(t: number): number {
+  if (t === ST.ZERO || t === ST.INVALID) return t;
   return ST.MISC;
 }
 /** scrub_spilled_slot */
 const scrub = (t: number): number => (t !== ST.INVALID ? ST.MISC : t);
 
 /** save_register_state: spill `reg` into the top `size` bytes of slot spi. */
-function saveRegState(env: Env, f: FuncState, spi: number, reg: Reg, size: number): void {
+function saveRegState(f: FuncState, spi: number, reg: Reg, size: number): void {
   const old = f.slot(spi);
   let types = old.types;
   let i = 8;
   for (; i > 8 - size; i--) types = withType(types, i - 1, ST.SPILL);
-  for (; i; i--) types = withType(types, i - 1, miscByte(env, (types >> (3 * (i - 1))) & 7));
+  for (; i; i--) types = withType(types, i - 1, miscByte((types >> (3 * (i - 1))) & 7));
   f.stack[spi] = new Slot(types, reg.clone());
 }
 
@@ -136,19 +135,19 @@ function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, valu
   if (reg && off % 8 === 0 && reg.type === T.SCALAR) {
     const fits = fls64(reg.umax) <= 8 * size;
     if (fits) assignScalarIdBeforeMov(env, reg);
-    saveRegState(env, f, spi, reg, size);
+    saveRegState(f, spi, reg, size);
     if (!fits) f.stack[spi]!.spilled!.id = 0;
     env.pushHistory(env.cur, stackAccess(f.frameno, spi), 0, null);
   } else if (!reg && off % 8 === 0 && imm !== null) {
     const tmp = new Reg();
     tmp.type = T.SCALAR;
     setKnownBounds(tmp, BigInt(imm));
-    saveRegState(env, f, spi, tmp, size);
+    saveRegState(f, spi, tmp, size);
     env.pushHistory(env.cur, stackAccess(f.frameno, spi), 0, null);
   } else if (reg && isSpillable(reg.type)) {
     if (size !== 8) env.fail('EACCES', 'invalid size of register spill');
     if (f !== cur && reg.type === T.STACK) env.fail('EINVAL', 'cannot spill pointers to stack into stack frame of the caller');
-    saveRegState(env, f, spi, reg, size);
+    saveRegState(f, spi, reg, size);
     env.pushHistory(env.cur, stackAccess(f.frameno, spi), 0, null);
   } else {
     let types = old.types;

@@ -16,8 +16,7 @@ export function sameCallsites(a: VState, b: VState): boolean {
 /** The nearest checkpoint at insn on the current DFS path with the same call sites. */
 export function findPrevEntry(env: Env, cur: VState | null, insnIdx: number): VState | null {
   if (!cur) return null;
-  const list = env.explored[insnIdx];
-  if (!list) return null;
+  const list = env.exploredBucket(insnIdx);
   for (const st of list) {
     if (st.insnIdx === insnIdx && st.branches && sameCallsites(st, cur) && st.dfsDepth < cur.dfsDepth) return st;
   }

@@ -207,6 +207,7 @@ function and32(d: Reg, s: Reg): void {
 function and64(d: Reg, s: Reg): void {
   if (s.var.mask === 0n && d.var.mask === 0n) {
     setKnownBounds(d, d.var.value);
+    d.off = 0; // __mark_reg_known clears the fields before var_off
     return;
   }
   d.umin = d.var.value;
@@ -227,6 +228,7 @@ function or32(d: Reg, s: Reg): void {
 function or64(d: Reg, s: Reg): void {
   if (s.var.mask === 0n && d.var.mask === 0n) {
     setKnownBounds(d, d.var.value);
+    d.off = 0; // __mark_reg_known clears the fields before var_off
     return;
   }
   d.umin = bmax(d.umin, s.umin);
@@ -247,6 +249,7 @@ function xor32(d: Reg, s: Reg): void {
 function xor64(d: Reg, s: Reg): void {
   if (s.var.mask === 0n && d.var.mask === 0n) {
     setKnownBounds(d, d.var.value);
+    d.off = 0; // __mark_reg_known clears the fields before var_off
     return;
   }
   d.umin = d.var.value;
@@ -337,6 +340,7 @@ export function scalarAlu(d: Reg, s: Reg, op: AluOp, alu32: boolean, unprivilege
     case 'neg': {
       const old = d.clone();
       setKnownBounds(d, 0n);
+      d.off = 0;
       sub32(d, old);
       sub64(d, old);
       d.var = tnumNeg(old.var);
@@ -435,7 +439,10 @@ export function scalarAlu(d: Reg, s: Reg, op: AluOp, alu32: boolean, unprivilege
  * conversions of a little-endian host (le16/le32/le64).
  */
 export function scalarByteSwap(d: Reg, bits: 16 | 32 | 64, swap: boolean): void {
-  if (swap || bits !== 64) d.id = 0;
+  if (swap || bits !== 64) {
+    d.id = 0;
+    d.off = 0;
+  }
   if (swap) {
     d.var = tnumBswap(d.var, bits);
     markUnbounded(d);

@@ -12,6 +12,7 @@ import {
   tnumIntersect,
   tnumOr,
   tnumRange,
+  tnumStep,
   tnumSubreg,
 } from './tnum.ts';
 import {
@@ -136,7 +137,6 @@ const SIGN64 = 0x8000_0000_0000_0000n;
 export function update64Bounds(r: Reg): void {
   const v = r.var.value;
   const m = r.var.mask;
-  if (m === U64_MAX) return; // nothing known: nothing to learn
   if (v < SIGN64 && m < SIGN64) {
     // sign bit known 0: signed and unsigned views agree
     if (v > r.smin) r.smin = v;
@@ -144,12 +144,22 @@ export function update64Bounds(r: Reg): void {
     const hi = v | m;
     if (hi < r.smax) r.smax = hi;
     if (hi < r.umax) r.umax = hi;
-    return;
+  } else {
+    r.smin = bmax(r.smin, toS64(v | (m & SIGN64)));
+    r.smax = bmin(r.smax, toS64(v | (m & S64_MAX)));
+    r.umin = bmax(r.umin, v);
+    r.umax = bmin(r.umax, v | m);
   }
-  r.smin = bmax(r.smin, toS64(v | (m & SIGN64)));
-  r.smax = bmin(r.smax, toS64(v | (m & S64_MAX)));
-  r.umin = bmax(r.umin, v);
-  r.umax = bmin(r.umax, v | m);
+  if (m === 0n) return;
+  // The u64 range and the tnum may have a single value in common.
+  const umin = r.umin;
+  const umax = r.umax;
+  const next = tnumStep(r.var, umin);
+  const uminIn = (umin & ~m) === v;
+  const tmax = v | m;
+  if (uminIn && next > umax) setKnownBounds(r, umin);
+  else if (!uminIn && next === tmax) setKnownBounds(r, tmax);
+  else if (!uminIn && next <= umax && tnumStep(r.var, next) > umax) setKnownBounds(r, next);
 }
 
 export function updateBounds(r: Reg): void {
@@ -325,6 +335,36 @@ function upd32(): void {
   if (qV > qUmin) qUmin = qV;
   if (c < qSmax) qSmax = c;
   if (c < qUmax) qUmax = c;
+  if (qM === 0) return;
+  // __update_reg64_bounds: a single common value of the range and the tnum
+  const next = step32(qUmin);
+  const uminIn = ((qUmin & ~qM) >>> 0) === qV;
+  if (uminIn && next > qUmax) known32(qUmin);
+  else if (!uminIn && next === c) known32(c);
+  else if (!uminIn && next <= qUmax && step32(next) > qUmax) known32(next);
+}
+
+/** tnum_step on the scratch tnum (values below 2^32). */
+function step32(z: number): number {
+  const tmax = (qV | qM) >>> 0;
+  if (z >= tmax) return tmax;
+  if (z < qV) return qV;
+  const d = z - qV;
+  const low = (d & ~qM) >>> 0;
+  const k = low === 0 ? 0 : 32 - Math.clz32(low);
+  const carry = k === 32 ? 0xffff_ffff : (1 << k) - 1;
+  const lo = (d | carry | ~qM) >>> 0;
+  const inc = (((lo + 1) >>> 0) & qM) >>> 0;
+  return (qV | inc) >>> 0;
+}
+
+/** ___mark_reg_known on the scratch state. */
+function known32(x: number): void {
+  qV = x;
+  qM = 0;
+  qUmin = qUmax = qSmin = qSmax = x;
+  qU32min = qU32max = x;
+  qS32min = qS32max = x | 0;
 }
 
 /** __reg_deduce_bounds on the scratch state; returns whether anything changed. */

@@ -179,3 +179,18 @@ export function tnumBswap(a: Tnum, bits: 16 | 32 | 64): Tnum {
   const n = bits / 8;
   return new Tnum(swapBytes(a.value, n), swapBytes(a.mask, n));
 }
+
+/**
+ * tnum_step: the smallest member of `t` greater than `z` (t's largest member when there is none, its
+ * smallest when z is below it).
+ */
+export function tnumStep(t: Tnum, z: bigint): bigint {
+  const tmax = t.value | t.mask;
+  if (z >= tmax) return tmax;
+  if (z < t.value) return t.value;
+  const d = z - t.value;
+  const carry = (1n << BigInt(fls64(d & ~t.mask & U64_MAX))) - 1n;
+  const filled = (d | carry | ~t.mask) & U64_MAX;
+  const inc = ((filled + 1n) & U64_MAX) & t.mask;
+  return t.value | inc;
+}
