@@ -62,6 +62,8 @@ function maybeExitScc(env: Env, st: VState): void {
   if (key === null) return;
   const visit = env.sccVisits.get(key);
   if (!visit || visit.entry !== st) return;
+  env.numBackedges -= visit.backedges.length;
+  updatePeakStates(env);
   propagateBackedges(env, visit);
   env.sccVisits.delete(key);
 }
@@ -80,6 +82,19 @@ function propagateBackedges(env: Env, visit: SccVisit): void {
   visit.backedges = [];
 }
 
+/** update_peak_states: checkpoints in the table, evicted ones not yet freed, pending loop backedges. */
+function updatePeakStates(env: Env): void {
+  const n = env.exploredSize + env.freeListSize + env.numBackedges;
+  if (n > env.peakStates) env.peakStates = n;
+}
+
+/** maybe_free_verifier_state: an evicted checkpoint is freed once nothing refers to it. */
+function maybeFreeState(env: Env, st: VState): void {
+  if (!st.evicted || st.freed || st.branches || incompleteMarks(env, st)) return;
+  st.freed = true;
+  env.freeListSize--;
+}
+
 /** incomplete_read_marks: the checkpoint is inside a loop whose exploration is still pending. */
 function incompleteMarks(env: Env, st: VState): boolean {
   const key = sccCallchain(env, st);
@@ -94,6 +109,7 @@ export function updateBranchCounts(env: Env, st: VState | null): void {
     const br = --st.branches;
     if (br) break;
     maybeExitScc(env, st);
+    maybeFreeState(env, st);
     st = st.parent;
   }
 }
@@ -168,6 +184,8 @@ function isStateVisited(env: Env, pc: number): boolean {
           const b = cur.clone();
           b.insnIdx = pc;
           visit.backedges.push({ st: b, equal: sl });
+          env.numBackedges++;
+          updatePeakStates(env);
         }
       }
       return true;
@@ -179,6 +197,8 @@ function isStateVisited(env: Env, pc: number): boolean {
       list.splice(k, 1);
       k--;
       env.exploredSize--;
+      env.freeListSize++;
+      maybeFreeState(env, sl);
     }
   }
   if (env.maxStatesPerInsn < statesCnt) env.maxStatesPerInsn = statesCnt;
@@ -186,7 +206,7 @@ function isStateVisited(env: Env, pc: number): boolean {
   if (!addNew) return false;
   env.totalStates++;
   env.exploredSize++;
-  if (env.exploredSize > env.peakStates) env.peakStates = env.exploredSize;
+  updatePeakStates(env);
   env.prevJmpsProcessed = env.jmpsProcessed;
   env.prevInsnProcessed = env.insnProcessed;
   if (env.priv.bpfCapable) markAllScalarsImprecise(cur);

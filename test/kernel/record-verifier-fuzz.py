@@ -6,7 +6,8 @@
 Writes test/fixtures/verifier/fuzz.json.gz: for each generated program its bytes (map references as
 BPF_PSEUDO_MAP_IDX, src=5, imm = map index, as nicsim's loader writes them), and the kernel's answer
 as root and with only CAP_BPF + CAP_NET_ADMIN (a setpriv child, like record-verifier.py): accepted,
-final error line, processed instructions. test/verifier/fuzz.test.ts replays them.
+final error line, processed instructions, and the state counts of the last stats line
+(max_states_per_insn, total_states, peak_states). test/verifier/fuzz.test.ts replays them.
 
 The generator aims at the verifier's value tracking, where a corpus of hand-written programs is thin:
 random 32/64-bit ALU chains (every operation, immediates at the interesting edges) and conditional
@@ -500,12 +501,16 @@ def verdict(prog, fds):
     # One kernel message lacks its newline ("expected prog array map for tail call"): split it.
     log = re.sub(r"(?<!\n)(verification time \d+ usec)", r"\n\1", log)
     lines = [l for l in log.strip().splitlines() if l.strip()]
-    n = next((int(m.group(1)) for l in lines if (m := re.match(r"processed (\d+) insns", l))), None)
+    n, states = None, None
+    for l in lines:
+        m = re.match(r"processed (\d+) insns \(limit \d+\) max_states_per_insn (\d+) total_states (\d+) peak_states (\d+)", l)
+        if m:
+            n, states = int(m.group(1)), [int(m.group(2)), int(m.group(3)), int(m.group(4))]
     if fd >= 0:
         os.close(fd)
-        return [True, None, n]
+        return [True, None, n, states]
     msgs = [l for l in lines if not STAT.match(l) and not l.startswith(("cur state:", "old state:"))]
-    return [False, msgs[-1] if msgs else f"errno {-fd}", n]
+    return [False, msgs[-1] if msgs else f"errno {-fd}", n, states]
 
 
 def judge_all(progs):
@@ -524,7 +529,7 @@ def main():
         eff = int(re.search(r"CapEff:\s*([0-9a-f]+)", caps).group(1), 16)
         json.dump({"capeff": eff, "verdicts": judge_all(progs)}, sys.stdout)
         return
-    count = int(sys.argv[sys.argv.index("--count") + 1]) if "--count" in sys.argv else 3000
+    count = int(sys.argv[sys.argv.index("--count") + 1]) if "--count" in sys.argv else 5000
     seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 6180
     rnd = random.Random(seed)
     progs, seen = [], set()

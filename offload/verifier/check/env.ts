@@ -114,6 +114,9 @@ export class Env {
   totalStates = 0;
   peakStates = 0;
   exploredSize = 0;
+  /** Evicted checkpoints still referenced (free_list_size) and pending loop backedges (num_backedges). */
+  freeListSize = 0;
+  numBackedges = 0;
   maxStatesPerInsn = 0;
   /** Exploration stack (DFS), top at the end. */
   stack: StackElem[] = [];

@@ -120,6 +120,8 @@ export class VState {
   missCnt = 0;
   /** The checkpoint was removed from its explored list. */
   evicted = false;
+  /** An evicted checkpoint that maybe_free_verifier_state released. */
+  freed = false;
   /** Dead registers and stack slots were forgotten (clean_verifier_state). */
   cleaned = false;
 
