@@ -2,6 +2,7 @@
 // quiet machine and compare ratios, not absolute numbers, on shared CI hosts.
 import { formatInterpreter, runInterpreterBench } from './interpreter.ts';
 import { runMapsBench } from './maps.ts';
+import { formatVerifierBench, runVerifierBench } from './verifier.bench.ts';
 
 const only = process.argv[2];
 async function main(): Promise<void> {
@@ -12,6 +13,11 @@ async function main(): Promise<void> {
   if (!only || only === 'maps') {
     console.log('== maps (engine-side operations)');
     for (const r of runMapsBench()) console.log(`  ${r.name.padEnd(46)} ${r.nsPerOp.toFixed(1).padStart(8)} ns/op`);
+  }
+  if (!only || only === 'verifier') {
+    console.log('== safety verifier (nicsim vs the kernel\'s recorded verification time; quick: one timing window each)');
+    // The per-program table: npx tsx bench/verifier.bench.ts
+    for (const l of formatVerifierBench(runVerifierBench({ quick: true })).slice(-2)) console.log(`  ${l}`);
   }
 }
 await main();
