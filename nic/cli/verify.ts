@@ -43,19 +43,22 @@ function humanLines(r: VerifyResult): string[] {
 export const verifyCommand: Command = {
   name: 'verify',
   summary: 'would the Linux verifier load this XDP program? verdict, failing pc, source line, reason',
-  usage: ['verify OBJECT [--program NAME] [--unprivileged] [--log-level 0|1|2] [--no-btf] [--json]'],
+  usage: ['verify OBJECT [--program NAME] [--unprivileged] [--offload] [--log-level 0|1|2] [--no-btf] [--json]'],
   description: `Runs nicsim's safety verifier, which applies the rules of the Linux 6.18 eBPF verifier to XDP
 programs: register types and bounds, packet/stack/map/context access checks, helper prototypes,
 reference tracking, bpf-to-bpf calls, bounded loops (by path exploration with state pruning) and the
 1,000,000-instruction limit. A rejection names the instruction, its C source line (from BTF line info)
 and the kernel's message. --unprivileged applies the rules for a loader with CAP_BPF and CAP_NET_ADMIN
 but without CAP_PERFMON (no pointer leaks or comparisons, no uninitialised stack reads, speculative
-paths checked). --log-level 1 prints the kernel-like log of the failing path, 2 a trace of every state.
+paths checked). --offload verifies the program as loaded for a NIC (prog_ifindex set): the kernel
+then also lets it write xdp_md.rx_queue_index; what the NIC itself can run is \`nicsim check\`'s question.
+--log-level 1 prints the kernel-like log of the failing path, 2 a trace of every state.
 Exit status: 0 when every program is accepted, 1 when one is rejected, 3 for a bad object.`,
   options: {
     program: { type: 'string', short: 'p', arg: 'NAME', help: 'only this program (default: every XDP program)' },
     unprivileged: { type: 'boolean', help: 'verify as a loader without CAP_PERFMON / CAP_SYS_ADMIN' },
     'log-level': { type: 'string', arg: 'N', help: 'verifier log: 0 none, 1 failing path, 2 every state' },
+    offload: { type: 'boolean', help: 'verify as a program loaded for a NIC (rx_queue_index writable)' },
     'no-btf': { type: 'boolean', help: 'ignore BTF func/line info (as a raw BPF_PROG_LOAD would)' },
     json: { type: 'boolean', help: 'print one JSON object on stdout' },
   },
@@ -76,7 +79,7 @@ Exit status: 0 when every program is accepted, 1 when one is rejected, 3 for a b
       if (!progs.length) throw new InputError('verify.no_program', 'no XDP program in the object', { file });
     }
     const results = progs.map((p) =>
-      verifyProgram(spec, p, { unprivileged: flag(ctx, 'unprivileged'), logLevel, withoutBtf: flag(ctx, 'no-btf'), facts: false }),
+      verifyProgram(spec, p, { unprivileged: flag(ctx, 'unprivileged'), logLevel, withoutBtf: flag(ctx, 'no-btf'), offloaded: flag(ctx, 'offload'), facts: false }),
     );
     if (flag(ctx, 'json')) {
       ctx.out(JSON.stringify({ programs: results.map((r) => resultJson(r, logLevel > 0)) }));

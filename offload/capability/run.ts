@@ -1,22 +1,32 @@
-// Running the capability verifier: the safety verifier first (once per program, whatever the
-// profile); if it rejects, the verdict is `rejected` with its error; otherwise the capability pass
-// runs against each profile with the safety verifier's facts.
+// Running the capability verifier: the safety verifier first (once per program and load mode: as a
+// program loaded for a NIC for `kind: offload` profiles, as an ordinary XDP program otherwise, since
+// the kernel verifies the two differently); if it rejects, the verdict is `rejected` with its error;
+// otherwise the capability pass runs against each profile with the safety verifier's facts.
 import { InputError } from '../errors.ts';
 import type { ObjectSpec, ProgramSpec } from '../elf/index.ts';
 import { type CheckResult, type ProfileRef, type SafetyRejection, checkWithFacts, rejectedResult } from './check.ts';
 import type { CapabilityFacts } from './facts.ts';
 
-/** The safety verifier as the capability pass needs it. */
-export type SafetyCheck = (spec: ObjectSpec, program: ProgramSpec) => { facts: CapabilityFacts } | { rejected: SafetyRejection };
+/** The safety verifier as the capability pass needs it; `offloaded`: loaded for a NIC (prog_ifindex). */
+export type SafetyCheck = (
+  spec: ObjectSpec,
+  program: ProgramSpec,
+  opts: { offloaded: boolean },
+) => { facts: CapabilityFacts } | { rejected: SafetyRejection };
 
 export function checkProgram(spec: ObjectSpec, program: ProgramSpec, ref: ProfileRef, safety: SafetyCheck): CheckResult {
   return checkProgramAll(spec, program, [ref], safety)[0]!;
 }
 
-/** One program against several profiles (the safety verifier runs once). */
+/** One program against several profiles (the safety verifier runs once per load mode). */
 export function checkProgramAll(spec: ObjectSpec, program: ProgramSpec, refs: readonly ProfileRef[], safety: SafetyCheck): CheckResult[] {
-  const s = safety(spec, program);
-  return refs.map((ref) => ('rejected' in s ? rejectedResult(spec, program, ref, s.rejected) : checkWithFacts(spec, program, ref, s.facts)));
+  const verdicts = new Map<boolean, ReturnType<SafetyCheck>>();
+  return refs.map((ref) => {
+    const offloaded = ref.profile.kind === 'offload';
+    let s = verdicts.get(offloaded);
+    if (!s) verdicts.set(offloaded, (s = safety(spec, program, { offloaded })));
+    return 'rejected' in s ? rejectedResult(spec, program, ref, s.rejected) : checkWithFacts(spec, program, ref, s.facts);
+  });
 }
 
 /** The programs to check: the named one, or every XDP program of the object. */

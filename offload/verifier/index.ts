@@ -19,7 +19,8 @@
 // The program is verified as XDP (section `xdp`, `xdp.frags`, `xdp/devmap`, ...), loaded the way
 // libbpf loads it (BTF func/line info when the object's BTF is one the kernel accepts).
 // VerifyOptions: { unprivileged?, logLevel?: 0|1|2, facts? (default true), allRegs?, insnLimit?
-// (default 1,000,000), withoutBtf? (a raw BPF_PROG_LOAD: no func/line info) }.
+// (default 1,000,000), withoutBtf? (a raw BPF_PROG_LOAD: no func/line info), offloaded? (loaded for a
+// NIC: xdp_md.rx_queue_index becomes writable) }.
 // The default is a privileged loader (root). `opts.unprivileged` applies the rules for a loader with
 // only CAP_BPF + CAP_NET_ADMIN: no pointer leaks or comparisons, no uninitialised stack reads, no
 // variable stack offsets, Spectre v1/v4 sanitation with speculative paths.

@@ -15,6 +15,12 @@ export interface VerifyOptions {
   insnLimit?: number;
   /** Load without BTF func/line info, as a raw BPF_PROG_LOAD would (global functions become static). */
   withoutBtf?: boolean;
+  /**
+   * Load for a NIC (BPF_PROG_LOAD with prog_ifindex, bpf_prog_is_offloaded): xdp_is_valid_access()
+   * then lets the program write xdp_md.rx_queue_index (4-byte store of a scalar) to pick the RX queue.
+   * The driver's own checks are the capability verifier's (offload/capability).
+   */
+  offloaded?: boolean;
 }
 
 /** Kernel-style name of a register type (reg_type_str): 'scalar', 'ctx', 'fp', 'pkt', 'map_value_or_null', ... */

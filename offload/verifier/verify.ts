@@ -220,6 +220,7 @@ export function verifyProgram(spec: ObjectSpec, program: ProgramSpec | string, o
   if (!prog) throw new Error(`no program named '${String(program)}' in the object`);
   const view = programView(spec, prog, { withoutBtf: opts.withoutBtf });
   const env = new Env(view, privileges(opts), opts.logLevel ?? 0, opts.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS);
+  env.offloaded = opts.offloaded === true;
   if (opts.facts !== false) env.facts = new FactsCollector(view.len, !!opts.allRegs);
   let failure: VerifierFail | null = null;
   try {

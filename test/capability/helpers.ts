@@ -107,9 +107,8 @@ export function codes(r: CheckResult): string[] {
 }
 
 /**
- * Facts written by hand, for rules the safety verifier cannot reach yet (it verifies for a host
- * loader; a device-bound program may write xdp_md.rx_queue_index). Every pc is reachable; registers
- * not listed are unknown scalars.
+ * Facts written by hand, for rules whose programs the safety verifier refuses (e.g. stores to xdp_md
+ * fields other than rx_queue_index). Every pc is reachable; registers not listed are unknown scalars.
  */
 export function handFacts(regs: Record<number, Record<number, Partial<RegView>>>): CapabilityFacts {
   const U = (1n << 64n) - 1n;

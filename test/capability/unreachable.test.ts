@@ -1,7 +1,7 @@
-// Rules whose programs the safety verifier refuses on a host: writes to xdp_md (allowed by the
-// kernel only for device-bound programs, xdp_is_valid_access), ctx accesses other than 4 bytes, and
-// legacy packet loads (refused for XDP). The verdict is `rejected` end to end; the rules themselves
-// are checked on facts written by hand (r1 = ctx at the store).
+// Rules whose programs the safety verifier refuses: writes to xdp_md (the kernel allows only
+// rx_queue_index, and only for a program loaded for a NIC: xdp_is_valid_access), ctx accesses other
+// than 4 bytes, and legacy packet loads (refused for XDP). Where the verdict is `rejected` end to end,
+// the rules themselves are checked on facts written by hand (r1 = ctx at the store).
 import { describe, expect, it } from 'vitest';
 import { type CheckResult, checkWithFacts } from '../../offload/capability/index.ts';
 import { PROLOGUE } from './programs.ts';
@@ -21,11 +21,17 @@ describe('rules behind a safety rejection', () => {
   const queue = 'r2 = 1\n*(u32 *)(r1 + 16) = r2\nr0 = 2\nexit';
   const ifindex = 'r2 = 1\n*(u32 *)(r1 + 12) = r2\nr0 = 2\nexit';
 
-  it('end to end, a ctx write is rejected by the safety verifier with the kernel message', () => {
-    const r = checkAsm(queue, agilio);
+  it('end to end: rx_queue_index is writable only when the program is loaded for a NIC', () => {
+    // agilio-cx is `kind: offload`: verified as an offloaded program, then QUEUE_SELECT allows it
+    expect(checkAsm(queue, agilio)).toMatchObject({ verdict: 'offload', findings: [] });
+    expect(checkAsm(queue, profile('hxdp'))).toMatchObject({ verdict: 'host', findings: [{ code: 'ctx.write', pc: 1 }] });
+    // host-x86 runs the program in the driver: the kernel refuses every ctx write
+    const r = checkAsm(queue, host);
     expect(r.verdict).toBe('rejected');
     expect(r.rejected).toMatchObject({ message: 'invalid bpf_context access off=16 size=4', pc: 1 });
     expect(r.findings).toEqual([]);
+    // other fields stay read-only even for a NIC
+    expect(checkAsm(ifindex, agilio)).toMatchObject({ verdict: 'rejected', rejected: { message: 'invalid bpf_context access off=12 size=4', pc: 1 } });
   });
 
   it('ctx.write: rx_queue_index is writable on agilio-cx (QUEUE_SELECT), other fields are not', () => {
