@@ -1,7 +1,13 @@
 #!/usr/bin/env python3
 """Records the Linux verifier's verdicts on random XDP programs for nicsim's safety verifier.
 
-    sudo python3 test/kernel/record-verifier-fuzz.py [--count N] [--seed S]
+    sudo python3 test/kernel/record-verifier-fuzz.py [--count N] [--seed S] [--out FILE]
+
+Without --out it rewrites the committed fixture (5000 programs, seed 6180). A longer campaign with
+another seed goes elsewhere and is compared by test/kernel/verifier-campaign.ts:
+
+    sudo python3 test/kernel/record-verifier-fuzz.py --count 20000 --seed 7001 --out /tmp/fuzz.json.gz
+    npx tsx test/kernel/verifier-campaign.ts /tmp/fuzz.json.gz [--heavy]
 
 Writes test/fixtures/verifier/fuzz.json.gz: for each generated program its bytes (map references as
 BPF_PSEUDO_MAP_IDX, src=5, imm = map index, as nicsim's loader writes them), and the kernel's answer
@@ -531,6 +537,7 @@ def main():
         return
     count = int(sys.argv[sys.argv.index("--count") + 1]) if "--count" in sys.argv else 5000
     seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 6180
+    out_path = sys.argv[sys.argv.index("--out") + 1] if "--out" in sys.argv else OUT
     rnd = random.Random(seed)
     progs, seen = [], set()
     while len(progs) < count:
@@ -548,10 +555,10 @@ def main():
     if res["capeff"] != (1 << 12) | (1 << 39):
         raise RuntimeError(f"unprivileged child has CapEff {res['capeff']:#x}")
     rows = [[p, a, b] for p, a, b in zip(progs, root, res["verdicts"])]
-    with gzip.open(OUT, "wt") as f:
+    with gzip.open(out_path, "wt") as f:
         json.dump({"kernel": os.uname().release, "seed": seed, "maps": MAPS, "programs": rows}, f, separators=(",", ":"))
     acc = sum(1 for r in rows if r[1][0])
-    print(f"{len(rows)} programs, {acc} accepted as root, {sum(1 for r in rows if r[2][0])} unprivileged -> {OUT}")
+    print(f"{len(rows)} programs, {acc} accepted as root, {sum(1 for r in rows if r[2][0])} unprivileged -> {out_path}")
 
 
 if __name__ == "__main__":
