@@ -2,10 +2,8 @@
 // path of the program depth-first, one instruction at a time, queueing the other side of each
 // branch. At prune points the current state is compared with the checkpoints already taken there;
 // a state covered by a finished (or, in loops, an equivalent in-progress) checkpoint stops.
-import { funcIdName, HELPER_PROTOS } from '../../firmware/helpers/protos.ts';
-import type { RawInsn } from '../isa/index.ts';
-import type { VInsn } from './cfg/insn.ts';
-import { insnText } from './cfg/text.ts';
+import { HELPER_PROTOS } from '../../firmware/helpers/protos.ts';
+import { logInsnText } from './check/logtext.ts';
 import type { Env } from './check/env.ts';
 import { recoverableWithNospec, VerifierFail } from './check/fail.ts';
 import { checkInsn } from './check/insn.ts';
@@ -50,11 +48,14 @@ function sccCallchain(env: Env, st: VState): string | null {
   return null;
 }
 
+/** format_callchain: `(callsite,...,scc)`. */
+const fmtCallchain = (key: string): string => `(${key.replace('#', '')})`;
+
 function maybeEnterScc(env: Env, st: VState): void {
   const key = sccCallchain(env, st);
   if (key === null || env.sccVisits.has(key)) return;
   env.sccVisits.set(key, { entry: st, backedges: [] });
-  env.log.trace2(`SCC enter ${key}`);
+  if (env.log.level > 1) env.log.trace2(`SCC enter ${fmtCallchain(key)}`);
 }
 
 function maybeExitScc(env: Env, st: VState): void {
@@ -62,6 +63,7 @@ function maybeExitScc(env: Env, st: VState): void {
   if (key === null) return;
   const visit = env.sccVisits.get(key);
   if (!visit || visit.entry !== st) return;
+  if (env.log.level > 1) env.log.trace2(`SCC exit ${fmtCallchain(key)}`);
   env.numBackedges -= visit.backedges.length;
   updatePeakStates(env);
   propagateBackedges(env, visit);
@@ -72,7 +74,7 @@ function maybeExitScc(env: Env, st: VState): void {
 function propagateBackedges(env: Env, visit: SccVisit): void {
   for (let i = 0; ; i++) {
     if (i > MAX_BACKEDGE_ITERS) {
-      for (const b of visit.backedges) markAllScalarsPrecise(b.st);
+      for (const b of visit.backedges) markAllScalarsPrecise(b.st, env);
       break;
     }
     let changed = false;
@@ -183,6 +185,7 @@ function isStateVisited(env: Env, pc: number): boolean {
         if (visit) {
           const b = cur.clone();
           b.insnIdx = pc;
+          if (env.log.level > 1) env.log.trace2(`SCC backedge ${fmtCallchain(key!)}`);
           visit.backedges.push({ st: b, equal: sl });
           env.numBackedges++;
           updatePeakStates(env);
@@ -231,16 +234,11 @@ function lineInfoTrace(env: Env, pc: number, asMessage: boolean): void {
   // Entries differing only in the column print once (the log has no columns).
   if (env.prevLinfo && env.prevLinfo.file === li.file && env.prevLinfo.line === li.line) return;
   env.prevLinfo = li;
-  const line = `; ${li.text} @ ${li.file.replace(/^.*\//, '')}:${li.line}`;
+  const line = `; ${li.text.trimStart()} @ ${li.file.replace(/^.*\//, '')}:${li.line}`;
   if (asMessage) env.log.trace(line);
   else env.log.trace(line);
 }
 
-/** Instruction text in the log: helper calls by name, as the kernel prints them. */
-function logInsnText(insn: VInsn, raw: RawInsn, pc: number): string {
-  if (insn.kind === 'call' && insn.callee === 'helper') return `call ${funcIdName(insn.imm)}#${insn.imm}`;
-  return insnText(insn, raw, pc);
-}
 
 /** Registers read by the instruction at pc (facts), cached. */
 function readMaskAt(env: Env, pc: number): number {
@@ -259,6 +257,7 @@ export function doCheck(env: Env): void {
   const ctx = { maps: prog.maps };
   let prevInsnIdx = -1;
   let printState = false;
+  let allScratched = true;
   let insnLine = -1;
   for (;;) {
     env.curHist = null;
@@ -288,9 +287,13 @@ export function doCheck(env: Env): void {
         printState = false;
       }
       if (log.level > 0) {
+        // every register and slot counts as touched at the start and after a pop: the kernel
+        // prints them all before the instruction
+        if (allScratched) log.trace(`${pc}:${fmtFrame(st, st.curframe, ctx)}`);
+        allScratched = false;
         lineInfoTrace(env, pc, false);
         insnLine = log.lines.length;
-        log.trace(`${pc}: (${slot.raw.code.toString(16).padStart(2, '0')}) ${logInsnText(slot.insn, slot.raw, pc)}`);
+        log.trace(`${pc}: ${logInsnText(env, pc)}`);
       }
       aux.seen = true;
       prevInsnIdx = pc;
@@ -299,6 +302,7 @@ export function doCheck(env: Env): void {
     if (!exit) {
       if (env.facts && !st.speculative) env.facts.visit(pc, readMaskAt(env, pc), st.frames[st.curframe]!.regs);
       let next: number;
+      const touched = log.level > 0 ? stackSlotsTouched(env, pc) : null;
       const store = env.isStore[pc] === 1;
       if (store) env.stackLive.beginInsn();
       try {
@@ -311,13 +315,21 @@ export function doCheck(env: Env): void {
           next = -2;
         } else throw e;
       }
-      if (log.level > 0 && next !== -2) {
+      const isExit = slot.raw.code === 0x95;
+      // leaving a subprogram: the kernel prints the caller's state with the next instruction
+      if (isExit && next >= 0) printState = true;
+      if (log.level > 0 && next !== -2 && !isExit) {
         // print_insn_state: the registers the instruction touched, after it ran
         const c = env.cur;
-        const state = fmtFrame(c, c.curframe, ctx, readMaskAt(env, pc) | writeMaskOf(env, pc), false);
+        // entering a subprogram: the callee's whole frame (arguments and r10) is new
+        const entered = slot.raw.code === 0x85 && slot.raw.src === 1 && next === pc + slot.raw.imm + 1;
+        const regMask = entered ? 0x7ff : readMaskAt(env, pc) | writeMaskOf(env, pc);
+        const state = fmtFrame(c, c.curframe, ctx, regMask, touched ? (spi) => touched.has(spi) : false);
         if (state) {
           if (insnLine === log.lines.length - 1) log.lines[insnLine] = `${log.lines[insnLine]!.padEnd(37)} ;${state}`;
-          else log.trace(`${pc}:${state}`);
+          // on a line of its own the kernel numbers it with the next instruction (the jump itself
+          // for a conditional jump, whose state is printed before the branch is taken)
+          else log.trace(`${isCondJump(slot.raw.code) ? pc : next >= 0 ? next : pc}:${state}`);
         }
       }
       if (next >= 0) {
@@ -335,7 +347,31 @@ export function doCheck(env: Env): void {
     prevInsnIdx = elem.prevInsnIdx;
     log.reset(elem.log);
     printState = true;
+    allScratched = true;
   }
+}
+
+const isCondJump = (code: number): boolean => {
+  const cls = code & 7;
+  const op = code & 0xf0;
+  return (cls === 5 || cls === 6) && op !== 0x00 && op !== 0x80 && op !== 0x90 && code !== 0xe5;
+};
+
+/** Stack slots of the current frame a load or store at a constant stack offset touches (scratched). */
+function stackSlotsTouched(env: Env, pc: number): Set<number> | null {
+  const raw = env.prog.raws[pc]!;
+  const cls = raw.code & 7;
+  if (cls !== 1 && cls !== 2 && cls !== 3) return null;
+  const acquire = cls === 3 && (raw.code & 0xe0) === 0xc0 && raw.imm === 0x100;
+  const base = cls === 1 || acquire ? raw.src : raw.dst;
+  const st = env.cur;
+  const r = st.frames[st.curframe]!.regs[base]!;
+  if (r.type !== T.STACK || r.var.mask !== 0n || r.frameno !== st.curframe) return null;
+  const size = [4, 2, 1, 8][(raw.code >> 3) & 3]!;
+  const off = r.off + Number(BigInt.asIntN(64, r.var.value)) + raw.off;
+  const out = new Set<number>();
+  for (let b = off; b < off + size; b++) if (b < 0) out.add((-b - 1) >> 3);
+  return out;
 }
 
 /** Registers an instruction writes (for the trace). */

@@ -16,6 +16,7 @@ import { globalProto } from './check/globalargs.ts';
 import { markKnownZero, markUnknown } from './domain/bounds.ts';
 import { F, T, typeStr } from './domain/reg.ts';
 import { doCheck } from './explore.ts';
+import { logInsnText } from './check/logtext.ts';
 import { FactsCollector } from './facts.ts';
 import { familyOf } from './families.ts';
 import { VState } from './state/state.ts';
@@ -26,6 +27,18 @@ export const BPF_COMPLEXITY_LIMIT_INSNS = 1_000_000;
 const ROOT: Privileges = { bpfCapable: true, allowPtrLeaks: true, allowUninitStack: true, bypassSpecV1: true, bypassSpecV4: true };
 /** CAP_BPF + CAP_NET_ADMIN without CAP_PERFMON. */
 const UNPRIV: Privileges = { bpfCapable: true, allowPtrLeaks: false, allowUninitStack: false, bypassSpecV1: false, bypassSpecV4: false };
+
+/** compute_live_registers' level-2 dump: SCC, live registers before each instruction, the text. */
+function logLiveRegs(env: Env): void {
+  env.log.trace2('Live regs before insn:');
+  for (let i = 0; i < env.prog.len; i++) {
+    if (!env.prog.slots[i]) continue;
+    const scc = env.sccOf[i]!;
+    let live = '';
+    for (let r = 0; r < 10; r++) live += env.liveRegs[i]! & (1 << r) ? String(r) : '.';
+    env.log.trace2(`${scc ? `${String(scc).padStart(3)} ` : '    '}${String(i).padStart(3)}: ${live} ${logInsnText(env, i)}`);
+  }
+}
 
 /** do_check_common: the initial state of the main program or of a global function, then the walk. */
 function doCheckCommon(env: Env, subprog: number): void {
@@ -225,12 +238,14 @@ export function verifyProgram(spec: ObjectSpec, program: ProgramSpec | string, o
   let failure: VerifierFail | null = null;
   try {
     findSubprogs(env);
+    if (env.log.level > 1) env.subprogs.forEach((sp, i) => env.log.trace2(`func#${i} @${sp.start}`));
     checkSubprogs(env);
     checkBtfFunc(env);
     resolvePseudo(env);
     checkCfg(env);
     env.sccOf = computeSccs(view.raws, (i) => view.slots[i] !== null);
     computeLiveRegs(env);
+    if (env.log.level > 1) logLiveRegs(env);
     doCheckCommon(env, 0);
     doCheckSubprogs(env);
     checkMaxStackDepth(env);
@@ -239,6 +254,10 @@ export function verifyProgram(spec: ObjectSpec, program: ProgramSpec | string, o
     if (!(e instanceof VerifierFail)) throw e;
     failure = e;
   }
+  if (env.log.level > 0)
+    env.log.trace(
+      `processed ${env.insnProcessed} insns (limit ${BPF_COMPLEXITY_LIMIT_INSNS}) max_states_per_insn ${env.maxStatesPerInsn} total_states ${env.totalStates} peak_states ${env.peakStates} mark_read 0`,
+    );
   const timeUs = Math.round((performance.now() - t0) * 1000);
   const error = failure ? errorOf(env, failure) : null;
   return {

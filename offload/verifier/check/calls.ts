@@ -7,6 +7,7 @@ import { F, Reg, T, typeStr } from '../domain/reg.ts';
 import { hex, S64_MAX, S64_MIN } from '../domain/u64.ts';
 import { FuncState, MAX_CALL_FRAMES, type VState } from '../state/state.ts';
 import { pushStack } from './branches.ts';
+import { fmtFrame } from '../state/print.ts';
 import type { Env } from './env.ts';
 import { globalProto } from './globalargs.ts';
 import { checkHelperMem } from './helper-mem.ts';
@@ -119,6 +120,13 @@ export function checkFuncCall(env: Env, target: number): number {
   }
   setupFuncEntry(env, subprog, env.insnIdx, st, passArgs);
   clearCallerSaved(env, caller.regs);
+  if (env.log.level > 0) {
+    const ctx = { maps: env.prog.maps };
+    env.log.trace('caller:');
+    env.log.trace(fmtFrame(st, st.curframe - 1, ctx));
+    env.log.trace('callee:');
+    env.log.trace(fmtFrame(st, st.curframe, ctx));
+  }
   return sp.start;
 }
 
@@ -179,6 +187,13 @@ export function prepareFuncExit(env: Env): number {
   }
   const inCallback = callee.inCallbackFn;
   const next = inCallback ? callee.callsite : callee.callsite + 1;
+  if (env.log.level > 0) {
+    const ctx = { maps: env.prog.maps };
+    env.log.trace('returning from callee:');
+    env.log.trace(fmtFrame(st, st.curframe, ctx));
+    env.log.trace(`to caller at ${next}:`);
+    env.log.trace(fmtFrame(st, st.curframe - 1, ctx));
+  }
   st.frames.length = st.curframe;
   st.curframe--;
   if (inCallback) {

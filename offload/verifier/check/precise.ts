@@ -7,7 +7,9 @@ import type { RawInsn } from '../../isa/index.ts';
 import { T } from '../domain/reg.ts';
 import { Slot } from '../state/stack.ts';
 import type { HistEntry, VState } from '../state/state.ts';
+import { fmtFrame } from '../state/print.ts';
 import type { Env } from './env.ts';
+import { fmtRegMask, fmtStackMask, logInsnText } from './logtext.ts';
 
 /** History flags (INSN_F_*): stack access slot is encoded separately. */
 export const HF_SRC_REG_STACK = 1;
@@ -93,6 +95,10 @@ function backtrackInsn(env: Env, idx: number, subseq: number, hist: HistEntry | 
   const raw: RawInsn = env.prog.raws[idx]!;
   if (raw.code === 0) return;
   syncLinked(bt, hist);
+  if (env.log.level > 1)
+    env.log.trace2(
+      `mark_precise: frame${bt.frame}: regs=${fmtRegMask(bt.regs[bt.frame]!)} stack=${fmtStackMask(bt.lo[bt.frame]!, bt.hi[bt.frame]!)} before ${idx}: ${logInsnText(env, idx)}`,
+    );
   const cls = raw.code & 7;
   const op = raw.code & 0xf0;
   const x = (raw.code & 8) !== 0;
@@ -186,13 +192,16 @@ function prevInsnIdx(st: VState, i: number, hist: { n: number }): number {
 }
 
 /** mark_all_scalars_precise: the fallback when backtracking cannot follow the data flow. */
-export function markAllScalarsPrecise(st: VState): void {
+export function markAllScalarsPrecise(st: VState, env?: Env): void {
+  env?.log.trace2(`mark_precise: frame${st.curframe}: falling back to forcing all scalars precise`);
   for (let p = st.parent; p; p = p.parent) {
     for (let fi = 0; fi <= p.curframe; fi++) {
       const f = p.frames[fi]!;
       for (let j = 0; j < 10; j++) {
         const r = f.regs[j]!;
-        if (r.type === T.SCALAR) r.precise = true;
+        if (r.type !== T.SCALAR || r.precise) continue;
+        r.precise = true;
+        if (env && env.log.level > 1) env.log.trace2(`force_precise: frame${fi}: forcing r${j} to be precise`);
       }
       for (let j = 0; j < f.stack.length; j++) {
         const sl = f.stack[j];
@@ -200,6 +209,7 @@ export function markAllScalarsPrecise(st: VState): void {
         const c = sl.spilled!.clone();
         c.precise = true;
         f.stack[j] = new Slot(sl.types, c);
+        if (env && env.log.level > 1) env.log.trace2(`force_precise: frame${fi}: forcing fp${-(j + 1) * 8} to be precise`);
       }
     }
   }
@@ -248,6 +258,7 @@ function markChain(env: Env, start: VState, regno: number, seed: ((bt: Backtrack
   try {
     for (;;) {
       const hist = { n: st.history.length };
+      if (env.log.level > 1) env.log.trace2(`mark_precise: frame${bt.frame}: last_idx ${lastIdx} first_idx ${firstIdx} subseq_idx ${subseq} `);
       if (lastIdx < 0) {
         // Entry of a global function verified on its own: arguments r1-r5 become precise there.
         const f0 = st.frames[0]!;
@@ -307,6 +318,10 @@ function markChain(env: Env, start: VState, regno: number, seed: ((bt: Backtrack
             changed = true;
           }
         }
+        if (env.log.level > 1)
+          env.log.trace2(
+            `mark_precise: frame${fr}: parent state regs=${fmtRegMask(bt.regs[fr]!)} stack=${fmtStackMask(bt.lo[fr]!, bt.hi[fr]!)}: ${fmtFrame(st, fr, { maps: env.prog.maps })}`,
+          );
       }
       if (bt.empty()) return changed;
       subseq = firstIdx;
@@ -315,7 +330,7 @@ function markChain(env: Env, start: VState, regno: number, seed: ((bt: Backtrack
     }
   } catch (e) {
     if (!(e instanceof NotSupported)) throw e;
-    markAllScalarsPrecise(start);
+    markAllScalarsPrecise(start, env);
     bt.reset();
     return true;
   }
@@ -340,14 +355,22 @@ export function propagatePrecision(env: Env, old: VState, cur: VState): boolean 
   return markChain(env, cur, -1, (bt) => {
     for (let fr = old.curframe; fr >= 0; fr--) {
       const f = old.frames[fr]!;
+      const names: string[] | null = env.log.level > 1 ? [] : null;
       for (let i = 0; i < 10; i++) {
         const r = f.regs[i]!;
-        if (r.type === T.SCALAR && r.precise) bt.setFrameReg(fr, i);
+        if (r.type === T.SCALAR && r.precise) {
+          bt.setFrameReg(fr, i);
+          names?.push(`r${i}`);
+        }
       }
-      for (let i = 0; i < f.stack.length; i++) {
+      for (let i = 0; i < f.allocated / 8; i++) {
         const sl = f.stack[i];
-        if (sl?.isSpilled() && sl.spilled!.type === T.SCALAR && sl.spilled!.precise) bt.setSlot(fr, i);
+        if (sl?.isSpilled() && sl.spilled!.type === T.SCALAR && sl.spilled!.precise) {
+          bt.setSlot(fr, i);
+          names?.push(`fp${-(i + 1) * 8}`);
+        }
       }
+      if (names?.length) env.log.trace2(`frame ${fr}: propagating ${names.join(',')}`);
     }
   });
 }

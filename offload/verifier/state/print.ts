@@ -88,7 +88,7 @@ export function fmtReg(r: Reg, frameno: number, ctx: PrintCtx): string {
     }
   }
   if (t !== T.SCALAR && r.off) parts.push(`off=${fmtSnum(BigInt(r.off))}`);
-  if (isPktPointer(base(t))) parts.push(`r=${r.range < 0 ? fmtSnum(BigInt(r.range)) : fmtUnum(BigInt(r.range))}`);
+  if (isPktPointer(base(t))) parts.push(`r=${fmtUnum(BigInt.asUintN(64, BigInt(r.range)))}`);
   if (base(t) === T.MEM) parts.push(`sz=${fmtUnum(BigInt(r.memSize))}`);
   if (konst) {
     if (r.var.value) parts.push(`imm=${fmtSnum(BigInt.asIntN(64, r.var.value))}`);
@@ -100,7 +100,7 @@ export function fmtReg(r: Reg, frameno: number, ctx: PrintCtx): string {
 }
 
 /** print_verifier_state for one frame: every initialised register and stack slot (or only `regs`). */
-export function fmtFrame(st: VState, frameno: number, ctx: PrintCtx, regMask = 0x7ff, withStack = true): string {
+export function fmtFrame(st: VState, frameno: number, ctx: PrintCtx, regMask = 0x7ff, withStack: boolean | ((spi: number) => boolean) = true): string {
   const f: FuncState = st.frames[frameno]!;
   let out = '';
   if (f.frameno) out += ` frame${f.frameno}:`;
@@ -112,9 +112,13 @@ export function fmtFrame(st: VState, frameno: number, ctx: PrintCtx, regMask = 0
   if (withStack) {
     for (let i = 0; i < f.allocated / 8; i++) {
       const s = f.slot(i);
-      if (s.types === 0) continue;
+      if (s.types === 0 || (withStack !== true && !withStack(i))) continue;
       const off = -(i + 1) * 8;
-      if (s.isSpilled() && s.spilled) out += ` fp${off}=${fmtReg(s.spilled, f.frameno, ctx)}`;
+      if (s.isSpilled() && s.spilled) {
+        // the bytes below a sub-register spill print as their types first (`????0`)
+        const firstSpill = [0, 1, 2, 3, 4, 5, 6, 7].find((j) => s.typeAt(j) === ST.SPILL) ?? 8;
+        out += ` fp${off}=${typesString(s).slice(0, firstSpill)}${fmtReg(s.spilled, f.frameno, ctx)}`;
+      }
       else if (s.typeAt(7) === ST.DYNPTR) out += ` fp${off}=dynptr`;
       else out += ` fp${off}=${typesString(s)}`;
     }
