@@ -13,7 +13,7 @@ import { readMask } from './facts.ts';
 import { EXACT, frameInsnIdx, IdMap, NOT_EXACT, RANGE_WITHIN, type Exact, statesEqual, statesMaybeLooping } from './state/equal.ts';
 import { fmtFrame } from './state/print.ts';
 import type { VState } from './state/state.ts';
-import { EMPTY_SLOT } from './state/stack.ts';
+import { EMPTY_SLOT, ST } from './state/stack.ts';
 import { markNotInit } from './domain/bounds.ts';
 import { sameCallsites } from './check/widen.ts';
 
@@ -258,6 +258,7 @@ export function doCheck(env: Env): void {
   let prevInsnIdx = -1;
   let printState = false;
   let allScratched = true;
+  let pending: { regMask: number; slots: boolean | ((spi: number) => boolean) } | null = null;
   let insnLine = -1;
   for (;;) {
     env.curHist = null;
@@ -287,9 +288,11 @@ export function doCheck(env: Env): void {
         printState = false;
       }
       if (log.level > 0) {
-        // every register and slot counts as touched at the start and after a pop: the kernel
-        // prints them all before the instruction
-        if (allScratched) log.trace(`${pc}:${fmtFrame(st, st.curframe, ctx)}`);
+        // print_insn_state for what the previous instruction touched (every register and slot
+        // at the start and after a pop), printed once this instruction is known not to be pruned
+        if (allScratched) pending = { regMask: 0x7ff, slots: true };
+        if (pending) printInsnState(log, insnLine, pc, fmtFrame(st, st.curframe, ctx, pending.regMask, pending.slots), pending.regMask !== 0);
+        pending = null;
         allScratched = false;
         lineInfoTrace(env, pc, false);
         insnLine = log.lines.length;
@@ -302,7 +305,10 @@ export function doCheck(env: Env): void {
     if (!exit) {
       if (env.facts && !st.speculative) env.facts.visit(pc, readMaskAt(env, pc), st.frames[st.curframe]!.regs);
       let next: number;
-      const touched = log.level > 0 ? stackSlotsTouched(env, pc) : null;
+      let touched = log.level > 0 ? stackSlotsTouched(env, pc) : null;
+      // a helper call touches the stack slots it writes (uninitialised-memory arguments)
+      const isHelper = slot.raw.code === 0x85 && slot.raw.src === 0;
+      env.logScratch = log.level > 0 && isHelper ? new Set<number>() : null;
       const store = env.isStore[pc] === 1;
       if (store) env.stackLive.beginInsn();
       try {
@@ -324,13 +330,13 @@ export function doCheck(env: Env): void {
         // entering a subprogram: the callee's whole frame (arguments and r10) is new
         const entered = slot.raw.code === 0x85 && slot.raw.src === 1 && next === pc + slot.raw.imm + 1;
         const regMask = entered ? 0x7ff : readMaskAt(env, pc) | writeMaskOf(env, pc);
-        const state = fmtFrame(c, c.curframe, ctx, regMask, touched ? (spi) => touched.has(spi) : false);
-        if (state) {
-          if (insnLine === log.lines.length - 1) log.lines[insnLine] = `${log.lines[insnLine]!.padEnd(37)} ;${state}`;
-          // on a line of its own the kernel numbers it with the next instruction (the jump itself
-          // for a conditional jump, whose state is printed before the branch is taken)
-          else log.trace(`${isCondJump(slot.raw.code) ? pc : next >= 0 ? next : pc}:${state}`);
-        }
+        if (env.logScratch) touched = env.logScratch;
+        const t = touched;
+        const slots = t ? (spi: number) => t.has(spi) : false;
+        // a conditional jump prints its state itself, numbered with its own index; anything else
+        // at the top of the next instruction (not at all if that one is pruned)
+        if (isCondJump(slot.raw.code)) printInsnState(log, insnLine, pc, fmtFrame(c, c.curframe, ctx, regMask, slots), regMask !== 0);
+        else pending = { regMask, slots };
       }
       if (next >= 0) {
         env.insnIdx = next;
@@ -348,7 +354,26 @@ export function doCheck(env: Env): void {
     log.reset(elem.log);
     printState = true;
     allScratched = true;
+    pending = null;
+    insnLine = -1;
   }
+}
+
+/**
+ * The state after the instruction on its line: the kernel pads to a column (vlog_alignment: at
+ * least 40, in steps of 8, from the line's length plus its newline) and writes ';'.
+ */
+/** print_insn_state; `touched`: something was scratched (the kernel prints `;` even if it shows nothing). */
+function printInsnState(log: Env['log'], insnLine: number, pc: number, state: string, touched = true): void {
+  if (!state && !touched) return;
+  if (insnLine >= 0 && insnLine === log.lines.length - 1) log.lines[insnLine] = withStateColumn(log.lines[insnLine]!, state);
+  else log.trace(`${pc}:${state}`);
+}
+
+function withStateColumn(line: string, state: string): string {
+  const pos = line.length + 1;
+  const pad = Math.ceil(Math.max(pos + 4, 40) / 8) * 8 - pos - 1;
+  return `${line}${' '.repeat(Math.max(pad, 1))};${state}`;
 }
 
 const isCondJump = (code: number): boolean => {
@@ -366,11 +391,21 @@ function stackSlotsTouched(env: Env, pc: number): Set<number> | null {
   const base = cls === 1 || acquire ? raw.src : raw.dst;
   const st = env.cur;
   const r = st.frames[st.curframe]!.regs[base]!;
-  if (r.type !== T.STACK || r.var.mask !== 0n || r.frameno !== st.curframe) return null;
+  if (r.type !== T.STACK || r.frameno !== st.curframe) return null;
   const size = [4, 2, 1, 8][(raw.code >> 3) & 3]!;
-  const off = r.off + Number(BigInt.asIntN(64, r.var.value)) + raw.off;
+  const lo = r.off + raw.off + (r.var.mask === 0n ? Number(BigInt.asIntN(64, r.var.value)) : Number(r.smin));
+  const hi = r.off + raw.off + (r.var.mask === 0n ? Number(BigInt.asIntN(64, r.var.value)) : Number(r.smax)) + size;
+  if (hi - lo > 1024) return null;
   const out = new Set<number>();
-  for (let b = off; b < off + size; b++) if (b < 0) out.add((-b - 1) >> 3);
+  const f = st.frames[st.curframe]!;
+  for (let b = lo; b < hi; b++) {
+    if (b >= 0 || b < -512) continue;
+    const spi = (-b - 1) >> 3;
+    out.add(spi);
+    // a variable-offset write touches every slot it can reach; a read (mark_reg_stack_read) stops
+    // at the first byte that is not known zero
+    if (r.var.mask !== 0n && cls === 1 && f.slot(spi).typeAt((-b - 1) & 7) !== ST.ZERO) break;
+  }
   return out;
 }
 

@@ -80,6 +80,7 @@ function doCheckCommon(env: Env, subprog: number): void {
   env.insnIdx = sp.start;
   env.verifyingSubprog = subprog;
   doCheck(env);
+  env.log.clearTrace();
 }
 
 /** do_check_subprogs: every global function some verified code calls, until none is left. */

@@ -1,6 +1,6 @@
 // Register liveness before each instruction (compute_live_registers): registers an instruction or
 // a later one may read before they are overwritten. State pruning compares only live registers.
-import { HELPER_PROTOS } from '../../../firmware/helpers/protos.ts';
+import { xdpHelperProto } from '../../../firmware/helpers/protos.ts';
 import type { Env } from '../check/env.ts';
 import { flowOf, jmpOffset } from './raw.ts';
 
@@ -49,7 +49,8 @@ function defUse(env: Env, pc: number): [number, number] {
         case 0x80: {
           let use = ALL_CALLER_SAVED & ~1;
           if (r.src === 0) {
-            const p = HELPER_PROTOS[r.imm];
+            // get_call_summary: a helper this loader may not call has no prototype (r1-r5 used)
+            const p = xdpHelperProto(r.imm, env.priv.allowPtrLeaks);
             if (p) use = ((1 << (p.args.length + 1)) - 1) & ~1;
           }
           return [ALL_CALLER_SAVED, use];

@@ -128,6 +128,8 @@ export class Env {
   explored: (VState[] | undefined)[];
   maxPktOffset = 0;
   exploreAluLimits = false;
+  /** Stack slots a helper call wrote through a raw-mode argument (for the log's state line). */
+  logScratch: Set<number> | null = null;
   /** The program is loaded for a NIC (bpf_prog_is_offloaded): rx_queue_index is writable. */
   offloaded = false;
   /** Verifying a global subprogram on its own (subprog index), or 0 for main. */

@@ -66,7 +66,10 @@ function recordFuncMap(env: Env, funcId: number, map: number): void {
 function recordFuncKey(env: Env, funcId: number, map: number): void {
   if (funcId !== 12) return;
   const m = env.prog.maps[map];
-  if (!m || m.typeName !== 'prog_array') env.fail('EINVAL', 'expected prog array map for tail call');
+  if (!m || m.typeName !== 'prog_array') {
+    env.log.verbose('expected prog array map for tail call', true); // the kernel's message has no newline
+    env.fail('EINVAL');
+  }
   const r3 = curRegs(env)[3]!;
   const aux = env.aux[env.insnIdx]!;
   if (!(isRegConst(r3, false) && r3.var.value < BigInt(m.maxEntries))) {
@@ -98,6 +101,14 @@ export function checkHelperCall(env: Env, insn: CallInsn): number {
   recordFuncMap(env, id, meta.map);
   recordFuncKey(env, id, meta.map);
   for (let i = 0; i < meta.accessSize; i++) checkMemAccess(env, meta.regno, i, 1, 'write', -1, false, false);
+  if (env.logScratch && meta.accessSize > 0) {
+    // the log shows the stack slots an uninitialised-memory argument wrote
+    const p = curRegs(env)[meta.regno]!;
+    if (p.type === T.STACK && p.var.mask === 0n && p.frameno === env.cur.curframe) {
+      const base = p.off + Number(BigInt.asIntN(64, p.var.value));
+      for (let b = base; b < base + meta.accessSize; b++) if (b < 0) env.logScratch.add((-b - 1) >> 3);
+    }
+  }
   const regs = curRegs(env);
   if (meta.releaseRegno) {
     let ok = false;

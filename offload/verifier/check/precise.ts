@@ -94,11 +94,11 @@ function syncLinked(bt: Backtrack, hist: HistEntry | null): void {
 function backtrackInsn(env: Env, idx: number, subseq: number, hist: HistEntry | null, bt: Backtrack): void {
   const raw: RawInsn = env.prog.raws[idx]!;
   if (raw.code === 0) return;
-  syncLinked(bt, hist);
   if (env.log.level > 1)
     env.log.trace2(
       `mark_precise: frame${bt.frame}: regs=${fmtRegMask(bt.regs[bt.frame]!)} stack=${fmtStackMask(bt.lo[bt.frame]!, bt.hi[bt.frame]!)} before ${idx}: ${logInsnText(env, idx)}`,
     );
+  syncLinked(bt, hist);
   const cls = raw.code & 7;
   const op = raw.code & 0xf0;
   const x = (raw.code & 8) !== 0;
