@@ -44,7 +44,8 @@ export function fuzzObject(fx: FuzzFixture): ObjectSpec {
   return { name: 'fuzz', license: 'GPL', maps, programs: [], btf: undefined } as unknown as ObjectSpec;
 }
 
-function program(hex: string): ProgramSpec {
+/** One fixture program as the loader would give it. */
+export function fuzzProgram(hex: string): ProgramSpec {
   return {
     name: 'fuzz',
     section: 'xdp',
@@ -65,7 +66,7 @@ function program(hex: string): ProgramSpec {
 
 /** nicsim's answer in the fixture's form. */
 export function judge(spec: ObjectSpec, hex: string, unprivileged: boolean): Verdict {
-  const r = verifyProgram(spec, program(hex), { unprivileged, withoutBtf: true, facts: false });
+  const r = verifyProgram(spec, fuzzProgram(hex), { unprivileged, withoutBtf: true, facts: false });
   const s = r.stats;
   return [r.accepted, r.error?.message ?? null, r.insnsProcessed, [s.maxStatesPerInsn, s.totalStates, s.peakStates]];
 }

@@ -2,6 +2,8 @@
 // (test/kernel/record-verifier.py -> test/fixtures/verifier/logs/): line for line, with the
 // instruction text, register and stack states, source lines, precision backtracking
 // (mark_precise), SCC enter/exit, calls and returns, prune points and the final statistics line.
+// Also 195 random programs of test/fixtures/verifier/fuzz.json.gz (record-verifier-fuzz-logs.py),
+// each at level 2 as root and unprivileged and at level 1 as root.
 // Two things are normalised: map addresses (the kernel prints its own pointer, nicsim a stand-in
 // of the same length) and the debug lines of 6.18's stack liveness analysis
 // (`(0) frame 0 insn 8 +live -8`), which nicsim does not model.
@@ -11,6 +13,8 @@ import { describe, expect, it } from 'vitest';
 import { loadObjectFile } from '../../offload/elf/index.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
 import { root } from '../cli/run.ts';
+import { fuzzObject, fuzzProgram, readFuzzFixture } from './fuzz-fixture.ts';
+import { gunzipSync } from 'node:zlib';
 
 const dir = join(root, 'test/fixtures/verifier/logs');
 const norm = (text: string) =>
@@ -26,6 +30,29 @@ describe('verifier log, level 2, vs the kernel', () => {
       const spec = loadObjectFile(join(root, 'test/fixtures/verifier/corpus', `${name}.o`), { allowUnsupported: true });
       const r = verifyProgram(spec, name, { logLevel: 2, unprivileged: f.includes('.unpriv.'), facts: false });
       expect(norm(r.log)).toEqual(norm(readFileSync(join(dir, f), 'utf8')));
+    });
+  }
+});
+
+describe('verifier logs of random programs vs the kernel', () => {
+  const fx = readFuzzFixture(new URL('../fixtures/verifier/fuzz.json.gz', import.meta.url));
+  const spec = fuzzObject(fx);
+  const logs = JSON.parse(gunzipSync(readFileSync(join(root, 'test/fixtures/verifier/fuzz-logs.json.gz'))).toString('utf8')) as {
+    kernel: string;
+    logs: { index: number; root2: string; unpriv2: string; root1: string }[];
+  };
+  for (const [mode, key, level, unprivileged] of [
+    ['level 2, root', 'root2', 2, false],
+    ['level 2, CAP_BPF+CAP_NET_ADMIN', 'unpriv2', 2, true],
+    ['level 1, root', 'root1', 1, false],
+  ] as const) {
+    it(`${logs.logs.length} programs, ${mode}`, () => {
+      const bad: number[] = [];
+      for (const l of logs.logs) {
+        const r = verifyProgram(spec, fuzzProgram(fx.programs[l.index]![0]), { logLevel: level, unprivileged, withoutBtf: true, facts: false });
+        if (JSON.stringify(norm(r.log)) !== JSON.stringify(norm(l[key]))) bad.push(l.index);
+      }
+      expect(bad).toEqual([]);
     });
   }
 });
