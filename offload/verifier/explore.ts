@@ -329,10 +329,13 @@ export function doCheck(env: Env): void {
         const c = env.cur;
         // entering a subprogram: the callee's whole frame (arguments and r10) is new
         const entered = slot.raw.code === 0x85 && slot.raw.src === 1 && next === pc + slot.raw.imm + 1;
-        const regMask = entered ? 0x7ff : readMaskAt(env, pc) | writeMaskOf(env, pc);
+        // a helper that queues a callback (bpf_loop, for_each_map_elem) sets up a frame over the
+        // caller's: r10 and the whole stack count as touched
+        const callback = isHelper && (slot.raw.imm === 181 || slot.raw.imm === 164);
+        const regMask = entered ? 0x7ff : readMaskAt(env, pc) | writeMaskOf(env, pc) | (callback ? 1 << 10 : 0);
         if (env.logScratch) touched = env.logScratch;
         const t = touched;
-        const slots = t ? (spi: number) => t.has(spi) : false;
+        const slots = callback ? true : t ? (spi: number) => t.has(spi) : false;
         // a conditional jump prints its state itself, numbered with its own index; anything else
         // at the top of the next instruction (not at all if that one is pruned)
         if (isCondJump(slot.raw.code)) printInsnState(log, insnLine, pc, fmtFrame(c, c.curframe, ctx, regMask, slots), regMask !== 0);

@@ -4,9 +4,11 @@
 // (mark_precise), SCC enter/exit, calls and returns, prune points and the final statistics line.
 // Also 195 random programs of test/fixtures/verifier/fuzz.json.gz (record-verifier-fuzz-logs.py),
 // each at level 2 as root and unprivileged and at level 1 as root.
-// Two things are normalised: map addresses (the kernel prints its own pointer, nicsim a stand-in
+// And every program of the corpus the kernel verifies in at most 20,000 instructions
+// (record-verifier-logs.py), in the same three modes.
+// Normalised: map addresses (the kernel prints its own pointer, nicsim a stand-in
 // of the same length) and the debug lines of 6.18's stack liveness analysis
-// (`(0) frame 0 insn 8 +live -8`), which nicsim does not model.
+// (`(0) frame 0 insn 8 +live -8`), which nicsim does not model, and the BTF id of a kfunc.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -21,6 +23,8 @@ const norm = (text: string) =>
   text
     .replace(/0xffff[0-9a-f]{12}\b/g, '0xMAPADDRESS00000')
     .split('\n')
+    // a kfunc call prints the callee's id in the running kernel's BTF (and pads the state after it)
+    .map((l) => l.replace(/(call bpf_(?:dynptr_from_xdp|xdp_metadata_\w+))#\d+ *;?/, '$1#BTFID ;'))
     .filter((l) => !/^\(\d+(,\d+)*\) (frame \d+ insn \d+ |live stack update done)/.test(l));
 
 describe('verifier log, level 2, vs the kernel', () => {
@@ -51,6 +55,52 @@ describe('verifier logs of random programs vs the kernel', () => {
       for (const l of logs.logs) {
         const r = verifyProgram(spec, fuzzProgram(fx.programs[l.index]![0]), { logLevel: level, unprivileged, withoutBtf: true, facts: false });
         if (JSON.stringify(norm(r.log)) !== JSON.stringify(norm(l[key]))) bad.push(l.index);
+      }
+      expect(bad).toEqual([]);
+    });
+  }
+});
+
+interface CorpusEntry {
+  file: string;
+  object: string;
+  program: string;
+}
+// loop_bpf_loop: after the callback's stack write is widened, the kernel's fill of that slot shows
+// no scalar id where nicsim assigns one (assign_scalar_id_before_mov); verdict, counts and every
+// other line agree. Not explained yet.
+// kfunc_dynptr_xdp: the kernel prints a stack dynptr once, as `fp-16=dynptr_xdp(id=1,dynptr_id=1)`,
+// nicsim as two `dynptr` slots; it also lists the source lines this object's line info gives, which
+// nicsim leaves out for it. Verdict, counts and the instruction trace agree.
+const LOG_DIFFERENCES: Record<string, Set<string>> = {
+  root2: new Set(['loop_bpf_loop', 'kfunc_dynptr_xdp']),
+  unpriv2: new Set(['loop_bpf_loop', 'kfunc_dynptr_xdp']),
+  root1: new Set(),
+};
+
+describe('verifier logs of the corpus vs the kernel', () => {
+  const corpus = JSON.parse(readFileSync(join(root, 'test/fixtures/verifier/corpus.json'), 'utf8')) as CorpusEntry[];
+  const logs = JSON.parse(gunzipSync(readFileSync(join(root, 'test/fixtures/verifier/corpus-logs.json.gz'))).toString('utf8')) as Record<
+    'root2' | 'unpriv2' | 'root1',
+    Record<string, string>
+  >;
+  const specs = new Map<string, ReturnType<typeof loadObjectFile>>();
+  for (const [mode, key, level, unprivileged] of [
+    ['level 2, root', 'root2', 2, false],
+    ['level 2, CAP_BPF+CAP_NET_ADMIN', 'unpriv2', 2, true],
+    ['level 1, root', 'root1', 1, false],
+  ] as const) {
+    it(`${Object.keys(logs[key]).length} programs, ${mode}`, () => {
+      const bad: string[] = [];
+      for (const e of corpus) {
+        const want = logs[key][e.program];
+        if (want === undefined) continue;
+        let spec = specs.get(e.object);
+        if (!spec) specs.set(e.object, (spec = loadObjectFile(join(root, e.object), { allowUnsupported: true })));
+        const raw = /load:\s*raw/.test(readFileSync(join(root, e.file), 'utf8').slice(0, 600));
+        const r = verifyProgram(spec, e.program, { logLevel: level, unprivileged, withoutBtf: raw, facts: false });
+        const same = JSON.stringify(norm(r.log)) === JSON.stringify(norm(want));
+        if (same === LOG_DIFFERENCES[key]!.has(e.program)) bad.push(`${e.program}: ${same ? 'now identical' : 'differs'}`);
       }
       expect(bad).toEqual([]);
     });

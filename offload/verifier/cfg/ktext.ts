@@ -48,7 +48,9 @@ export function kernelInsnText(raws: readonly RawInsn[], pc: number, opts: Kerne
       if (op === 8) return `${code} ${w}${i.dst} = -${w}${i.dst}`;
       const name = (op === 3 || op === 9) && i.off === 1 ? (op === 3 ? 's/=' : 's%=') : ALU_OP[op]!;
       if (x) {
-        if (op === 0xb && i.off !== 0) return `${code} ${w}${i.dst} = (s${i.off})${w}${i.src}`;
+        if (op === 0xb && cls === 7 && i.off === 1)
+          return `${code} r${i.dst} = addr_space_cast(r${i.src}, ${(i.imm >>> 16) & 0xffff}, ${i.imm & 0xffff})`;
+        if (op === 0xb && (i.off === 8 || i.off === 16 || i.off === 32)) return `${code} ${w}${i.dst} = (s${i.off})${w}${i.src}`;
         return `${code} ${w}${i.dst} ${name} ${w}${i.src}`;
       }
       return `${code} ${w}${i.dst} ${name} ${i.imm}`;

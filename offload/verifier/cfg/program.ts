@@ -56,7 +56,7 @@ export function programView(spec: ObjectSpec, prog: ProgramSpec, opts: ViewOptio
   const maps = spec.maps.slice();
   const innerOf = spec.maps.map((m) => {
     if (!m.inner) return -1;
-    maps.push(m.inner);
+    maps.push({ ...m.inner, kernelName: '' }); // the verifier's inner-map template has no name
     return maps.length - 1;
   });
   return {

@@ -113,6 +113,7 @@ export function checkFuncCall(env: Env, target: number): number {
     if (!ok) env.fail('EINVAL', `Caller passes invalid args into func#${subprog} ('${sp.name}')`);
     if (sp.changesPktData) clearAllPktPointers(env);
     sp.called = true;
+    env.log.trace(`Func#${subprog} ('${sp.name}') is global and assumed valid.`);
     clearCallerSaved(env, caller.regs);
     markRegUnknown(caller.regs[0]!);
     caller.regs[0]!.subregDef = 0;

@@ -53,7 +53,10 @@ export interface InsnAux {
   mapKey: number | undefined;
   zextDst: boolean;
   /** bpf_loop inline tracking (unused for verdicts). */
+  /** bpf_loop inlining state (update_loop_inline_state). */
+  loopInlineInit: boolean;
   loopInlineOk: boolean;
+  loopCallback: number;
 }
 
 export interface ProgramView {
@@ -175,7 +178,9 @@ export class Env {
       mapIdx: -1,
       mapKey: undefined,
       zextDst: false,
+      loopInlineInit: false,
       loopInlineOk: false,
+      loopCallback: -1,
     }));
     this.subprogOf = new Int32Array(prog.len);
     this.explored = new Array(prog.len);

@@ -123,11 +123,15 @@ export function checkHelperCall(env: Env, insn: CallInsn): number {
       checkResourceLeak(env, false, true, 'tail_call');
       break;
     case 181: {
+      updateLoopInlineState(env, meta.subprogno);
       // bpf_loop: the verifier relies on r1's value to decide when iteration stops.
       markPrecise(env, 1);
       const f = env.cur.frames[env.cur.curframe]!;
       if (BigInt(f.callbackDepth) < regs[1]!.umax) next = pushCallbackCall(env, meta.subprogno, 'loop');
-      else f.callbackDepth = 0;
+      else {
+        f.callbackDepth = 0;
+        if (env.log.level > 1) env.log.trace2(`frame${env.cur.curframe} bpf_loop iteration limit reached`);
+      }
       break;
     }
     case 164:
@@ -239,4 +243,26 @@ function isSockMap(env: Env, map: number): boolean {
 /** nr_cpu_ids the recordings were made with (get_smp_processor_id's range). */
 function cpuCount(): number {
   return 2;
+}
+
+/**
+ * update_loop_inline_state: the kernel inlines bpf_loop when every visit passes flags 0 and the same
+ * callback; checking "flags is 0" makes r4 precise (loop_flag_is_zero).
+ */
+function updateLoopInlineState(env: Env, subprog: number): void {
+  const aux = env.aux[env.insnIdx]!;
+  const flagZero = (): boolean => {
+    const r4 = curRegs(env)[4]!;
+    const zero = r4.type === T.SCALAR && r4.var.mask === 0n && r4.var.value === 0n;
+    if (zero) markPrecise(env, 4);
+    return zero;
+  };
+  if (!aux.loopInlineInit) {
+    aux.loopInlineInit = true;
+    aux.loopInlineOk = flagZero();
+    aux.loopCallback = subprog;
+    return;
+  }
+  if (!aux.loopInlineOk) return;
+  aux.loopInlineOk = flagZero() && aux.loopCallback === subprog;
 }

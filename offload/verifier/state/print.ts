@@ -83,7 +83,8 @@ export function fmtReg(r: Reg, frameno: number, ctx: PrintCtx): string {
   if ((base(t) === T.MAP_PTR || base(t) === T.MAP_VALUE || base(t) === T.MAP_KEY) && r.map >= 0) {
     const m = ctx.maps[r.map];
     if (m) {
-      if (m.name) parts.push(`map=${m.name}`);
+      // the kernel's map name (libbpf's for internal maps: `map_roda.bss`); inner-map templates have none
+      if (m.kernelName) parts.push(`map=${m.kernelName}`);
       parts.push(`ks=${m.keySize},vs=${m.valueSize}`);
     }
   }
