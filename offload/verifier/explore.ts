@@ -308,7 +308,7 @@ export function doCheck(env: Env): void {
       let touched = log.level > 0 ? stackSlotsTouched(env, pc) : null;
       // a helper call touches the stack slots it writes (uninitialised-memory arguments)
       const isHelper = slot.raw.code === 0x85 && slot.raw.src === 0;
-      env.logScratch = log.level > 0 && isHelper ? new Set<number>() : null;
+      env.logScratch = log.level > 0 && slot.raw.code === 0x85 && (slot.raw.src === 0 || slot.raw.src === 2) ? new Set<number>() : null;
       const store = env.isStore[pc] === 1;
       if (store) env.stackLive.beginInsn();
       try {

@@ -69,12 +69,9 @@ interface CorpusEntry {
 // loop_bpf_loop: after the callback's stack write is widened, the kernel's fill of that slot shows
 // no scalar id where nicsim assigns one (assign_scalar_id_before_mov); verdict, counts and every
 // other line agree. Not explained yet.
-// kfunc_dynptr_xdp: the kernel prints a stack dynptr once, as `fp-16=dynptr_xdp(id=1,dynptr_id=1)`,
-// nicsim as two `dynptr` slots; it also lists the source lines this object's line info gives, which
-// nicsim leaves out for it. Verdict, counts and the instruction trace agree.
 const LOG_DIFFERENCES: Record<string, Set<string>> = {
-  root2: new Set(['loop_bpf_loop', 'kfunc_dynptr_xdp']),
-  unpriv2: new Set(['loop_bpf_loop', 'kfunc_dynptr_xdp']),
+  root2: new Set(['loop_bpf_loop']),
+  unpriv2: new Set(['loop_bpf_loop']),
   root1: new Set(),
 };
 

@@ -86,6 +86,8 @@ export function programView(spec: ObjectSpec, prog: ProgramSpec, opts: ViewOptio
 export function kernelAcceptsBtf(btf: Btf): boolean {
   for (const t of btf.types) {
     if (!t || t.kind !== 'func') continue;
+    // libbpf names the parameters of extern (kfunc) declarations itself before loading
+    if (t.linkage === 'extern') continue;
     const proto = btf.types[t.type];
     if (proto?.kind === 'func_proto' && proto.params.some((p) => !p.name && p.type !== 0)) return false;
   }

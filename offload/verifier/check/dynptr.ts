@@ -52,6 +52,7 @@ export function processDynptr(
       r.dynptrFirst = first;
       f.stack[s] = new Slot(ALL_DYNPTR, r);
     }
+    if (env.logScratch && f === env.cur.frames[env.cur.curframe]) env.logScratch.add(spi).add(spi - 1);
     return;
   }
   if (reg.type === T.DYNPTR) {
@@ -64,6 +65,8 @@ export function processDynptr(
   const first = spi >= 0 ? f.slot(spi) : null;
   if (!first || first.typeAt(7) !== ST.DYNPTR || !first.spilled?.dynptrFirst || f.slot(spi - 1).typeAt(7) !== ST.DYNPTR)
     env.fail('EINVAL', `Expected an initialized dynptr as arg #${regno - 1}`);
+  // the log shows a dynptr argument's slots after the call
+  if (env.logScratch && f === env.cur.frames[env.cur.curframe]) env.logScratch.add(spi).add(spi - 1);
   if (kind && first.spilled!.dynptrType !== kind) env.fail('EINVAL', `Expected a dynptr of type ${kindName(kind)} as arg #${regno - 1}`);
 }
 

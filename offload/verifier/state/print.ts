@@ -120,7 +120,18 @@ export function fmtFrame(st: VState, frameno: number, ctx: PrintCtx, regMask = 0
         const firstSpill = [0, 1, 2, 3, 4, 5, 6, 7].find((j) => s.typeAt(j) === ST.SPILL) ?? 8;
         out += ` fp${off}=${typesString(s).slice(0, firstSpill)}${fmtReg(s.spilled, f.frameno, ctx)}`;
       }
-      else if (s.typeAt(7) === ST.DYNPTR) out += ` fp${off}=dynptr`;
+      else if (s.typeAt(7) === ST.DYNPTR) {
+        // a dynptr prints once, at its first (higher) slot: `fp-16=dynptr_xdp(id=1,dynptr_id=1)`
+        const main = f.slot(i + 1);
+        const r = main.spilled ?? s.spilled;
+        const kind = r ? ({ 1: 'local', 2: 'ringbuf', 4: 'xdp' } as Record<number, string>)[r.dynptrType] ?? 'invalid' : 'invalid';
+        const parts: string[] = [];
+        if (r?.id) parts.push(`id=${r.id}`);
+        if (r?.refObjId) parts.push(`ref_id=${r.refObjId}`);
+        if (r?.id) parts.push(`dynptr_id=${r.id}`);
+        out += ` fp${-(i + 2) * 8}=dynptr_${kind}(${parts.join(',')})`;
+        i++;
+      }
       else out += ` fp${off}=${typesString(s)}`;
     }
   }
