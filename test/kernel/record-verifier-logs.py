@@ -5,10 +5,13 @@ loaded the way record-verifier.py loads them (libbpf, or raw for `load: raw` pro
     sudo python3 test/kernel/record-verifier-logs.py
 
 For every program that needs at most 20,000 processed instructions: log_level 2 as root, log_level 2
-with only CAP_BPF + CAP_NET_ADMIN (a setpriv child), log_level 1 as root. Writes
+with only CAP_BPF + CAP_NET_ADMIN (a setpriv child), log_level 1 as root; and the example programs
+(examples/*.o, loaded by libbpf) at log_level 2 as root. Writes
 test/fixtures/verifier/corpus-logs.json.gz: {"kernel", "root2": {program: log}, "unpriv2": {...},
-"root1": {...}}. test/verifier/log.test.ts compares nicsim's `--log-level` output with them.
+"root1": {...}, "examples2": {"file.o:program": log}}. test/verifier/log.test.ts compares nicsim's
+`--log-level` output with them.
 """
+import glob
 import gzip
 import importlib.util
 import json
@@ -58,9 +61,15 @@ def main():
     if r.returncode:
         raise RuntimeError(f"unprivileged child failed:\n{r.stderr}")
     unpriv2 = json.loads(r.stdout)
-    with gzip.open(OUT, "wt") as f:
-        json.dump({"kernel": os.uname().release, "root2": root2, "unpriv2": unpriv2, "root1": root1}, f, separators=(",", ":"))
-    print(f"{len(root2)} + {len(unpriv2)} + {len(root1)} logs -> {OUT}")
+    examples2 = {}
+    loader = rv.Libbpf()
+    for path in sorted(glob.glob(os.path.join(rv.ROOT, "examples", "*.o"))):
+        for name, _ok, _err, log in loader.load(path, 2):
+            examples2[f"{os.path.basename(path)}:{name}"] = log
+    with gzip.open(OUT, "wt", compresslevel=9) as f:
+        json.dump({"kernel": os.uname().release, "root2": root2, "unpriv2": unpriv2, "root1": root1, "examples2": examples2},
+                  f, separators=(",", ":"))
+    print(f"{len(root2)} + {len(unpriv2)} + {len(root1)} + {len(examples2)} logs -> {OUT}")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ export function checkLdImm(env: Env, insn: LddwInsn): void {
   }
   const map = insn.imm;
   if (insn.pseudo === 2 || insn.pseudo === 6) {
-    setKnownBounds(dst, BigInt(insn.imm2 >>> 0));
+    // the offset into the value is the pointer's fixed offset (aux->map_off), the variable part 0
+    dst.off = insn.imm2 >>> 0;
     dst.type = T.MAP_VALUE;
     dst.map = map;
   } else {

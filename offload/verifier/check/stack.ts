@@ -261,8 +261,6 @@ function stackReadFixed(env: Env, f: FuncState, off: number, size: number, dst: 
       }
     } else if (dst >= 0) {
       const copy = reg.clone();
-      assignScalarIdBeforeMov(env, copy);
-      if (copy.id !== reg.id) f.stack[spi] = new Slot(s.types, copy.clone());
       regs[dst]!.assign(copy);
       env.pushHistory(env.cur, stackAccess(f.frameno, spi), 0, null);
     } else if (!env.priv.allowPtrLeaks && reg.type !== T.SCALAR) {
