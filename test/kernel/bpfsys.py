@@ -7,8 +7,12 @@ BPF_PROG_TEST_RUN, and their verifier logs captured.
 import ctypes
 import ctypes.util
 import errno
+import json
 import os
+import re
 import struct
+import subprocess
+import sys
 
 _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
 _libc.syscall.restype = ctypes.c_long
@@ -207,3 +211,25 @@ if __name__ == "__main__":
     # A rejected program shows the verifier's reason.
     fd, log = prog_load(insn(0x95))
     print("exit without r0:", fd, log.strip().splitlines()[-2:])
+
+
+# ---------------------------------------------------------------- loaders without CAP_PERFMON
+UNPRIV_CAPS = (1 << 12) | (1 << 39)  # CAP_NET_ADMIN | CAP_BPF
+
+
+def assert_unprivileged_child():
+    """In a child started by run_unprivileged_child: the effective capabilities are exactly those."""
+    status = open("/proc/self/status").read()
+    eff = int(re.search(r"CapEff:\s*([0-9a-f]+)", status).group(1), 16)
+    if eff != UNPRIV_CAPS:
+        raise RuntimeError(f"unprivileged child has CapEff {eff:#x}, wanted {UNPRIV_CAPS:#x}")
+
+
+def run_unprivileged_child(script, stdin="", args=("--child",)):
+    """Runs `python3 script --child` with only CAP_BPF + CAP_NET_ADMIN; returns its stdout as JSON."""
+    cmd = ["setpriv", "--inh-caps=-all,+bpf,+net_admin", "--ambient-caps=-all,+bpf,+net_admin",
+           "--bounding-set=-all,+bpf,+net_admin", sys.executable, os.path.abspath(script), *args]
+    out = subprocess.run(cmd, input=stdin, capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(f"unprivileged child failed:\n{out.stderr}")
+    return json.loads(out.stdout)

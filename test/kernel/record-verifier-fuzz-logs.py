@@ -15,8 +15,6 @@ import gzip
 import importlib.util
 import json
 import os
-import re
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -49,10 +47,7 @@ def logs(progs, level):
 
 def main():
     if "--child" in sys.argv:
-        caps = open("/proc/self/status").read()
-        eff = int(re.search(r"CapEff:\s*([0-9a-f]+)", caps).group(1), 16)
-        if eff != (1 << 12) | (1 << 39):
-            raise RuntimeError(f"unprivileged child has CapEff {eff:#x}")
+        bpfsys.assert_unprivileged_child()
         json.dump(logs(json.load(sys.stdin), 2), sys.stdout)
         return
     every = int(sys.argv[sys.argv.index("--every") + 1]) if "--every" in sys.argv else 25
@@ -62,12 +57,7 @@ def main():
     progs = [p for _, p in picked]
     root2 = logs(progs, 2)
     root1 = logs(progs, 1)
-    cmd = ["setpriv", "--inh-caps=-all,+bpf,+net_admin", "--ambient-caps=-all,+bpf,+net_admin",
-           "--bounding-set=-all,+bpf,+net_admin", sys.executable, os.path.abspath(__file__), "--child"]
-    out = subprocess.run(cmd, input=json.dumps(progs), capture_output=True, text=True)
-    if out.returncode:
-        raise RuntimeError(f"unprivileged child failed:\n{out.stderr}")
-    unpriv2 = json.loads(out.stdout)
+    unpriv2 = bpfsys.run_unprivileged_child(__file__, json.dumps(progs))
     rows = [{"index": i, "root2": a, "unpriv2": b, "root1": c} for (i, _), a, b, c in zip(picked, root2, unpriv2, root1)]
     with gzip.open(OUT, "wt") as f:
         json.dump({"kernel": os.uname().release, "logs": rows}, f, separators=(",", ":"))

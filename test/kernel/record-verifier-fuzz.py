@@ -26,7 +26,6 @@ import json
 import os
 import random
 import re
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -530,10 +529,8 @@ def judge_all(progs):
 
 def main():
     if "--child" in sys.argv:
-        progs = json.load(sys.stdin)
-        caps = open("/proc/self/status").read()
-        eff = int(re.search(r"CapEff:\s*([0-9a-f]+)", caps).group(1), 16)
-        json.dump({"capeff": eff, "verdicts": judge_all(progs)}, sys.stdout)
+        bpfsys.assert_unprivileged_child()
+        json.dump(judge_all(json.load(sys.stdin)), sys.stdout)
         return
     count = int(sys.argv[sys.argv.index("--count") + 1]) if "--count" in sys.argv else 5000
     seed = int(sys.argv[sys.argv.index("--seed") + 1]) if "--seed" in sys.argv else 6180
@@ -546,15 +543,8 @@ def main():
             seen.add(p)
             progs.append(p)
     root = judge_all(progs)
-    cmd = ["setpriv", "--inh-caps=-all,+bpf,+net_admin", "--ambient-caps=-all,+bpf,+net_admin",
-           "--bounding-set=-all,+bpf,+net_admin", sys.executable, os.path.abspath(__file__), "--child"]
-    out = subprocess.run(cmd, input=json.dumps(progs), capture_output=True, text=True)
-    if out.returncode:
-        raise RuntimeError(f"unprivileged child failed:\n{out.stderr}")
-    res = json.loads(out.stdout)
-    if res["capeff"] != (1 << 12) | (1 << 39):
-        raise RuntimeError(f"unprivileged child has CapEff {res['capeff']:#x}")
-    rows = [[p, a, b] for p, a, b in zip(progs, root, res["verdicts"])]
+    unpriv = bpfsys.run_unprivileged_child(__file__, json.dumps(progs))
+    rows = [[p, a, b] for p, a, b in zip(progs, root, unpriv)]
     with gzip.open(out_path, "wt") as f:
         json.dump({"kernel": os.uname().release, "seed": seed, "maps": MAPS, "programs": rows}, f, separators=(",", ":"))
     acc = sum(1 for r in rows if r[1][0])

@@ -16,8 +16,6 @@ import gzip
 import importlib.util
 import json
 import os
-import re
-import subprocess
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -47,20 +45,12 @@ def collect(level, mode):
 
 def main():
     if "--child" in sys.argv:
-        caps = open("/proc/self/status").read()
-        eff = int(re.search(r"CapEff:\s*([0-9a-f]+)", caps).group(1), 16)
-        if eff != (1 << 12) | (1 << 39):
-            raise RuntimeError(f"unprivileged child has CapEff {eff:#x}")
+        rv.bpfsys.assert_unprivileged_child()
         json.dump(collect(2, "unprivileged"), sys.stdout)
         return
     root2 = collect(2, "privileged")
     root1 = collect(1, "privileged")
-    cmd = ["setpriv", "--inh-caps=-all,+bpf,+net_admin", "--ambient-caps=-all,+bpf,+net_admin",
-           "--bounding-set=-all,+bpf,+net_admin", sys.executable, os.path.abspath(__file__), "--child"]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode:
-        raise RuntimeError(f"unprivileged child failed:\n{r.stderr}")
-    unpriv2 = json.loads(r.stdout)
+    unpriv2 = rv.bpfsys.run_unprivileged_child(__file__)
     examples2 = {}
     loader = rv.Libbpf()
     for path in sorted(glob.glob(os.path.join(rv.ROOT, "examples", "*.o"))):
