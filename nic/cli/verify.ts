@@ -52,7 +52,8 @@ and the kernel's message. --unprivileged applies the rules for a loader with CAP
 but without CAP_PERFMON (no pointer leaks or comparisons, no uninitialised stack reads, speculative
 paths checked). --offload verifies the program as loaded for a NIC (prog_ifindex set): the kernel
 then also lets it write xdp_md.rx_queue_index; what the NIC itself can run is \`nicsim check\`'s question.
---log-level 1 prints the kernel-like log of the failing path, 2 a trace of every state.
+--log-level 1 and 2 print what the kernel's verifier log shows at those levels (the failing path;
+every state), line for line.
 Exit status: 0 when every program is accepted, 1 when one is rejected, 3 for a bad object.`,
   options: {
     program: { type: 'string', short: 'p', arg: 'NAME', help: 'only this program (default: every XDP program)' },
