@@ -3,6 +3,7 @@
 // branch. At prune points the current state is compared with the checkpoints already taken there;
 // a state covered by a finished (or, in loops, an equivalent in-progress) checkpoint stops.
 import { HELPER_PROTOS } from '../../firmware/helpers/protos.ts';
+import { flowOf, isExit, isHelperCall, isKfuncCall, isPseudoCall } from './cfg/raw.ts';
 import { logInsnText } from './check/logtext.ts';
 import type { Env } from './check/env.ts';
 import { recoverableWithNospec, VerifierFail } from './check/fail.ts';
@@ -161,7 +162,7 @@ function isStateVisited(env: Env, pc: number): boolean {
       }
       if (!hit && checkLoop && statesMaybeLooping(sl, cur) && equal(env, sl, cur, EXACT)) {
         if (sl.mayGotoDepth === cur.mayGotoDepth && sl.callbackUnrollDepth === cur.callbackUnrollDepth) {
-          lineInfoTrace(env, pc, true);
+          lineInfoTrace(env, pc);
           env.verbose(`infinite loop detected at insn ${pc}`);
           const ctx = { maps: env.prog.maps };
           env.verbose(`cur state:${fmtFrame(cur, cur.curframe, ctx)}`);
@@ -228,15 +229,13 @@ function isStateVisited(env: Env, pc: number): boolean {
 }
 
 /** verbose_linfo: `; source text @ file:line` when the line changes. */
-function lineInfoTrace(env: Env, pc: number, asMessage: boolean): void {
+function lineInfoTrace(env: Env, pc: number): void {
   const li = env.lineAt(pc);
   if (!li || li === env.prevLinfo) return;
   // Entries differing only in the column print once (the log has no columns).
   if (env.prevLinfo && env.prevLinfo.file === li.file && env.prevLinfo.line === li.line) return;
   env.prevLinfo = li;
-  const line = `; ${li.text.trimStart()} @ ${li.file.replace(/^.*\//, '')}:${li.line}`;
-  if (asMessage) env.log.trace(line);
-  else env.log.trace(line);
+  env.log.trace(`; ${li.text.trimStart()} @ ${li.file.replace(/^.*\//, '')}:${li.line}`);
 }
 
 
@@ -294,7 +293,7 @@ export function doCheck(env: Env): void {
         if (pending) printInsnState(log, insnLine, pc, fmtFrame(st, st.curframe, ctx, pending.regMask, pending.slots), pending.regMask !== 0);
         pending = null;
         allScratched = false;
-        lineInfoTrace(env, pc, false);
+        lineInfoTrace(env, pc);
         insnLine = log.lines.length;
         log.trace(`${pc}: ${logInsnText(env, pc)}`);
       }
@@ -305,10 +304,10 @@ export function doCheck(env: Env): void {
     if (!exit) {
       if (env.facts && !st.speculative) env.facts.visit(pc, readMaskAt(env, pc), st.frames[st.curframe]!.regs);
       let next: number;
-      let touched = log.level > 0 ? stackSlotsTouched(env, pc) : null;
-      // a helper call touches the stack slots it writes (uninitialised-memory arguments)
-      const isHelper = slot.raw.code === 0x85 && slot.raw.src === 0;
-      env.logScratch = log.level > 0 && slot.raw.code === 0x85 && (slot.raw.src === 0 || slot.raw.src === 2) ? new Set<number>() : null;
+      const raw = slot.raw;
+      const touched = log.level > 0 ? stackSlotsTouched(env, pc) : null;
+      // helper and kfunc calls report the stack slots they write or whose dynptr they use
+      env.logScratch = log.level > 0 && (isHelperCall(raw) || isKfuncCall(raw)) ? new Set<number>() : null;
       const store = env.isStore[pc] === 1;
       if (store) env.stackLive.beginInsn();
       try {
@@ -321,24 +320,23 @@ export function doCheck(env: Env): void {
           next = -2;
         } else throw e;
       }
-      const isExit = slot.raw.code === 0x95;
+      const leaving = isExit(raw.code);
       // leaving a subprogram: the kernel prints the caller's state with the next instruction
-      if (isExit && next >= 0) printState = true;
-      if (log.level > 0 && next !== -2 && !isExit) {
+      if (leaving && next >= 0) printState = true;
+      if (log.level > 0 && next !== -2 && !leaving) {
         // print_insn_state: the registers the instruction touched, after it ran
         const c = env.cur;
         // entering a subprogram: the callee's whole frame (arguments and r10) is new
-        const entered = slot.raw.code === 0x85 && slot.raw.src === 1 && next === pc + slot.raw.imm + 1;
+        const entered = isPseudoCall(raw) && next === pc + raw.imm + 1;
         // a helper that queues a callback (bpf_loop, for_each_map_elem) sets up a frame over the
         // caller's: r10 and the whole stack count as touched
-        const callback = isHelper && (slot.raw.imm === 181 || slot.raw.imm === 164);
+        const callback = isHelperCall(raw) && (raw.imm === 181 || raw.imm === 164);
         const regMask = entered ? 0x7ff : readMaskAt(env, pc) | writeMaskOf(env, pc) | (callback ? 1 << 10 : 0);
-        if (env.logScratch) touched = env.logScratch;
-        const t = touched;
+        const t = env.logScratch ?? touched;
         const slots = callback ? true : t ? (spi: number) => t.has(spi) : false;
-        // a conditional jump prints its state itself, numbered with its own index; anything else
-        // at the top of the next instruction (not at all if that one is pruned)
-        if (isCondJump(slot.raw.code)) printInsnState(log, insnLine, pc, fmtFrame(c, c.curframe, ctx, regMask, slots), regMask !== 0);
+        // a conditional jump prints its state itself, numbered with its own index (may_goto does
+        // not); anything else at the top of the next instruction (not at all if that is pruned)
+        if (flowOf(raw) === 'cond' && raw.code !== 0xe5) printInsnState(log, insnLine, pc, fmtFrame(c, c.curframe, ctx, regMask, slots), regMask !== 0);
         else pending = { regMask, slots };
       }
       if (next >= 0) {
@@ -362,10 +360,6 @@ export function doCheck(env: Env): void {
   }
 }
 
-/**
- * The state after the instruction on its line: the kernel pads to a column (vlog_alignment: at
- * least 40, in steps of 8, from the line's length plus its newline) and writes ';'.
- */
 /** print_insn_state; `touched`: something was scratched (the kernel prints `;` even if it shows nothing). */
 function printInsnState(log: Env['log'], insnLine: number, pc: number, state: string, touched = true): void {
   if (!state && !touched) return;
@@ -373,17 +367,15 @@ function printInsnState(log: Env['log'], insnLine: number, pc: number, state: st
   else log.trace(`${pc}:${state}`);
 }
 
+/**
+ * The state after the instruction on its line: the kernel pads to a column (vlog_alignment: at
+ * least 40, in steps of 8, from the line's length plus its newline) and writes ';'.
+ */
 function withStateColumn(line: string, state: string): string {
   const pos = line.length + 1;
   const pad = Math.ceil(Math.max(pos + 4, 40) / 8) * 8 - pos - 1;
   return `${line}${' '.repeat(Math.max(pad, 1))};${state}`;
 }
-
-const isCondJump = (code: number): boolean => {
-  const cls = code & 7;
-  const op = code & 0xf0;
-  return (cls === 5 || cls === 6) && op !== 0x00 && op !== 0x80 && op !== 0x90 && code !== 0xe5;
-};
 
 /** Stack slots of the current frame a load or store at a constant stack offset touches (scratched). */
 function stackSlotsTouched(env: Env, pc: number): Set<number> | null {
@@ -393,14 +385,14 @@ function stackSlotsTouched(env: Env, pc: number): Set<number> | null {
   const acquire = cls === 3 && (raw.code & 0xe0) === 0xc0 && raw.imm === 0x100;
   const base = cls === 1 || acquire ? raw.src : raw.dst;
   const st = env.cur;
-  const r = st.frames[st.curframe]!.regs[base]!;
+  const f = st.frames[st.curframe]!;
+  const r = f.regs[base]!;
   if (r.type !== T.STACK || r.frameno !== st.curframe) return null;
   const size = [4, 2, 1, 8][(raw.code >> 3) & 3]!;
   const lo = r.off + raw.off + (r.var.mask === 0n ? Number(BigInt.asIntN(64, r.var.value)) : Number(r.smin));
   const hi = r.off + raw.off + (r.var.mask === 0n ? Number(BigInt.asIntN(64, r.var.value)) : Number(r.smax)) + size;
   if (hi - lo > 1024) return null;
   const out = new Set<number>();
-  const f = st.frames[st.curframe]!;
   for (let b = lo; b < hi; b++) {
     if (b >= 0 || b < -512) continue;
     const spi = (-b - 1) >> 3;

@@ -7,8 +7,9 @@
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import type { ObjectSpec, ProgramSpec } from '../../offload/elf/index.ts';
+import type { ObjectSpec } from '../../offload/elf/index.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
+import { rawXdpProgram } from './fuzz-fixture.ts';
 
 const fixture = JSON.parse(gunzipSync(readFileSync(new URL('../fixtures/isa/encodings.json.gz', import.meta.url))).toString('utf8')) as {
   kernel: string;
@@ -42,24 +43,7 @@ function harness(enc: Uint8Array): Uint8Array {
 }
 
 const SPEC = { name: 'harness', license: 'GPL', maps: [], programs: [], btf: undefined } as unknown as ObjectSpec;
-function program(bytes: Uint8Array): ProgramSpec {
-  return {
-    name: 'harness',
-    section: 'xdp',
-    sectionIndex: 0,
-    autoload: true,
-    type: 6,
-    typeName: 'xdp',
-    xdpFrags: false,
-    match: 'exact',
-    offset: 0,
-    insns: bytes,
-    funcs: [],
-    lineInfo: [],
-    mapRefs: [],
-    unsupported: [],
-  } as unknown as ProgramSpec;
-}
+const program = (bytes: Uint8Array) => rawXdpProgram(bytes, 'harness');
 
 /** Legacy packet loads are recorded as socket filters (not XDP): out of scope here. */
 const isLegacy = (b: Uint8Array) => (b[0]! & 7) === 0 && ((b[0]! & 0xe0) === 0x20 || (b[0]! & 0xe0) === 0x40);

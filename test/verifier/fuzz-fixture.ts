@@ -3,7 +3,9 @@
 // no BTF, the fixture's maps). Shared by test/verifier/fuzz.test.ts and test/kernel/verifier-campaign.ts.
 import { readFileSync } from 'node:fs';
 import { gunzipSync } from 'node:zlib';
-import type { MapSpec, ObjectSpec, ProgramSpec } from '../../offload/elf/index.ts';
+import type { ObjectSpec, ProgramSpec } from '../../offload/elf/index.ts';
+import type { MapTypeName } from '../../nic/profile/index.ts';
+import { mapSpec } from '../capability/helpers.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
 
 /** accepted, final error line, processed insns, [max_states_per_insn, total_states, peak_states] */
@@ -23,31 +25,14 @@ export function readFuzzFixture(path: string | URL): FuzzFixture {
 
 /** The object the fixture's programs refer to (map references are src=5 map indexes). */
 export function fuzzObject(fx: FuzzFixture): ObjectSpec {
-  const maps = fx.maps.map(
-    (m): MapSpec =>
-      ({
-        ...m,
-        kernelName: m.name,
-        flags: 0,
-        pinning: 'none',
-        mapExtra: 0,
-        internal: null,
-        readonly: false,
-        frozen: false,
-        initSlots: [],
-        btfKeyTypeId: 0,
-        btfValueTypeId: 0,
-        definedIn: 'fuzz',
-        location: {},
-      }) as MapSpec,
-  );
+  const maps = fx.maps.map((m) => mapSpec({ name: m.name, type: m.typeName as MapTypeName, key: m.keySize, value: m.valueSize, entries: m.maxEntries }));
   return { name: 'fuzz', license: 'GPL', maps, programs: [], btf: undefined } as unknown as ObjectSpec;
 }
 
-/** One fixture program as the loader would give it. */
-export function fuzzProgram(hex: string): ProgramSpec {
+/** An XDP program of raw instruction bytes, as the loader would give it (no BTF, no relocations). */
+export function rawXdpProgram(insns: Uint8Array, name = 'fuzz'): ProgramSpec {
   return {
-    name: 'fuzz',
+    name,
     section: 'xdp',
     sectionIndex: 0,
     autoload: true,
@@ -56,13 +41,16 @@ export function fuzzProgram(hex: string): ProgramSpec {
     xdpFrags: false,
     match: 'exact',
     offset: 0,
-    insns: Uint8Array.from(hex.match(/../g)!.map((x) => parseInt(x, 16))),
+    insns,
     funcs: [],
     lineInfo: [],
     mapRefs: [],
     unsupported: [],
   } as unknown as ProgramSpec;
 }
+
+/** One fixture program (hex). */
+export const fuzzProgram = (hex: string): ProgramSpec => rawXdpProgram(Uint8Array.from(hex.match(/../g)!.map((x) => parseInt(x, 16))));
 
 /** nicsim's answer in the fixture's form. */
 export function judge(spec: ObjectSpec, hex: string, unprivileged: boolean): Verdict {
