@@ -2,7 +2,7 @@
 // created by bpf_dynptr_from_xdp / bpf_dynptr_from_mem / ringbuf_reserve_dynptr and read by the
 // dynptr helpers.
 import { Reg, T } from '../domain/reg.ts';
-import { ALL_SPILL, packTypes, Slot, ST } from '../state/stack.ts';
+import { ALL_SPILL, dynptrTypeStr, packTypes, Slot, ST } from '../state/stack.ts';
 import type { Env } from './env.ts';
 import { checkMemAccess } from './mem.ts';
 import { curRegs } from './regs.ts';
@@ -67,9 +67,6 @@ export function processDynptr(
     env.fail('EINVAL', `Expected an initialized dynptr as arg #${regno - 1}`);
   // the log shows a dynptr argument's slots after the call
   if (env.logScratch && f === env.cur.frames[env.cur.curframe]) env.logScratch.add(spi).add(spi - 1);
-  if (kind && first.spilled!.dynptrType !== kind) env.fail('EINVAL', `Expected a dynptr of type ${kindName(kind)} as arg #${regno - 1}`);
+  if (kind && first.spilled!.dynptrType !== kind) env.fail('EINVAL', `Expected a dynptr of type ${dynptrTypeStr(kind)} as arg #${regno - 1}`);
 }
 
-function kindName(k: number): string {
-  return k === DYNPTR_LOCAL ? 'local' : k === DYNPTR_RINGBUF ? 'ringbuf' : k === DYNPTR_XDP ? 'xdp' : '<invalid>';
-}

@@ -52,7 +52,6 @@ export interface InsnAux {
   /** Tail-call key state (record_func_key): undefined unseen, -1 poisoned, else the key. */
   mapKey: number | undefined;
   zextDst: boolean;
-  /** bpf_loop inline tracking (unused for verdicts). */
   /** bpf_loop inlining state (update_loop_inline_state). */
   loopInlineInit: boolean;
   loopInlineOk: boolean;
@@ -131,7 +130,7 @@ export class Env {
   explored: (VState[] | undefined)[];
   maxPktOffset = 0;
   exploreAluLimits = false;
-  /** Stack slots a helper call wrote through a raw-mode argument (for the log's state line). */
+  /** During a helper or kfunc call at log level >= 1: stack slots it wrote through a raw-mode argument or used as a dynptr (the log's state line shows them). */
   logScratch: Set<number> | null = null;
   /** The program is loaded for a NIC (bpf_prog_is_offloaded): rx_queue_index is writable. */
   offloaded = false;

@@ -4,7 +4,7 @@
 import type { MapSpec } from '../../elf/index.ts';
 import { ADD_CONST, base, idBase, isPktPointer, type Reg, T, typeStr } from '../domain/reg.ts';
 import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, U32_MAX, U64_MAX } from '../domain/u64.ts';
-import { ST, typesString } from './stack.ts';
+import { dynptrTypeStr, ST, typesString } from './stack.ts';
 import type { FuncState, VState } from './state.ts';
 
 const isSnumDecimal = (v: bigint): boolean => v >= -32768n && v <= 32767n;
@@ -124,7 +124,7 @@ export function fmtFrame(st: VState, frameno: number, ctx: PrintCtx, regMask = 0
         // a dynptr prints once, at its first (higher) slot: `fp-16=dynptr_xdp(id=1,dynptr_id=1)`
         const main = f.slot(i + 1);
         const r = main.spilled ?? s.spilled;
-        const kind = r ? ({ 1: 'local', 2: 'ringbuf', 4: 'xdp' } as Record<number, string>)[r.dynptrType] ?? 'invalid' : 'invalid';
+        const kind = dynptrTypeStr(r?.dynptrType ?? 0);
         const parts: string[] = [];
         if (r?.id) parts.push(`id=${r.id}`);
         if (r?.refObjId) parts.push(`ref_id=${r.refObjId}`);

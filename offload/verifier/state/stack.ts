@@ -7,6 +7,11 @@ import type { Reg } from '../domain/reg.ts';
 export const ST = { INVALID: 0, SPILL: 1, MISC: 2, ZERO: 3, DYNPTR: 4, ITER: 5 } as const;
 export const SLOT_CHAR = ['?', 'r', 'm', '0', 'd', 'i'];
 
+/** dynptr_type_str: the name of a dynptr kind (1 local, 2 ringbuf, 4 xdp), as messages and the log print it. */
+export function dynptrTypeStr(kind: number): string {
+  return kind === 1 ? 'local' : kind === 2 ? 'ringbuf' : kind === 4 ? 'xdp' : '<invalid>';
+}
+
 /** 8 byte types packed 3 bits each (byte i at bits 3i..3i+2), and the spilled register if any. */
 export class Slot {
   constructor(
