@@ -121,13 +121,7 @@ export function checkFuncCall(env: Env, target: number): number {
   }
   setupFuncEntry(env, subprog, env.insnIdx, st, passArgs);
   clearCallerSaved(env, caller.regs);
-  if (env.log.level > 0) {
-    const ctx = { maps: env.prog.maps };
-    env.log.trace('caller:');
-    env.log.trace(fmtFrame(st, st.curframe - 1, ctx));
-    env.log.trace('callee:');
-    env.log.trace(fmtFrame(st, st.curframe, ctx));
-  }
+  logFrames(env, st, 'caller:', 'callee:');
   return sp.start;
 }
 
@@ -166,6 +160,17 @@ export function pushCallbackCall(env: Env, subprog: number, kind: 'loop' | 'for_
   return env.insnIdx + 1;
 }
 
+/** The log's call and return blocks: each label, then the caller's or callee's frame (callee first on return). */
+function logFrames(env: Env, st: VState, first: string, second: string, calleeFirst = false): void {
+  if (env.log.level === 0) return;
+  const ctx = { maps: env.prog.maps };
+  const [a, b] = calleeFirst ? [st.curframe, st.curframe - 1] : [st.curframe - 1, st.curframe];
+  env.log.trace(first);
+  env.log.trace(fmtFrame(st, a, ctx));
+  env.log.trace(second);
+  env.log.trace(fmtFrame(st, b, ctx));
+}
+
 /** prepare_func_exit: leave the current frame; returns the caller's next pc. */
 export function prepareFuncExit(env: Env): number {
   const st = env.cur;
@@ -188,13 +193,7 @@ export function prepareFuncExit(env: Env): number {
   }
   const inCallback = callee.inCallbackFn;
   const next = inCallback ? callee.callsite : callee.callsite + 1;
-  if (env.log.level > 0) {
-    const ctx = { maps: env.prog.maps };
-    env.log.trace('returning from callee:');
-    env.log.trace(fmtFrame(st, st.curframe, ctx));
-    env.log.trace(`to caller at ${next}:`);
-    env.log.trace(fmtFrame(st, st.curframe - 1, ctx));
-  }
+  logFrames(env, st, 'returning from callee:', `to caller at ${next}:`, true);
   st.frames.length = st.curframe;
   st.curframe--;
   if (inCallback) {

@@ -260,8 +260,8 @@ function stackReadFixed(env: Env, f: FuncState, off: number, size: number, dst: 
         else markRegUnknown(regs[dst]!);
       }
     } else if (dst >= 0) {
-      const copy = reg.clone();
-      regs[dst]!.assign(copy);
+      // a full fill copies the spilled register (ids are assigned when spilling)
+      regs[dst]!.assign(reg);
       env.pushHistory(env.cur, stackAccess(f.frameno, spi), 0, null);
     } else if (!env.priv.allowPtrLeaks && reg.type !== T.SCALAR) {
       env.fail('EACCES', `leaking pointer from stack off ${off}`);
