@@ -91,6 +91,12 @@ export const profileSchema: Schema = {
       ),
       offload: section({
         instruction_memory: int('NIC instructions one program may occupy (after translation)', 1_000_000, 1),
+        loader: {
+          enum: ['kernel', 'device'],
+          description:
+            "how programs reach the device (kind: offload): kernel = the kernel's device-bound offload path (prog_ifindex; kernel/bpf/offload.c refuses every map type but ARRAY and HASH with EINVAL, and the program is verified as loaded for a device); device = the device's own toolchain/loader (hXDP, DPUs): the profile's own lists decide",
+          default: 'kernel',
+        },
         stack: section({
           bytes: int('stack bytes available to the program, all frames together', 512),
           frame_align: int('each frame is rounded up to a multiple of this many bytes', 32, 1),

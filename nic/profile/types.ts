@@ -122,6 +122,8 @@ export interface Ctx {
 
 export interface Offload {
   instruction_memory: number;
+  /** How programs reach the device: the kernel's device-bound offload path, or the device's own loader. */
+  loader: 'kernel' | 'device';
   stack: Stack;
   packet_bytes: number | null;
   /** Whose driver messages capability findings reproduce (`nfp`: the Linux nfp driver's texts). */
