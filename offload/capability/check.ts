@@ -43,6 +43,8 @@ export interface CheckResult {
   nic_by_class: Record<string, number>;
   /** Per pc: translation class and NIC instructions (not in the JSON report; the cost model reads it). */
   translation: PcTranslation | null;
+  /** The decoded program and the safety verifier's facts (not in the JSON report; the static bound reads them). */
+  analysis: { slots: readonly Slot[]; facts: CapabilityFacts } | null;
   /** BPF instructions the safety verifier reaches (dead code excluded). */
   bpf_instructions: number;
   /** Stack bytes of the deepest call chain as the device accounts them, and the limit. */
@@ -98,6 +100,7 @@ export function rejectedResult(spec: ObjectSpec, program: ProgramSpec, ref: Prof
     instruction_memory: p.instruction_memory,
     nic_by_class: {},
     translation: null,
+    analysis: null,
     bpf_instructions: 0,
     stack: 0,
     stack_limit: p.stack.bytes,
@@ -176,6 +179,7 @@ export function checkWithFacts(spec: ObjectSpec, program: ProgramSpec, ref: Prof
     instruction_memory: imem,
     nic_by_class: nic.byClass,
     translation: nic.perPc,
+    analysis: { slots, facts },
     bpf_instructions: reachable.length,
     stack: stack.bytes,
     stack_limit: profile.offload.stack.bytes,
