@@ -241,3 +241,18 @@ export function staticBound(profile: Profile, program: ProgramSpec, result: Chec
   return { ok: true, on: onHost ? 'host' : 'device', compute, total, occupancy, mpps_per_core: perCore, mpps: Math.min(perCore * cores, lineRate), line_rate_mpps: lineRate, lines };
 }
 
+
+/** The human lines of a bound (check --bound). */
+export function formatBound(b: StaticBound): string[] {
+  if (!b.ok) return [`static bound: none (${b.reason})`];
+  const f = (x: number) => (x >= 100 ? x.toFixed(0) : x.toFixed(2));
+  const out = [
+    `static bound (${b.on === 'host' ? 'host path' : 'NIC cores'}): at most ${f(b.compute)} compute + ${f(b.total - b.compute)} stall cycles per packet, ${f(b.occupancy)} cycles of a core`,
+    `  guaranteed ${f(b.mpps)} Mpps with traffic spread evenly over the cores (${f(b.mpps_per_core)} Mpps per core; 64-byte line rate ${f(b.line_rate_mpps)} Mpps)`,
+  ];
+  if (b.lines.length) {
+    out.push('  worst path through:');
+    for (const l of b.lines) out.push(`    ${l.file}:${l.line}  ${l.text}`);
+  }
+  return out;
+}
