@@ -36,6 +36,11 @@ export interface PacketCost {
   pcieBytes: number;
   /** Handed to the host stack (XDP_PASS): the host pays its pass overhead. */
   pass: boolean;
+  /**
+   * The device already decided whether its RX ring had room (nic/device's ring model): true = dropped
+   * at the NIC, false = admitted. Undefined: this model decides with its own ring of `ringDepth`.
+   */
+  dropped?: boolean;
 }
 
 export type Resource = 'cores' | 'hot_queue' | 'line_rate' | 'pcie' | 'host';
@@ -159,7 +164,7 @@ export class ThroughputModel {
     const hostNs = p.hostCycles * this.hostNsPerCycle + (p.pass ? this.profile.host.pass_overhead_ns : 0);
     this.hostNs += hostNs;
     const depth = c.starts.length;
-    if (c.admitted >= depth && c.starts[c.admitted % depth]! > a) {
+    if (p.dropped ?? (c.admitted >= depth && c.starts[c.admitted % depth]! > a)) {
       c.drops++;
       return;
     }
