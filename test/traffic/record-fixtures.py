@@ -18,6 +18,10 @@ reading of them:
                       an unknown block type, SPBs (one cut at IDB 0's snaplen), an obsolete Packet Block;
                       section 2 little-endian: IDBs with if_tsresol 2^-20, 2^-10, 10^-12, 10^-9 with
                       if_tsoffset -5 s, and EPBs on each.
+Files written by nicsim itself (test/traffic/samples.ts; regression snapshots, named *.snapshot.*):
+  gen.snapshot.pcap, gen.snapshot.pcapng   generated traffic (every protocol, 8% malformed) via both writers
+  rewrite-be-us.snapshot.pcap              sections.pcapng's frames through the big-endian microsecond writer
+  gen.snapshot.pcap.expert.json            tshark's expert findings per frame, checksums checked
 For each fixture F: F.tshark.json = per-frame section, interface id, time_epoch, len, cap_len and the
 bytes (tshark -r F -T json -x), plus per-interface encapsulation and ticks per second (capinfos), and
 truncation.tshark.json = how many frames tshark reads from prefixes of some fixtures.
@@ -244,7 +248,21 @@ def main():
         swap_pcap(o('le-ns.pcap'), o('be-ns.pcap'))
         crafted(o('crafted.pcapng'))
         open(o('sections.pcapng'), 'wb').write(open(o('basic.pcapng'), 'rb').read() + open(o('crafted.pcapng'), 'rb').read())
-    names = ['basic.pcapng', 'le-us.pcap', 'le-ns.pcap', 'snap64.pcap', 'rawip.pcap', 'two-ifaces.pcapng',
+    subprocess.run(['npx', 'tsx', os.path.join(ROOT, 'test', 'traffic', 'samples.ts'), OUT], check=True, cwd=ROOT)
+    expert = run(['tshark', '-r', os.path.join(OUT, 'gen.snapshot.pcap'), '-o', 'ip.check_checksum:TRUE', '-o', 'tcp.check_checksum:TRUE',
+                  '-o', 'udp.check_checksum:TRUE', '-o', 'tcp.analyze_sequence_numbers:FALSE', '-T', 'fields', '-E', 'separator=|',
+                  '-e', 'frame.number', '-e', 'frame.protocols', '-e', '_ws.expert.severity', '-e', '_ws.malformed', '-e', '_ws.expert.message']).stdout
+    rows = []
+    for line in expert.splitlines():
+        n, protos, sev, mal, msg = (line.split('|') + [''] * 5)[:5]
+        rows.append({'number': int(n), 'protocols': protos, 'severity': [int(x) for x in sev.split(',') if x],
+                     'malformed': mal != '', 'messages': [m for m in msg.split(',') if m]})
+    with open(os.path.join(OUT, 'gen.snapshot.pcap.expert.json'), 'w') as f:
+        json.dump({'tool': version, 'command': 'tshark -r gen.snapshot.pcap -o ip.check_checksum:TRUE -o tcp.check_checksum:TRUE '
+                   '-o udp.check_checksum:TRUE -o tcp.analyze_sequence_numbers:FALSE -T fields -e frame.number -e frame.protocols '
+                   '-e _ws.expert.severity -e _ws.malformed -e _ws.expert.message', 'frames': rows}, f, indent=1)
+        f.write('\n')
+    names = ['gen.snapshot.pcap', 'gen.snapshot.pcapng', 'rewrite-be-us.snapshot.pcap', 'basic.pcapng', 'le-us.pcap', 'le-ns.pcap', 'snap64.pcap', 'rawip.pcap', 'two-ifaces.pcapng',
              'be-us.pcap', 'be-ns.pcap', 'crafted.pcapng', 'sections.pcapng']
     for n in names:
         view = tshark_view(os.path.join(OUT, n))
