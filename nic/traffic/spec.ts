@@ -204,7 +204,7 @@ export function parseTrafficSpec(text: string, file?: string): TrafficSpec {
   const spec = defaultSpec();
   const seen = new Set<string>();
   const base: Location = file ? { file } : {};
-  const oneLine = !text.includes('\n') && text.includes('=');
+  const oneLine = !text.includes('\n') && (text.includes('=') || !text.includes(':'));
   if (oneLine || text.trim() === '') {
     for (const part of text.split(',')) {
       if (part.trim() === '') continue;
