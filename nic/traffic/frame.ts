@@ -59,7 +59,8 @@ export class CursorFrame implements Frame {
   }
 
   get data(): Uint8Array {
-    return (this.view ??= this.bytes.subarray(this.offset, this.offset + this.capLen));
+    // A view made with the constructor is about twice as fast as subarray() in V8.
+    return (this.view ??= new Uint8Array(this.bytes.buffer, this.bytes.byteOffset + this.offset, this.capLen));
   }
 
   get tsNs(): bigint {

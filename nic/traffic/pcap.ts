@@ -112,29 +112,35 @@ export class PcapReader implements CaptureReader {
   next(): CursorFrame | null {
     if (this.done) return null;
     const s = this.src;
-    const at = s.offset();
-    if (!s.need(PCAP_RECORD_HEADER_LEN)) {
-      if (s.avail() > 0) this.truncated(at, `record header cut short (${s.avail()} of 16 bytes)`);
+    // Fast path inline: both checks are plain comparisons while the record is in the buffer.
+    if (s.end - s.pos < PCAP_RECORD_HEADER_LEN && !s.need(PCAP_RECORD_HEADER_LEN)) {
+      if (s.avail() > 0) this.truncated(s.offset(), `record header cut short (${s.avail()} of 16 bytes)`);
       return this.finish();
     }
-    const dv = s.dv;
-    const p = s.pos;
     const le = this.littleEndian;
+    let dv = s.dv;
+    let p = s.pos;
     const cap = dv.getUint32(p + 8, le);
     if (cap > this.maxPacket) {
+      const at = s.offset();
       this.finish();
       throw new CaptureError('pcap-record-too-large', `captured length ${cap} is larger than the maximum ${this.maxPacket}`, this.file, at + 8, this.count + 1);
+    }
+    const total = PCAP_RECORD_HEADER_LEN + cap;
+    if (s.end - p < total) {
+      if (!s.need(total)) {
+        this.truncated(s.offset(), `packet data cut short (${s.avail() - PCAP_RECORD_HEADER_LEN} of ${cap} bytes)`);
+        return this.finish();
+      }
+      dv = s.dv;
+      p = s.pos;
     }
     const f = this.frame;
     f.tsHi = dv.getUint32(p, le);
     f.tsLo = dv.getUint32(p + 4, le);
     f.wireLen = dv.getUint32(p + 12, le);
-    if (!s.need(PCAP_RECORD_HEADER_LEN + cap)) {
-      this.truncated(at, `packet data cut short (${s.avail() - PCAP_RECORD_HEADER_LEN} of ${cap} bytes)`);
-      return this.finish();
-    }
-    f.set(s.buf, s.pos + PCAP_RECORD_HEADER_LEN, cap);
-    s.pos += PCAP_RECORD_HEADER_LEN + cap;
+    f.set(s.buf, p + PCAP_RECORD_HEADER_LEN, cap);
+    s.pos = p + total;
     f.index = ++this.count;
     return f;
   }

@@ -117,6 +117,18 @@ export class PcapngReader implements CaptureReader {
       const le = this.littleEndian;
       // The SHB type is a palindrome, so it reads the same in both byte orders.
       const type = s.dv.getUint32(s.pos, le);
+      if (type === BT_EPB) {
+        // Fast path: a whole, well-formed EPB already in the buffer.
+        const len = s.dv.getUint32(s.pos + 4, le);
+        if (len >= 32 && (len & 3) === 0 && len <= s.end - s.pos && len <= MAX_BLOCK_LEN) {
+          const p = s.pos;
+          this.checkTrailer(at, len, p);
+          const frame = this.onEpb(len, at, 8, 20, true);
+          s.pos = p + len;
+          this.blocks++;
+          return frame;
+        }
+      }
       const len = this.blockLength(type);
       if (len > MAX_BLOCK_LEN) {
         if (type === BT_SHB || type === BT_IDB || type === BT_EPB || type === BT_SPB || type === BT_PB) {
