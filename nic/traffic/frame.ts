@@ -113,8 +113,8 @@ export interface CaptureReader extends Iterable<Frame> {
   close(): void;
 }
 
-/** A non-allocating iterator over `next()` (one reused result object). */
-export function cursorIterator(next: () => CursorFrame | null): IterableIterator<Frame> {
+/** A non-allocating iterator over `next()` (one reused result object); leaving a loop early closes the reader. */
+export function cursorIterator(next: () => CursorFrame | null, close: () => void): IterableIterator<Frame> {
   const res: IteratorResult<Frame> = { done: false, value: undefined as unknown as Frame };
   const it: IterableIterator<Frame> = {
     next(): IteratorResult<Frame> {
@@ -123,6 +123,10 @@ export function cursorIterator(next: () => CursorFrame | null): IterableIterator
       (res as { value: Frame }).value = f;
       return res;
     },
+    return(): IteratorResult<Frame> {
+      close();
+      return { done: true, value: undefined };
+    },
     [Symbol.iterator]() {
       return it;
     },
@@ -130,12 +134,16 @@ export function cursorIterator(next: () => CursorFrame | null): IterableIterator
   return it;
 }
 
-/** Iterator yielding copies. */
-export function copyingIterator(next: () => CursorFrame | null): IterableIterator<Frame> {
+/** Iterator yielding copies; leaving a loop early closes the reader. */
+export function copyingIterator(next: () => CursorFrame | null, close: () => void): IterableIterator<Frame> {
   const it: IterableIterator<Frame> = {
     next(): IteratorResult<Frame> {
       const f = next();
       return f === null ? { done: true, value: undefined } : { done: false, value: copyFrame(f) };
+    },
+    return(): IteratorResult<Frame> {
+      close();
+      return { done: true, value: undefined };
     },
     [Symbol.iterator]() {
       return it;

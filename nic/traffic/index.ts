@@ -42,3 +42,13 @@ export function createCapture(path: string, format?: CaptureFormat, opts: PcapWr
   const fmt = format ?? (path.endsWith('.pcapng') ? 'pcapng' : 'pcap');
   return fmt === 'pcapng' ? new PcapngWriter(path, opts) : new PcapWriter(path, opts);
 }
+
+export {
+  FCS_LEN,
+  generate,
+  type GeneratedFrame,
+  IMIX,
+  type MalformKind,
+  WIRE_OVERHEAD,
+} from './generate.ts';
+export { defaultSpec, KEYS as TRAFFIC_SPEC_KEYS, loadTrafficSpec, parseTrafficSpec, type Rate, type SizeDist, type TrafficSpec } from './spec.ts';

@@ -303,11 +303,11 @@ export class PcapngReader implements CaptureReader {
   }
 
   [Symbol.iterator](): IterableIterator<Frame> {
-    return cursorIterator(() => this.next());
+    return cursorIterator(() => this.next(), () => this.close());
   }
 
   copies(): IterableIterator<Frame> {
-    return copyingIterator(() => this.next());
+    return copyingIterator(() => this.next(), () => this.close());
   }
 
   get bufferBytes(): number {
@@ -389,8 +389,11 @@ export class PcapngWriter {
     dv.setUint32(p, BT_EPB, true);
     dv.setUint32(p + 4, len, true);
     dv.setUint32(p + 8, 0, true);
-    dv.setUint32(p + 12, Number(ts >> 32n), true);
-    dv.setUint32(p + 16, Number(ts & 0xffffffffn), true);
+    // The 64-bit count goes out high word first: write it little-endian where the words land, then swap.
+    dv.setBigUint64(p + 12, ts, true);
+    const lo = dv.getUint32(p + 12, true);
+    dv.setUint32(p + 12, dv.getUint32(p + 16, true), true);
+    dv.setUint32(p + 16, lo, true);
     dv.setUint32(p + 20, cap, true);
     dv.setUint32(p + 24, wire, true);
     s.buf.set(cap === f.data.length ? f.data : f.data.subarray(0, cap), p + 28);

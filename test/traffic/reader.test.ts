@@ -80,6 +80,10 @@ describe('reader agrees with tshark', () => {
     const b = r.next()!;
     expect(a).toBe(b); // one reused object
     expect(b.index).toBe(2);
+    // Leaving a loop early closes the reader: next() then reports the end.
+    const r2 = openCapture(fixture('le-us.pcap'));
+    for (const f of r2) if (f.index === 2) break;
+    expect(r2.next()).toBeNull();
   });
 
   it('pcap header facts: byte order, precision, link type, snaplen', () => {
