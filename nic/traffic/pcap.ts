@@ -192,7 +192,7 @@ export class PcapWriter {
   private readonly nano: boolean;
   private readonly snaplen: number;
   private sec = 0;
-  private secStart = -1_000_000_000n;
+  private secStart = -(10n ** 30n); // matches no timestamp: the first write takes the slow path
   count = 0;
 
   constructor(path: string, opts: PcapWriterOptions = {}) {
