@@ -139,7 +139,7 @@ export class PcapReader implements CaptureReader {
     f.tsHi = dv.getUint32(p, le);
     f.tsLo = dv.getUint32(p + 4, le);
     f.wireLen = dv.getUint32(p + 12, le);
-    f.set(s.buf, p + PCAP_RECORD_HEADER_LEN, cap);
+    f.set(s.buf, p + PCAP_RECORD_HEADER_LEN, cap, s.scratch);
     s.pos = p + total;
     f.index = ++this.count;
     return f;

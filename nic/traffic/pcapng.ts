@@ -264,7 +264,7 @@ export class PcapngReader implements CaptureReader {
     f.tsLo = dv.getUint32(p + fixed + 8, le);
     f.wireLen = wire;
     f.iface = iface.info.id;
-    f.set(s.buf, dataAt, cap);
+    f.set(s.buf, dataAt, cap, s.scratch);
     f.index = ++this.count;
     return f;
   }
@@ -286,7 +286,7 @@ export class PcapngReader implements CaptureReader {
     f.tsLo = 0;
     f.wireLen = wire;
     f.iface = iface.info.id;
-    f.set(s.buf, p + 12, cap);
+    f.set(s.buf, p + 12, cap, s.scratch);
     f.index = ++this.count;
     return f;
   }
