@@ -29,6 +29,8 @@ export interface Clock {
   toNs(hi: number, lo: number): bigint;
 }
 
+import type { Scratch } from './source.ts';
+
 const EMPTY = new Uint8Array(0);
 
 /**
@@ -49,18 +51,23 @@ export class CursorFrame implements Frame {
   tsLo = 0;
   clock: Clock = { toNs: () => 0n };
   private view: Uint8Array | null = null;
+  private scratch: Scratch | null = null;
 
   /** Set by the reader for each record (drops the cached view). */
-  set(bytes: Uint8Array, offset: number, capLen: number): void {
+  set(bytes: Uint8Array, offset: number, capLen: number, scratch: Scratch | null = null): void {
     this.bytes = bytes;
     this.offset = offset;
     this.capLen = capLen;
     this.view = null;
+    this.scratch = scratch;
   }
 
+  /** The packet's bytes: with a scratch area a reused view of a copy (no allocation), else a new view. */
   get data(): Uint8Array {
-    // A view made with the constructor is about twice as fast as subarray() in V8.
-    return (this.view ??= new Uint8Array(this.bytes.buffer, this.bytes.byteOffset + this.offset, this.capLen));
+    if (this.view !== null) return this.view;
+    const s = this.scratch;
+    return (this.view =
+      s !== null ? s.view(this.bytes.byteOffset + this.offset, this.capLen) : new Uint8Array(this.bytes.buffer, this.bytes.byteOffset + this.offset, this.capLen));
   }
 
   get tsNs(): bigint {

@@ -59,7 +59,8 @@ export class PcapReader implements CaptureReader {
   constructor(path: string | ChunkSource, opts: ReaderOptions = {}) {
     this.src = typeof path === 'string' ? new ChunkSource(path, opts) : path;
     this.file = this.src.file;
-    this.maxPacket = opts.maxPacket ?? MAX_PACKET_LEN;
+    // A record must fit the buffer: header and data.
+    this.maxPacket = Math.min(opts.maxPacket ?? MAX_PACKET_LEN, this.src.maxBuffer - PCAP_RECORD_HEADER_LEN);
     try {
       const s = this.src;
       if (!s.need(PCAP_HEADER_LEN)) {
@@ -139,7 +140,7 @@ export class PcapReader implements CaptureReader {
     f.tsHi = dv.getUint32(p, le);
     f.tsLo = dv.getUint32(p + 4, le);
     f.wireLen = dv.getUint32(p + 12, le);
-    f.set(s.buf, p + PCAP_RECORD_HEADER_LEN, cap);
+    f.set(s.buf, p + PCAP_RECORD_HEADER_LEN, cap, s.scratch);
     s.pos = p + total;
     f.index = ++this.count;
     return f;

@@ -27,6 +27,36 @@ function kindOf(st: fs.Stats): string {
   return 'not a regular file';
 }
 
+/** Bytes after the read buffer where a packet's `data` view is filled. */
+export const SCRATCH_LEN = 16384;
+/** Lengths up to this get a kept view (at most this many views per reader, about 1.6 MB). */
+const MAX_CACHED_VIEW = SCRATCH_LEN;
+
+/**
+ * Packet views without allocation: the ArrayBuffer holding the read buffer has SCRATCH_LEN more bytes
+ * after it; a packet is copied there with copyWithin (a memmove inside one buffer) and seen through a
+ * view of its length, made once per distinct length and kept. So `data` of consecutive packets of one
+ * length is the same Uint8Array object, refilled: valid until the reader's next call, as documented.
+ */
+export class Scratch {
+  readonly whole: Uint8Array;
+  readonly at: number;
+  private readonly views: Array<Uint8Array | undefined> = [];
+  constructor(buf: Uint8Array) {
+    this.whole = new Uint8Array(buf.buffer);
+    this.at = buf.byteOffset + buf.length;
+  }
+  /** A view holding whole[from, from + len). */
+  view(from: number, len: number): Uint8Array {
+    // Long packets (beyond the cached lengths) get their own view of the read buffer: no copy.
+    if (len > MAX_CACHED_VIEW) return new Uint8Array(this.whole.buffer, from, len);
+    let v = this.views[len];
+    if (v === undefined) v = this.views[len] = new Uint8Array(this.whole.buffer, this.at, len);
+    this.whole.copyWithin(this.at, from, from + len);
+    return v;
+  }
+}
+
 export class ChunkSource {
   /** The file name used in diagnostics (`-` is shown as `<stdin>`). */
   readonly file: string;
@@ -41,7 +71,8 @@ export class ChunkSource {
   private fd: number;
   private readonly isStdin: boolean;
   private readonly ownsFd: boolean;
-  private readonly maxBuffer: number;
+  /** The most bytes the buffer may grow to. */
+  readonly maxBuffer: number;
   private readonly stdinCap: number;
   private total = 0;
 
@@ -75,9 +106,13 @@ export class ChunkSource {
         throw new CaptureError('capture-not-regular', `${kindOf(st2)}, not a capture file`, path);
       }
     }
-    this.buf = new Uint8Array(chunk);
+    this.buf = new Uint8Array(new ArrayBuffer(chunk + SCRATCH_LEN), 0, chunk);
     this.dv = new DataView(this.buf.buffer);
+    this.scratch = new Scratch(this.buf);
   }
+
+  /** The packet-view scratch area sharing the buffer's memory (see Scratch). */
+  scratch: Scratch;
 
   /** File offset of the cursor. */
   offset(): number {
@@ -108,10 +143,11 @@ export class ChunkSource {
     }
     if (n > this.buf.length) {
       if (n > this.maxBuffer) throw new Error(`internal: ChunkSource.need(${n}) above maxBuffer`);
-      const grown = new Uint8Array(Math.min(this.maxBuffer, Math.max(n, this.buf.length * 2)));
+      const grown = new Uint8Array(new ArrayBuffer(Math.min(this.maxBuffer, Math.max(n, this.buf.length * 2)) + SCRATCH_LEN), 0, Math.min(this.maxBuffer, Math.max(n, this.buf.length * 2)));
       grown.set(this.buf.subarray(0, this.end));
       this.buf = grown;
       this.dv = new DataView(grown.buffer);
+      this.scratch = new Scratch(grown);
     }
     while (this.end < n && !this.eof) {
       const got = this.read(this.buf, this.end, this.buf.length - this.end);

@@ -2,8 +2,10 @@
 // the byte-swapped / crafted files no tool writes): frame numbers, sections, interfaces, timestamps,
 // lengths and bytes, exactly; interfaces' link types, snap lengths and clocks as capinfos reports.
 import { describe, expect, it } from 'vitest';
-import { openCapture } from '../../nic/traffic/index.ts';
-import { epochToNs, fixture, hex, readAll, tsharkView } from './helpers.ts';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { generate, openCapture, parseTrafficSpec, PcapngWriter, PcapWriter } from '../../nic/traffic/index.ts';
+import { epochToNs, fixture, hex, readAll, tmpDir, tsharkView } from './helpers.ts';
 
 const FILES = ['basic.pcapng', 'le-us.pcap', 'le-ns.pcap', 'be-us.pcap', 'be-ns.pcap', 'snap64.pcap', 'rawip.pcap', 'two-ifaces.pcapng', 'crafted.pcapng', 'sections.pcapng'];
 const ENCAP_TO_LINKTYPE: Record<string, number> = { 'Ethernet (1 - ether)': 1, 'Raw IP (7 - rawip)': 101 };
@@ -84,6 +86,43 @@ describe('reader agrees with tshark', () => {
     const r2 = openCapture(fixture('le-us.pcap'));
     for (const f of r2) if (f.index === 2) break;
     expect(r2.next()).toBeNull();
+  });
+
+  it('long packets past the view cache and past one chunk read intact', () => {
+    const dir = tmpDir('nicsim-long-');
+    const p = path.join(dir, 'long.pcap');
+    const w = new PcapWriter(p);
+    const sizes = [60, 20000, 60, 70000, 1514, 60];
+    const made = sizes.map((n, i) => Uint8Array.from({ length: n }, (_, k) => (k * 7 + i) & 0xff));
+    made.forEach((data, i) => w.write({ tsNs: BigInt(i), data }));
+    w.close();
+    for (const chunkSize of [64, 4096, 1 << 20]) {
+      const r = openCapture(p, { chunkSize });
+      const got: string[] = [];
+      for (let f = r.next(); f !== null; f = r.next()) got.push(hex(f.data));
+      expect(got).toEqual(made.map(hex));
+      expect(r.bufferBytes).toBeLessThanOrEqual(Math.max(chunkSize, 2 * (70000 + 16)));
+    }
+    fs.rmSync(dir, { recursive: true });
+  });
+
+  it('memory stays one chunk while a file many times larger streams through', () => {
+    const dir = tmpDir('nicsim-stream-');
+    const p = path.join(dir, 's.pcapng');
+    const w = new PcapngWriter(p);
+    for (const f of generate(parseTrafficSpec('packets=20000,size=imix'), 3)) w.write(f);
+    w.close();
+    const r = openCapture(p, { chunkSize: 65536 });
+    let n = 0;
+    let most = 0;
+    for (let f = r.next(); f !== null; f = r.next()) {
+      n++;
+      most = Math.max(most, r.bufferBytes);
+    }
+    expect(n).toBe(20000);
+    expect(fs.statSync(p).size).toBeGreaterThan(50 * 65536);
+    expect(most).toBe(65536);
+    fs.rmSync(dir, { recursive: true });
   });
 
   it('pcap header facts: byte order, precision, link type, snaplen', () => {
