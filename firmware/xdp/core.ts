@@ -10,7 +10,7 @@ import { callHelper } from '../helpers/table.ts';
 import type { HelperHost } from '../helpers/host.ts';
 import { MAP_PTR_TAG, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG } from '../layout.ts';
 import type { BpfMap } from '../maps/index.ts';
-import { REDIRECT_IFINDEX, REDIRECT_MAP, REDIRECT_NONE, S_HI, S_LO, S_PC, S_REDIR, S_REDIR_A, S_REDIR_B, S_TAIL } from '../state.ts';
+import { REDIRECT_IFINDEX, REDIRECT_MAP, REDIRECT_NONE, S_PC, S_REDIR, S_REDIR_A, S_REDIR_B, S_TAIL } from '../state.ts';
 import { interpreter } from '../vm/engine.ts';
 import { type Env, MAX_TAIL_CALLS, type Program, Vm } from '../vm/interpreter.ts';
 import { Fault } from '../vm/fault.ts';
@@ -140,10 +140,14 @@ export class XdpCore implements Env, EngineCore, HelperHost {
 
   /** Fresh registers for a run: all zero, r1 = the context. */
   resetRegisters(): void {
-    const w = this.blocks.state.words;
-    w.fill(0, S_LO, S_HI + 11);
-    w[S_LO + 1] = 0;
-    w[S_HI + 1] = REGION_TAG + REGION_CTX;
+    // Element writes: cheaper than a typed-array fill call for 22 words.
+    const lo = this.lo;
+    const hi = this.hi;
+    for (let r = 0; r < 11; r++) {
+      lo[r] = 0;
+      hi[r] = 0;
+    }
+    hi[1] = REGION_TAG + REGION_CTX;
   }
 
   /** Runs program `id` with `engine` on the packet in `buf` (EXIT.exit / punt / fault). */
