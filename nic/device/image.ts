@@ -7,7 +7,7 @@ import { InputError, NicsimError, UsageError } from '../../offload/errors.ts';
 import { lineAt, type ObjectSpec, type ProgramSpec } from '../../offload/elf/index.ts';
 import { type CheckResult, checkProgram, verifierSafety } from '../../offload/capability/index.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
-import type { MapDescriptor } from '../../firmware/maps/index.ts';
+import type { ArenaDescriptor } from '../../firmware/arena.ts';
 import type { Program } from '../../firmware/vm/interpreter.ts';
 import type { Profile } from '../profile/index.ts';
 import type { XdpAction } from '../profile/vocab.ts';
@@ -20,8 +20,9 @@ export interface DeviceImage {
   object: string;
   program: string;
   entry: number;
-  programs: { id: number; program: Program }[];
-  maps: MapDescriptor[];
+  programs: Program[];
+  /** The device memory: every map and 2 x cores core slots (NIC core c, host-path core cores + c). */
+  arena: ArenaDescriptor;
   readonly: boolean[];
   /** Map type per map index (redirect targets). */
   mapTypes: string[];
@@ -69,11 +70,13 @@ export function pickProgram(spec: ObjectSpec, name?: string): ProgramSpec {
 export interface Admission {
   check: CheckResult;
   stackDepths: Map<string, number>;
+  calleeDepths: Map<string, Map<number, number>>;
 }
 
 /** The safety verifier on every XDP program, then the capability verifier on the one that runs. */
 export function admit(spec: ObjectSpec, program: ProgramSpec, profile: Profile): Admission {
   const stackDepths = new Map<string, number>();
+  const calleeDepths = new Map<string, Map<number, number>>();
   const offloaded = profile.kind === 'offload';
   for (const p of spec.programs) {
     if (!p.autoload || p.unsupported.length || p.typeName !== 'xdp') continue;
@@ -84,13 +87,14 @@ export function admit(spec: ObjectSpec, program: ProgramSpec, profile: Profile):
     }
     const depth = v.facts?.subprogs[0]?.stackDepth;
     if (depth !== undefined) stackDepths.set(p.name, depth);
+    calleeDepths.set(p.name, new Map((v.facts?.subprogs ?? []).slice(1).map((sp) => [sp.start, sp.stackDepth])));
   }
   const check = checkProgram(spec, program, { name: profile.name, profile }, verifierSafety);
   if (check.verdict === 'rejected') {
     const r = check.rejected!;
     throw new AdmissionError(`${spec.file}: program ${program.name} is rejected${where(program, r.pc)}: ${r.message}`);
   }
-  return { check, stackDepths };
+  return { check, stackDepths, calleeDepths };
 }
 
 export interface ImageOptions {
@@ -100,9 +104,12 @@ export interface ImageOptions {
   budget?: number;
 }
 
-/** Loads the object for `cores` modeled cores (per-CPU maps: one copy per core) and builds the image. */
+/**
+ * Loads the object for `cores` modeled cores (per-CPU maps: one copy per modeled core; arena slots: a
+ * NIC core and a host-path core per modeled core) and builds the image.
+ */
 export function buildImage(spec: ObjectSpec, program: ProgramSpec, profile: Profile, a: Admission, o: ImageOptions): { image: DeviceImage; loaded: LoadedObject } {
-  const loaded = loadForRun(spec, { cpus: o.cores, stackDepths: a.stackDepths });
+  const loaded = loadForRun(spec, { cpus: o.cores, cores: 2 * o.cores, stackDepths: a.stackDepths, calleeDepths: a.calleeDepths });
   const entry = loaded.programs.find((p) => p.spec === program);
   if (!entry) throw new InputError('run.no_program', `program '${program.name}' cannot be loaded`, { file: spec.file });
   const placement: Placement = a.check.verdict === 'offload' ? 'nic' : a.check.verdict === 'partial' ? 'partial' : 'host';
@@ -111,8 +118,8 @@ export function buildImage(spec: ObjectSpec, program: ProgramSpec, profile: Prof
     object: spec.file,
     program: program.name,
     entry: entry.id,
-    programs: loaded.programs.map((p) => ({ id: p.id, program: p.program })),
-    maps: loaded.maps.map((m) => m.describe()),
+    programs: loaded.programs.map((p) => p.program),
+    arena: loaded.arena.describe(),
     readonly: spec.maps.map((m) => m.readonly),
     mapTypes: loaded.maps.map((m) => m.type),
     cores: o.cores,

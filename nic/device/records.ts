@@ -2,6 +2,8 @@
 // of truth for both ends: the main thread (nic.ts) writes packet records and reads completions, a core
 // worker (worker.ts) does the opposite.
 //
+import { FAULT_CODES } from '../../firmware/vm/fault.ts';
+
 // Packet record (main -> worker), Int32 words from the record start, then the frame bytes:
 //   0 record bytes   1 captured length   2 wire length   3 RX queue   4 input index   5 reserved
 //   6..7 float64: arrival time in ns relative to the first packet (the NIC ring model's clock)
@@ -58,14 +60,7 @@ export const RedirectKind = { none: 0, ifindex: 1, devmap: 2, cpumap: 3, xsk: 4 
  */
 export const REASONS = [
   'none',
-  'fault.mem',
-  'fault.readonly',
-  'fault.ctx',
-  'fault.misaligned',
-  'fault.budget',
-  'fault.stack',
-  'fault.helper',
-  'fault.tail_call',
+  ...FAULT_CODES,
   'fault.other',
   /** r0 was XDP_ABORTED. */
   'xdp_aborted',
@@ -75,8 +70,6 @@ export const REASONS = [
   'action_unsupported',
   /** REDIRECT without a valid target (bpf_redirect_map miss with no default action). */
   'redirect_failed',
-  /** Fallback: the NIC copy reached a punt pc. */
-  'punt',
 ] as const;
 export type Reason = (typeof REASONS)[number];
 

@@ -4,8 +4,9 @@
 // empty and publishes completions as it goes, so a killed worker has lost at most the packet it was
 // running (see nic.ts for recovery).
 import { threadId } from 'node:worker_threads';
-import { attachMap, type BpfMap } from '../../firmware/maps/index.ts';
-import { type CoreRunner, makeRunner, RunEnd } from './engines.ts';
+import { Arena } from '../../firmware/arena.ts';
+import { STATE_BYTES, REDIRECT_IFINDEX, REDIRECT_MAP, S_REDIR, S_REDIR_A, S_REDIR_B } from '../../firmware/state.ts';
+import { CoreRunner, RunEnd } from './engines.ts';
 import type { ServeTask, WorkerReport } from './messages.ts';
 import {
   C_CORE, C_E2BIG, C_FALLBACK_PC, C_FAULT_PC, C_HOST_INSNS, C_INDEX, C_NIC_INSNS, C_OUT_LEN, C_OUTCOME, C_PCIE_BYTES, C_REASON,
@@ -20,6 +21,8 @@ const R_INVALID = REASONS.indexOf('invalid_action');
 const R_UNSUPPORTED = REASONS.indexOf('action_unsupported');
 const R_REDIRECT_FAILED = REASONS.indexOf('redirect_failed');
 const IDLE_WAIT_MS = 20;
+/** Bytes of core state a punt moves to the host besides the packet: the state block and the 512-byte entry stack frame. */
+const PUNT_STATE_BYTES = STATE_BYTES + 512;
 
 interface Verdict {
   outcome: number;
@@ -35,12 +38,13 @@ export default function serve(task: ServeTask): WorkerReport {
   const output = ByteRing.attach(task.output);
   const rx = new RxModel(task.rx);
   input.owner = threadId;
-  const maps: BpfMap[] = img.maps.map((d) => attachMap(d));
+  const arena = Arena.attach(img.arena);
+  const maps = arena.maps;
   const runners: (CoreRunner | undefined)[] = [];
   for (const c of task.cores) {
-    runners[c] = makeRunner(img.engine, {
-      cpu: c, maps, readonly: img.readonly, programs: img.programs, entry: img.entry, seed: img.seed,
-      ...(img.budget !== undefined ? { budget: img.budget } : {}),
+    runners[c] = new CoreRunner({
+      arena, cpu: c, cores: img.cores, readonly: img.readonly, programs: img.programs, entry: img.entry, placement: img.placement,
+      puntPcs: img.puntPcs, seed: img.seed, engine: img.engine, ...(img.budget !== undefined ? { budget: img.budget } : {}),
     });
   }
   const host = img.placement === 'host';
@@ -73,26 +77,29 @@ export default function serve(task: ServeTask): WorkerReport {
       else if (r0 === Outcome.aborted) v.reason = R_XDP_ABORTED;
     }
     if (action === Outcome.redirect) {
-      const t = r.core.redirect;
-      if (t === null) {
-        action = Outcome.aborted;
-        v.reason = R_REDIRECT_FAILED;
-      } else if (t.kind === 'ifindex') {
+      const w = r.last.blocks.state.words;
+      const kind = w[S_REDIR];
+      if (kind === REDIRECT_IFINDEX) {
         v.redirectKind = RedirectKind.ifindex;
-        v.redirectTarget = t.ifindex;
-      } else {
-        const type = img.mapTypes[t.map];
-        const m = maps[t.map]!;
+        v.redirectTarget = w[S_REDIR_A]! >>> 0;
+      } else if (kind === REDIRECT_MAP) {
+        const map = w[S_REDIR_A]!;
+        const key = w[S_REDIR_B]! >>> 0;
+        const type = img.mapTypes[map];
+        const m = maps[map]!;
         if (type === 'cpumap') {
           v.redirectKind = RedirectKind.cpumap;
-          v.redirectTarget = t.key;
+          v.redirectTarget = key;
         } else if (type === 'xskmap') {
           v.redirectKind = RedirectKind.xsk;
-          v.redirectTarget = t.key;
+          v.redirectTarget = key;
         } else {
           v.redirectKind = RedirectKind.devmap;
-          v.redirectTarget = 'target' in m ? m.target(t.key) : 0;
+          v.redirectTarget = 'target' in m ? m.target(key) : 0;
         }
+      } else {
+        action = Outcome.aborted;
+        v.reason = R_REDIRECT_FAILED;
       }
     }
     v.outcome = action;
@@ -132,17 +139,19 @@ export default function serve(task: ServeTask): WorkerReport {
     } else {
       const end = r.run(input.u8.subarray(at + PKT_HEADER, at + PKT_HEADER + len), queue, task.clockBaseNs + t);
       e2big = r.e2big;
+      nicInsns = r.nicInsns;
+      hostInsns = r.hostInsns;
       if (host) {
-        hostInsns = r.insns;
         pcie = len;
         fallbackPc = HOST_PLACEMENT;
-      } else nicInsns = r.insns;
-      classify(r, end, !host);
-      rx.commit(queue, coreNo, t, img.perPacketNs + nicInsns * img.nsPerInsn);
-      if (v.outcome === Outcome.pass || v.outcome === Outcome.tx || v.outcome === Outcome.redirect) {
-        const b = r.core.buf;
-        outLen = b.totalLen;
+      } else if (r.puntPc >= 0) {
+        // The packet and the core's state cross PCIe: registers, frame chain, stack, packet.
+        pcie = len + PUNT_STATE_BYTES;
+        fallbackPc = r.puntPc;
       }
+      classify(r, end, !host && r.puntPc < 0);
+      rx.commit(queue, coreNo, t, img.perPacketNs + nicInsns * img.nsPerInsn);
+      if (v.outcome === Outcome.pass || v.outcome === Outcome.tx || v.outcome === Outcome.redirect) outLen = r.last.buf.totalLen;
     }
     let o = output.reserve(CPL_HEADER + outLen);
     while (o < 0) {
@@ -167,11 +176,7 @@ export default function serve(task: ServeTask): WorkerReport {
     oi[ow + C_FAULT_PC] = v.faultPc;
     oi[ow + C_PCIE_BYTES] = pcie;
     oi[ow + C_E2BIG] = e2big;
-    if (outLen > 0) {
-      const b = r.core.buf;
-      if (b.frags.length === 0) output.u8.set(b.frame.subarray(b.data, b.dataEnd), o + CPL_HEADER);
-      else output.u8.set(b.output().subarray(b.metaLen), o + CPL_HEADER);
-    }
+    if (outLen > 0) r.last.buf.copy(0, output.u8, o + CPL_HEADER, outLen, false);
     input.next();
     packets++;
     // Visible at once (a killed worker loses at most the packet it runs); woken in batches.
