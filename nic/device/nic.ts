@@ -12,7 +12,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { Piscina } from 'piscina';
-import { InputError, NicsimError } from '../../offload/errors.ts';
+import { InputError, NicsimError, UsageError } from '../../offload/errors.ts';
 import { findMap, loadObjectFile, type ObjectSpec, type ProgramSpec, lineAt } from '../../offload/elf/index.ts';
 import type { CheckResult } from '../../offload/capability/index.ts';
 import type { Profile } from '../profile/index.ts';
@@ -35,6 +35,8 @@ const RING_BYTES = 4 << 20;
 /** Packets in flight at most (sent, completion not yet handled). */
 const WINDOW = 1 << 16;
 const POLL_MS = 50;
+/** A worker thread may take this long to start before it counts as hung. */
+const STARTUP_MS = 60_000;
 
 export interface NicOptions {
   program?: string;
@@ -119,7 +121,9 @@ interface Slot {
   lastBeat: number;
   lastHead: number;
   lastChange: number;
+  startedAt: number;
   generation: number;
+  abort: AbortController;
 }
 
 const ACTION_KEYS = ['aborted', 'drop', 'pass', 'tx', 'redirect'] as const;
@@ -151,6 +155,7 @@ export class Nic {
     const program = pickProgram(spec, o.program);
     const a = admit(spec, program, profile);
     const cores = o.cores ?? profile.cores.count;
+    if (o.budget !== undefined && !(Number.isInteger(o.budget) && o.budget >= 1 && o.budget <= 0x7fffffff)) throw new UsageError(`instruction budget ${o.budget} is not between 1 and 2^31 - 1`);
     const { image, loaded } = buildImage(spec, program, profile, a, { cores, seed: o.seed ?? 1, engine: o.engine ?? 'interp', ...(o.budget !== undefined ? { budget: o.budget } : {}) });
     for (const u of o.mapUpdates ?? []) applyMapUpdate(loaded, u);
     const workers = Math.max(1, Math.min(cores, o.workers ?? availableParallelism()));
@@ -211,8 +216,9 @@ export class Nic {
       s.settled = false;
       s.failure = null;
       const gen = ++s.generation;
-      s.lastChange = performance.now();
-      s.task = pool.run(task) as Promise<WorkerReport>;
+      s.lastChange = s.startedAt = performance.now();
+      s.abort = new AbortController();
+      s.task = pool.run(task, { signal: s.abort.signal }) as Promise<WorkerReport>;
       s.task.then(
         (r) => {
           if (s.generation !== gen) return;
@@ -229,7 +235,7 @@ export class Nic {
     for (let w = 0; w < W; w++) {
       const cores: number[] = [];
       for (let c = w; c < C; c += W) cores.push(c);
-      const s: Slot = { index: w, cores, input: ByteRing.create(RING_BYTES), outputs: [ByteRing.create(RING_BYTES)], task: null, failure: null, settled: false, report: null, lastBeat: 0, lastHead: 0, lastChange: 0, generation: 0 };
+      const s: Slot = { index: w, cores, input: ByteRing.create(RING_BYTES), outputs: [ByteRing.create(RING_BYTES)], task: null, failure: null, settled: false, report: null, lastBeat: 0, lastHead: 0, lastChange: 0, startedAt: 0, generation: 0, abort: new AbortController() };
       slots.push(s);
       startTask(s, o.hooks?.failAfter?.worker === w ? o.hooks.failAfter.packets : undefined);
     }
@@ -371,19 +377,22 @@ export class Nic {
       return n;
     };
 
-    const terminateThread = async (s: Slot): Promise<void> => {
+    const terminateThread = async (s: Slot): Promise<boolean> => {
       const id = s.input.owner;
-      const t = pool.threads.find((x) => x.threadId === id);
-      if (t) await t.terminate();
+      const t = id === 0 ? undefined : pool.threads.find((x) => x.threadId === id);
+      if (!t) return false;
+      await t.terminate();
+      return true;
     };
     const ctl = {
-      terminateWorker: (w: number) => terminateThread(slots[w]!),
+      terminateWorker: async (w: number) => void (await terminateThread(slots[w]!)),
     };
 
     /** Replaces a failed worker: keeps its published completions, re-sends what it had not completed. */
     const recover = async (s: Slot, reason: string): Promise<void> => {
       if (!s.settled) {
-        await terminateThread(s);
+        // Its thread if it is known, else through piscina (which terminates the thread running the task).
+        if (!(await terminateThread(s))) s.abort.abort();
         await s.task!.catch(() => undefined);
       }
       const old = s.input;
@@ -439,7 +448,9 @@ export class Nic {
         const beat = s.input.beats;
         const head = s.outputs[s.outputs.length - 1]!.published;
         const busy = s.input.published !== s.input.released || s.input.used() > 0;
-        if (beat !== s.lastBeat || head !== s.lastHead || !busy) {
+        // A worker still starting (loading the engine) is not hung, up to STARTUP_MS.
+        const starting = s.input.owner === 0 && now - s.startedAt < STARTUP_MS;
+        if (beat !== s.lastBeat || head !== s.lastHead || !busy || starting) {
           s.lastBeat = beat;
           s.lastHead = head;
           s.lastChange = now;
