@@ -2,7 +2,7 @@
 // test/fixtures/examples) replayed as traffic through a 2-core, 2-thread NIC. Each packet's action and
 // output frame must be the kernel's, outputs in input order, and the maps after the run the sum of
 // the kernel's per-packet map contents. Every run also satisfies packet conservation.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -82,6 +82,25 @@ describe('nicsim run against the kernel', () => {
     expect(r.actions.redirect).toBe(0);
     expect(r.actions.aborted).toBe(n);
     expect(r.aborted.by_reason).toEqual({ action_unsupported: n });
+  });
+});
+
+describe('determinism', () => {
+  it('same input, seed and core count: byte-identical pcaps and map dumps (commuting updates)', async () => {
+    const cases = [...plainCases('xdp_count', 'count_protocols'), ...plainCases('xdp_echo', 'echo_responder')];
+    const keys = new Set(plainCases('xdp_count', 'count_protocols').flatMap((c) => (c.expected.maps!.ethertypes ?? []).map((e) => e.key)));
+    const once = async () => {
+      const nic = Nic.open(`${ROOT}examples/xdp_count.o`, loadProfile(HOST), { cores: 3, workers: 2, seed: 7, mapUpdates: [...keys].map((k) => `ethertypes:${k}:0000000000000000`) });
+      const out = tmp();
+      const r = await nic.run(casesTraffic(cases, 4), { outDir: out });
+      assertConservation(r, cases.length * 4);
+      return { pass: readFileSync(r.outputs.pass!), maps: JSON.stringify(r.maps), per_core: r.per_core };
+    };
+    const a = await once();
+    const b = await once();
+    expect(b.pass.equals(a.pass)).toBe(true);
+    expect(b.maps).toBe(a.maps);
+    expect(b.per_core).toEqual(a.per_core);
   });
 });
 
