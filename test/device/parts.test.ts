@@ -161,3 +161,17 @@ describe('device accounting', () => {
     expect(r.map_full_errors).toBe(2 * (100 - 64));
   });
 });
+
+describe('npm start', () => {
+  it('the demo verifies, checks and runs the bundled example on the virtual NIC, then prints the matrix', async () => {
+    const { main } = await import('../../nic/cli/main.ts');
+    let out = '';
+    const code = await main(['demo'], { stdout: (t) => void (out += t), stderr: () => {}, stdin: async () => '' });
+    expect(code).toBe(0);
+    expect(out).toMatch(/== nicsim verify: accepted/);
+    expect(out).toMatch(/fallback on agilio-cx-fallback: partial/);
+    expect(out).toMatch(/20,000 packets in/);
+    expect(out).toMatch(/pc 48: [\d,]+ packets {2}xdp_fallback\.c:59/);
+    expect(out).toMatch(/program \(xdp_vlan\)/);
+  });
+});
