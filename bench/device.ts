@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { loadObjectFile } from '../offload/elf/index.ts';
-import { type Packet, PcapWriter, readPcap } from '../nic/device/io.ts';
+import { type Packet, pcapSink, readCapture } from '../nic/device/io.ts';
 import { Nic } from '../nic/device/nic.ts';
 import { admit, pickProgram } from '../nic/device/image.ts';
 import { loadProfile } from '../nic/profile/index.ts';
@@ -129,11 +129,11 @@ async function streamChild(m: number): Promise<NonNullable<DeviceBench['stream']
   const pool = framePool().filter((f) => f.length <= 128);
   const file = join(tmpdir(), `nicsim-bench-${process.pid}.pcap`);
   try {
-    const w = new PcapWriter(file);
+    const w = pcapSink(file);
     for (let i = 0; i < m; i++) w.write({ tsNs: 1_700_000_000_000_000_000n + BigInt(i) * 100n, data: pool[(i * 7919) % pool.length]! });
     w.close();
     const fileMb = statSync(file).size / 2 ** 20;
-    const r = await deviceMpps(BENCH_EXAMPLES[0]!, 2, 2, readPcap(file), m);
+    const r = await deviceMpps(BENCH_EXAMPLES[0]!, 2, 2, readCapture(file), m);
     return { packets: m, mpps: r.mpps, wall: r.wall, peakRssMb: process.resourceUsage().maxRSS / 1024, fileMb };
   } finally {
     if (existsSync(file)) unlinkSync(file);

@@ -5,7 +5,7 @@ import cliProgress from 'cli-progress';
 import { Exit, UsageError } from '../../offload/errors.ts';
 import { loadProfile, ProfileError } from '../profile/index.ts';
 import { Nic, type RunResult } from '../device/nic.ts';
-import { readPcap, type Packet } from '../device/io.ts';
+import { generatedTraffic, readCapture, type Packet } from '../device/io.ts';
 import { formatRun, runJson } from '../device/summary.ts';
 import { ENGINE_NAMES } from '../device/engines.ts';
 import { type Command, flag, str, strs } from './command.ts';
@@ -37,8 +37,8 @@ updates commute (README "nicsim run").`,
   options: {
     program: { type: 'string', short: 'p', arg: 'NAME', help: 'program to run (default: the only XDP program)' },
     profile: { type: 'string', arg: 'FILE', help: 'hardware profile (configs/*.yaml)' },
-    pcap: { type: 'string', arg: 'FILE', help: 'input packets (pcap)' },
-    traffic: { type: 'string', arg: 'SPEC', help: 'generated traffic: a YAML file or key=value,... (nic/traffic)' },
+    pcap: { type: 'string', arg: 'FILE', help: 'input packets (pcap or pcapng, streamed)' },
+    traffic: { type: 'string', arg: 'SPEC', help: 'generated traffic: a YAML file or key=value,... (README "Traffic"), seeded by --seed' },
     packets: { type: 'string', arg: 'N', help: 'stop after N packets' },
     cores: { type: 'string', arg: 'N', help: 'modeled cores (default: the profile\'s cores.count)' },
     out: { type: 'string', arg: 'DIR', help: 'write the output pcaps here' },
@@ -77,11 +77,20 @@ updates commute (README "nicsim run").`,
       mapUpdates: strs(ctx, 'map-update'),
     });
     let source: Iterable<Packet> | AsyncIterable<Packet>;
-    if (pcap !== undefined) source = readPcap(pcap);
-    else throw new UsageError(`run: --traffic needs the traffic generator (nic/traffic), which this build does not have yet; use --pcap FILE`);
+    let total = limit;
+    let warnings: () => string[] = () => [];
+    if (pcap !== undefined) {
+      const reader = readCapture(pcap);
+      source = reader;
+      warnings = () => reader.warnings.map((w) => `${pcap}: record ${w.record} at byte ${w.offset}: ${w.message}`);
+    } else {
+      const g = generatedTraffic(traffic!, seed);
+      source = g.source;
+      total = Math.min(g.packets, limit ?? Infinity);
+    }
     const json = flag(ctx, 'json');
     const tty = !json && process.stdout.isTTY === true;
-    const progress = tty ? progressBar(limit) : undefined;
+    const progress = tty ? progressBar(total) : undefined;
     let r: RunResult;
     try {
       r = await nic.run(source, {
@@ -92,6 +101,7 @@ updates commute (README "nicsim run").`,
     } finally {
       progress?.stop();
     }
+    for (const w of warnings()) ctx.err(`nicsim run: warning: ${w}`);
     if (json) ctx.out(JSON.stringify(runJson(r)));
     else for (const l of formatRun(r)) ctx.out(l);
     return Exit.ok;

@@ -18,8 +18,9 @@ import type { CheckResult } from '../../offload/capability/index.ts';
 import type { Profile } from '../profile/index.ts';
 import type { LoadedObject } from '../runtime/load.ts';
 import { dumpMaps, type MapEntryJson, parseHex } from '../runtime/test-run.ts';
+import { engineByName } from './engines.ts';
 import { admit, buildImage, type DeviceImage, pickProgram } from './image.ts';
-import { type Packet, type PacketSink, PcapWriter } from './io.ts';
+import { type Packet, type PacketSink, pcapSink } from './io.ts';
 import type { ServeTask, WorkerReport } from './messages.ts';
 import {
   C_CORE, C_E2BIG, C_FALLBACK_PC, C_FAULT_PC, C_HOST_INSNS, C_INDEX, C_NIC_INSNS, C_OUT_LEN, C_OUTCOME, C_PCIE_BYTES, C_REASON,
@@ -28,7 +29,7 @@ import {
 } from './records.ts';
 import { ByteRing } from './ring.ts';
 import { RxModel } from './rx-model.ts';
-import { Steering } from './steer.ts';
+import { Rss } from './rss.ts';
 
 const WORKER_FILE = new URL('./worker.mjs', import.meta.url).href;
 const RING_BYTES = 4 << 20;
@@ -136,7 +137,7 @@ export class Nic {
   readonly image: DeviceImage;
   readonly loaded: LoadedObject;
   readonly workers: number;
-  private readonly steering: Steering;
+  private readonly steering: Rss;
 
   private constructor(spec: ObjectSpec, program: ProgramSpec, profile: Profile, check: CheckResult, image: DeviceImage, loaded: LoadedObject, workers: number) {
     this.spec = spec;
@@ -146,7 +147,11 @@ export class Nic {
     this.image = image;
     this.loaded = loaded;
     this.workers = workers;
-    this.steering = new Steering(profile.rx.queues, profile.rx.rss_key, profile.rx.indirection);
+    this.steering = new Rss({
+      queues: profile.rx.queues,
+      ...(profile.rx.rss_key !== null ? { key: Buffer.from(profile.rx.rss_key, 'hex') } : {}),
+      ...(profile.rx.indirection !== null ? { indirection: profile.rx.indirection } : {}),
+    });
   }
 
   /** Admission (throws AdmissionError for `rejected`), map creation, device image. */
@@ -154,6 +159,7 @@ export class Nic {
     const spec = typeof object === 'string' ? loadObjectFile(object) : object;
     const program = pickProgram(spec, o.program);
     const a = admit(spec, program, profile);
+    engineByName(o.engine ?? 'interp');
     const cores = o.cores ?? profile.cores.count;
     if (o.budget !== undefined && !(Number.isInteger(o.budget) && o.budget >= 1 && o.budget <= 0x7fffffff)) throw new UsageError(`instruction budget ${o.budget} is not between 1 and 2^31 - 1`);
     const { image, loaded } = buildImage(spec, program, profile, a, { cores, seed: o.seed ?? 1, engine: o.engine ?? 'interp', ...(o.budget !== undefined ? { budget: o.budget } : {}) });
@@ -245,7 +251,7 @@ export class Nic {
       let s = outs.get(name);
       if (!s) {
         const file = join(o.outDir, name);
-        s = new PcapWriter(file);
+        s = pcapSink(file);
         outs.set(name, s);
         outputs[name.replace(/\.pcap$/, '')] = file;
       }

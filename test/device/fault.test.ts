@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Packet } from '../../nic/device/io.ts';
 import { Nic, type RunResult } from '../../nic/device/nic.ts';
-import { Steering } from '../../nic/device/steer.ts';
+import { Rss } from '../../nic/device/rss.ts';
 import { loadProfile } from '../../nic/profile/index.ts';
 import { assertConservation, framesOf, ROOT } from './helpers.ts';
 
@@ -54,7 +54,7 @@ describe('worker faults', () => {
   it('a worker thread terminated from outside in the middle of its batch: no packet lost or counted twice', async () => {
     const cores = 2;
     const workers = 2;
-    const steer = new Steering(HOST.rx.queues, HOST.rx.rss_key, HOST.rx.indirection);
+    const steer = new Rss({ queues: HOST.rx.queues });
     const victim = (steer.queueOf(big) % cores) % workers;
     const open = () => Nic.open(SPIN, HOST, { cores, workers, budget: 600_000 });
     const n = 24;

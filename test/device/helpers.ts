@@ -2,7 +2,8 @@
 // map sums, and the packet-conservation invariant every run must satisfy.
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
-import { readPcap, type Packet } from '../../nic/device/io.ts';
+import type { Packet } from '../../nic/device/io.ts';
+import { openCapture } from '../../nic/traffic/index.ts';
 import type { RunResult } from '../../nic/device/nic.ts';
 
 export const ROOT = new URL('../../', import.meta.url).pathname;
@@ -42,7 +43,7 @@ export function* casesTraffic(cases: KernelCase[], rounds = 1): Generator<Packet
 }
 
 export function framesOf(file: string): string[] {
-  return [...readPcap(file)].map((p) => Buffer.from(p.data).toString('hex'));
+  return [...openCapture(file).copies()].map((p) => Buffer.from(p.data).toString('hex'));
 }
 
 /** Sums every 8-byte little-endian word of every map value (all CPUs), per map and key. */

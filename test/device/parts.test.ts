@@ -1,13 +1,12 @@
 // The device's parts on their own: the SPSC ring (wrap, full, batches), the NIC ring model (drops
-// hand-computed), RSS steering on Microsoft's published Toeplitz verification vectors ("Verifying the
-// RSS Hash Calculation", Windows driver docs), and device runs that count NIC drops and -E2BIG.
+// hand-computed), device runs that count NIC drops and -E2BIG, and the demo. (RSS is tested on
+// Microsoft's verification vectors in test/traffic.)
 import { isIPv6 } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { Packet } from '../../nic/device/io.ts';
 import { Nic } from '../../nic/device/nic.ts';
 import { ByteRing } from '../../nic/device/ring.ts';
 import { RxModel } from '../../nic/device/rx-model.ts';
-import { Steering } from '../../nic/device/steer.ts';
 import { loadProfile } from '../../nic/profile/index.ts';
 import { assertConservation, ROOT } from './helpers.ts';
 
@@ -54,6 +53,7 @@ describe('RxModel (NIC RX rings in simulated time)', () => {
   });
 });
 
+/** An IPv4 or IPv6 frame with TCP ports, or without a transport header. */
 function frame(src: string, dst: string, sport?: number, dport?: number): Uint8Array {
   const v6 = isIPv6(src);
   const addr = (a: string) => (v6 ? v6Bytes(a) : Uint8Array.from(a.split('.').map(Number)));
@@ -92,36 +92,6 @@ function v6Bytes(a: string): Uint8Array {
   });
   return out;
 }
-
-describe('RSS steering', () => {
-  // Microsoft's verification table: destination, source, hash with TCP ports, hash over addresses only.
-  const V4: [string, number, string, number, number, number][] = [
-    ['161.142.100.80', 1766, '66.9.149.187', 2794, 0x51ccc178, 0x323e8fc2],
-    ['65.69.140.83', 4739, '199.92.111.2', 14230, 0xc626b0ea, 0xd718262a],
-    ['12.22.207.184', 38024, '24.19.198.95', 12898, 0x5c2b394a, 0xd2d0a5de],
-    ['209.142.163.6', 2217, '38.27.205.30', 48228, 0xafc7327f, 0x82989176],
-    ['202.188.127.2', 1303, '153.39.163.191', 44251, 0x10e828a2, 0x5d1809c5],
-  ];
-  const V6: [string, number, string, number, number, number][] = [
-    ['3ffe:2501:200:3::1', 1766, '3ffe:2501:200:1fff::7', 2794, 0x40207d3d, 0x2cc18cd5],
-    ['ff02::1', 4739, '3ffe:501:8::260:97ff:fe40:efab', 14230, 0xdde51bbf, 0x0f0c461c],
-    ['fe80::200:f8ff:fe21:67cf', 38024, '3ffe:1900:4545:3:200:f8ff:fe21:67cf', 44251, 0x02d1feef, 0x4b61e985],
-  ];
-  const s = new Steering(4, null, null);
-  it.each([...V4, ...V6])('dst %s:%i src %s:%i', (dst, dport, src, sport, withPorts, addrsOnly) => {
-    expect(s.hash(frame(src, dst, sport, dport)) >>> 0).toBe(withPorts);
-    expect(s.hash(frame(src, dst)) >>> 0).toBe(addrsOnly);
-  });
-  it('non-IP frames go to queue 0; the indirection table picks the queue from the hash', () => {
-    const arp = new Uint8Array(42);
-    arp[12] = 0x08;
-    arp[13] = 0x06;
-    expect(s.queueOf(arp)).toBe(0);
-    const f = frame('66.9.149.187', '161.142.100.80', 2794, 1766);
-    expect(s.queueOf(f)).toBe((0x51ccc178 % 128) % 4);
-    expect(new Steering(4, null, [3, 2, 1, 0]).queueOf(f)).toBe([3, 2, 1, 0][0x51ccc178 % 4]);
-  });
-});
 
 describe('device accounting', () => {
   const corpus = [frame('10.0.0.1', '10.0.0.2', 1000, 80)];
