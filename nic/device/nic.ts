@@ -30,8 +30,8 @@ import {
 import { ByteRing } from './ring.ts';
 import { RxModel } from './rx-model.ts';
 import { Rss } from './rss.ts';
+import { workerFile } from './worker-entry.ts';
 
-const WORKER_FILE = new URL('./worker.mjs', import.meta.url).href;
 const RING_BYTES = 4 << 20;
 /** Packets in flight at most (sent, completion not yet handled). */
 const WINDOW = 1 << 16;
@@ -177,7 +177,7 @@ export class Nic {
     const hangMs = o.hangMs ?? 10_000;
     const limit = o.packets ?? Infinity;
     const t0 = performance.now();
-    const pool = new Piscina({ filename: WORKER_FILE, minThreads: W, maxThreads: W, idleTimeout: 60_000, concurrentTasksPerWorker: 1 });
+    const pool = new Piscina({ filename: await workerFile(), minThreads: W, maxThreads: W, idleTimeout: 60_000, concurrentTasksPerWorker: 1 });
     const rx = RxModel.create(Q, img.ringDepth, C);
     const outs = new Map<string, PacketSink>();
     const outputs: Record<string, string> = {};
