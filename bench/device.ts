@@ -54,29 +54,37 @@ function* traffic(pool: Uint8Array[], n: number): Generator<Packet> {
 }
 
 /** Steady-state packets per second of a device run (from the 20 % mark to the end). */
-async function deviceMpps(ex: (typeof BENCH_EXAMPLES)[number], cores: number, workers: number, src: Iterable<Packet>, n: number): Promise<{ mpps: number; wall: number }> {
+async function deviceMpps(ex: (typeof BENCH_EXAMPLES)[number], cores: number, workers: number, src: Iterable<Packet>, n: number): Promise<{ mpps: number; wall: number; cpuUs: number }> {
   const nic = Nic.open(`${ROOT}${ex.object}`, loadProfile(PROFILE), { program: ex.program, cores, workers, mapUpdates: ex.mapUpdates });
   let t20 = 0;
   let d20 = 0;
   let tEnd = 0;
   let dEnd = 0;
+  let cpu20 = 0;
+  let cpuEnd = 0;
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  };
   const r = await nic.run(src, {
     onProgress: (done) => {
       const t = performance.now();
       if (!t20 && done >= n * 0.2) {
         t20 = t;
         d20 = done;
+        cpu20 = cpu();
       }
       tEnd = t;
       dEnd = done;
+      cpuEnd = cpu();
     },
   });
   if (r.packets !== n) throw new Error(`ran ${r.packets} of ${n} packets`);
-  return { mpps: (dEnd - d20) / ((tEnd - t20) * 1000), wall: r.wall_seconds };
+  return { mpps: (dEnd - d20) / ((tEnd - t20) * 1000), wall: r.wall_seconds, cpuUs: (cpuEnd - cpu20) / (dEnd - d20) };
 }
 
 /** The same packets through test-run's path: one core in this thread, buf.reset + run per packet. */
-function directMpps(ex: (typeof BENCH_EXAMPLES)[number], pool: Uint8Array[], n: number): number {
+function directMpps(ex: (typeof BENCH_EXAMPLES)[number], pool: Uint8Array[], n: number): { mpps: number; cpuUs: number } {
   const spec = loadObjectFile(`${ROOT}${ex.object}`);
   const prog = pickProgram(spec, ex.program);
   const a = admit(spec, prog, loadProfile(PROFILE));
@@ -88,16 +96,23 @@ function directMpps(ex: (typeof BENCH_EXAMPLES)[number], pool: Uint8Array[], n: 
   const core = coreFor(obj, 0);
   const loaded = obj.programs.find((p) => p.spec === prog)!;
   let t20 = 0;
+  let c20 = process.cpuUsage();
+  const from = Math.floor(n * 0.2);
   for (let i = 0; i < n; i++) {
-    if (i === Math.floor(n * 0.2)) t20 = performance.now();
+    if (i === from) {
+      t20 = performance.now();
+      c20 = process.cpuUsage();
+    }
     core.run(loaded.program, pool[(i * 7919) % pool.length]!);
   }
-  return (n - Math.floor(n * 0.2)) / ((performance.now() - t20) * 1000);
+  const c = process.cpuUsage(c20);
+  return { mpps: (n - from) / ((performance.now() - t20) * 1000), cpuUs: (c.user + c.system) / (n - from) };
 }
 
 export interface DeviceBench {
   scaling: { example: string; one: number; two: number; ratio: number }[];
-  overhead: { example: string; direct: number; device: number; overhead: number }[];
+  /** Wall Mpps and CPU µs per packet (all threads of the process) of each path. */
+  overhead: { example: string; direct: number; device: number; overhead: number; directCpuUs: number; deviceCpuUs: number; cpuOverhead: number }[];
   stream: { packets: number; mpps: number; wall: number; peakRssMb: number; fileMb: number } | null;
 }
 
@@ -111,7 +126,15 @@ export async function runDeviceBench(opts: { packets?: number; stream?: number }
     const two = await deviceMpps(ex, 2, 2, traffic(pool, n), n);
     scaling.push({ example: `${ex.object.split('/').pop()} ${ex.program}`, one: one.mpps, two: two.mpps, ratio: two.mpps / one.mpps });
     const direct = directMpps(ex, pool, n);
-    overhead.push({ example: `${ex.object.split('/').pop()} ${ex.program}`, direct, device: one.mpps, overhead: 1 - one.mpps / direct });
+    overhead.push({
+      example: `${ex.object.split('/').pop()} ${ex.program}`,
+      direct: direct.mpps,
+      device: one.mpps,
+      overhead: 1 - one.mpps / direct.mpps,
+      directCpuUs: direct.cpuUs,
+      deviceCpuUs: one.cpuUs,
+      cpuOverhead: 1 - direct.cpuUs / one.cpuUs,
+    });
   }
   const m = opts.stream ?? 10_000_000;
   // In a child process of its own, so that its peak RSS is the streamed run's alone.
@@ -144,7 +167,10 @@ export function formatDeviceBench(b: DeviceBench): string[] {
   const out = ['1 vs 2 modeled cores (2 workers), host-x86 profile, steady-state wall Mpps (target: 2 cores >= 1.85x)'];
   for (const s of b.scaling) out.push(`  ${s.example.padEnd(34)} 1 core ${s.one.toFixed(3)}  2 cores ${s.two.toFixed(3)}  x${s.ratio.toFixed(2)}`);
   out.push('ring + dispatch overhead: test-run path (one core, this thread) vs the device (1 core, 1 worker) (target <= 10 %)');
-  for (const o of b.overhead) out.push(`  ${o.example.padEnd(34)} direct ${o.direct.toFixed(3)} Mpps  device ${o.device.toFixed(3)} Mpps  overhead ${(o.overhead * 100).toFixed(1)} %`);
+  for (const o of b.overhead)
+    out.push(
+      `  ${o.example.padEnd(34)} wall: direct ${o.direct.toFixed(3)} Mpps, device ${o.device.toFixed(3)} Mpps, overhead ${(o.overhead * 100).toFixed(1)} %;  CPU: ${o.directCpuUs.toFixed(2)} vs ${o.deviceCpuUs.toFixed(2)} µs/packet, overhead ${(o.cpuOverhead * 100).toFixed(1)} %`,
+    );
   if (b.stream) {
     const s = b.stream;
     out.push(`streamed pcap: ${s.packets.toLocaleString('en-US')} packets (${s.fileMb.toFixed(0)} MiB), 2 cores: ${s.mpps.toFixed(3)} Mpps steady, ${s.wall.toFixed(1)} s wall, peak RSS ${s.peakRssMb.toFixed(0)} MB of the process running it (target <= 300 MB)`);

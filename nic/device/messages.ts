@@ -14,6 +14,8 @@ export interface ServeTask {
   /** Modeled cores this worker runs (core c serves the queues q with q mod cores = c). */
   cores: number[];
   rx: RxModelDescriptor;
+  /** Send output frames back (PASS/TX/REDIRECT): only when the run writes output files. */
+  outputs: boolean;
   /** bpf_ktime_get_ns at the first packet's arrival. */
   clockBaseNs: number;
   /** Test hook: after this many packets, the worker throws (fault-handling tests). */

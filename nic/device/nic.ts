@@ -216,6 +216,7 @@ export class Nic {
         output: s.outputs[s.outputs.length - 1]!.describe(),
         cores: s.cores,
         rx: rx.d,
+        outputs: o.outDir !== undefined,
         clockBaseNs: 1_000_000_000,
         ...(failAfter !== undefined ? { failAfter } : {}),
       };
@@ -407,7 +408,7 @@ export class Nic {
       let last = -1;
       {
         const scan = ByteRing.attach(oldOut.describe());
-        scan.cursor = oldOut.released;
+        scan.seek(oldOut.released);
         for (let at = scan.peek(); at >= 0; at = scan.peek()) {
           last = scan.i32[(at >> 2) + C_INDEX]!;
           scan.next();
@@ -416,7 +417,7 @@ export class Nic {
       }
       const fresh = ByteRing.create(RING_BYTES);
       const scan = ByteRing.attach(old.describe());
-      scan.cursor = old.released;
+      scan.seek(old.released);
       let resent = 0;
       let first = -1;
       for (let at = scan.peek(); at >= 0; at = scan.peek()) {

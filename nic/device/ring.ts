@@ -4,23 +4,28 @@
 // ring's views, and publishes a whole batch with one Atomics.store + Atomics.notify; the consumer
 // reads records in place and releases them in one store.
 //
-// Layout of the buffer: a 64-byte control block (Int32 words) then `capacity` bytes of records.
-//   0 head   bytes ever published by the producer (wraps at 2^32; capacity is a power of two)
-//   1 tail   bytes ever released by the consumer
-//   2 closed producer will publish nothing more
-//   3 waiters bit 0: consumer may be sleeping on head, bit 1: producer may be sleeping on tail
-//   4 beat   progress counter the consumer bumps (hang detection reads it)
-//   5 owner  threadId of the consumer thread (so the main thread can find and terminate it)
+// Layout of the buffer: a 256-byte control block (Int32 words, each group on its own 64-byte cache
+// line so that producer and consumer do not write the same line) then `capacity` bytes of records.
+//   0  head   bytes ever published by the producer (wraps at 2^32; capacity is a power of two)
+//   16 tail   bytes ever released by the consumer
+//   32 closed producer will publish nothing more;  33 owner: threadId of the consumer thread
+//   34 the consumer sleeps (or is about to) waiting for head;  35 the producer, waiting for tail:
+//      a side notifies only when the other sleeps (set, re-check, wait: no lost wake-up)
+//   48 beat   progress counter the consumer bumps (hang detection reads it)
+// Each side keeps the other side's counter in a local copy and re-reads it only when it runs out
+// (the consumer when it has read everything it knew of, the producer when the ring looks full).
 // A record is 8-aligned and never wraps: when it does not fit before the end of the buffer, the
 // producer writes a pad marker (length word -1) and the record starts at offset 0. The first Int32 of
 // every record is its length in bytes (header included, rounded up to 8).
 
-const CTRL_BYTES = 64;
+const CTRL_BYTES = 256;
 const HEAD = 0;
-const TAIL = 1;
-const CLOSED = 2;
-const BEAT = 4;
-const OWNER = 5;
+const TAIL = 16;
+const CLOSED = 32;
+const OWNER = 33;
+const SLEEP_DATA = 34;
+const SLEEP_SPACE = 35;
+const BEAT = 48;
 const PAD = -1;
 
 /** Atomics.waitAsync (Node 16+; not yet in this TypeScript lib). */
@@ -46,6 +51,9 @@ export class ByteRing {
   /** Published records the consumer has not been woken for. */
   private unwoken = false;
   private localHead = 0;
+  /** Producer: the consumer's tail as last read. Consumer: the producer's head as last read. */
+  private seenTail = 0;
+  private seenHead = 0;
 
   private constructor(sab: SharedArrayBuffer, capacity: number) {
     this.sab = sab;
@@ -86,13 +94,15 @@ export class ByteRing {
    */
   reserve(bytes: number): number {
     const need = (bytes + 7) & ~7;
-    const tail = Atomics.load(this.ctrl, TAIL);
     let head = this.localHead;
     const pos = head & this.mask;
     const room = this.capacity - pos;
     let total = need;
     if (room < need) total += room; // pad to the end, start again at 0
-    if (((head - tail) >>> 0) + total > this.capacity) return -1;
+    if (((head - this.seenTail) >>> 0) + total > this.capacity) {
+      this.seenTail = Atomics.load(this.ctrl, TAIL);
+      if (((head - this.seenTail) >>> 0) + total > this.capacity) return -1;
+    }
     if (room < need) {
       this.i32[pos >> 2] = PAD;
       head = (head + room) >>> 0;
@@ -117,7 +127,7 @@ export class ByteRing {
     this.publishQuiet();
     if (!this.unwoken) return;
     this.unwoken = false;
-    Atomics.notify(this.ctrl, HEAD);
+    if (Atomics.load(this.ctrl, SLEEP_DATA) !== 0) Atomics.notify(this.ctrl, HEAD);
   }
 
   /** No more records will come (after the last publish). */
@@ -134,17 +144,10 @@ export class ByteRing {
 
   /** Blocks (worker threads only) until the consumer released space or `timeoutMs` passed. */
   waitSpace(timeoutMs: number): void {
+    Atomics.store(this.ctrl, SLEEP_SPACE, 1);
     const tail = Atomics.load(this.ctrl, TAIL);
-    if (((this.localHead - tail) >>> 0) < this.capacity / 2) return;
-    Atomics.wait(this.ctrl, TAIL, tail, timeoutMs);
-  }
-
-  /** Resolves when the consumer released space (main thread: never blocks the event loop). */
-  async waitSpaceAsync(timeoutMs: number): Promise<void> {
-    const tail = Atomics.load(this.ctrl, TAIL);
-    if (((this.localHead - tail) >>> 0) < this.capacity / 2) return;
-    const w = waitAsync(this.ctrl, TAIL, tail, timeoutMs);
-    if (w.async) await w.value;
+    if (((this.localHead - tail) >>> 0) >= this.capacity / 2) Atomics.wait(this.ctrl, TAIL, tail, timeoutMs);
+    Atomics.store(this.ctrl, SLEEP_SPACE, 0);
   }
 
   // ------------------------------------------------------------------ consumer
@@ -152,14 +155,22 @@ export class ByteRing {
   /** Consumer's read position (bytes ever consumed); advance with next(). */
   cursor = 0;
 
+  /** Consumer: start reading at byte position `pos` (a dead consumer's released tail). */
+  seek(pos: number): void {
+    this.cursor = pos >>> 0;
+    this.seenHead = Atomics.load(this.ctrl, HEAD) >>> 0;
+  }
+
   /**
    * Offset of the next published record, or -1 when none is published. Skips pad markers. The
    * record stays valid until release().
    */
   peek(): number {
-    const head = Atomics.load(this.ctrl, HEAD) >>> 0;
     for (;;) {
-      if (this.cursor === head) return -1;
+      if (this.cursor === this.seenHead) {
+        this.seenHead = Atomics.load(this.ctrl, HEAD) >>> 0;
+        if (this.cursor === this.seenHead) return -1;
+      }
       const at = this.cursor & this.mask;
       const len = this.i32[at >> 2]!;
       if (len === PAD) {
@@ -179,7 +190,7 @@ export class ByteRing {
   /** Hands the space of every record read so far back to the producer. */
   release(): void {
     Atomics.store(this.ctrl, TAIL, this.cursor | 0);
-    Atomics.notify(this.ctrl, TAIL);
+    if (Atomics.load(this.ctrl, SLEEP_SPACE) !== 0) Atomics.notify(this.ctrl, TAIL);
   }
 
   get closed(): boolean {
@@ -188,17 +199,21 @@ export class ByteRing {
 
   /** Blocks (worker threads only) until a record is published, the ring closes or `timeoutMs` passed. */
   waitData(timeoutMs: number): void {
+    Atomics.store(this.ctrl, SLEEP_DATA, 1);
     const head = Atomics.load(this.ctrl, HEAD);
-    if ((head >>> 0) !== this.cursor || this.closed) return;
-    Atomics.wait(this.ctrl, HEAD, head, timeoutMs);
+    if ((head >>> 0) === this.cursor && !this.closed) Atomics.wait(this.ctrl, HEAD, head, timeoutMs);
+    Atomics.store(this.ctrl, SLEEP_DATA, 0);
   }
 
   /** Resolves when a record is published (main thread), the ring closes or `timeoutMs` passed. */
   async waitDataAsync(timeoutMs: number): Promise<void> {
+    Atomics.store(this.ctrl, SLEEP_DATA, 1);
     const head = Atomics.load(this.ctrl, HEAD);
-    if ((head >>> 0) !== this.cursor || this.closed) return;
-    const w = waitAsync(this.ctrl, HEAD, head, timeoutMs);
-    if (w.async) await w.value;
+    if ((head >>> 0) === this.cursor && !this.closed) {
+      const w = waitAsync(this.ctrl, HEAD, head, timeoutMs);
+      if (w.async) await w.value;
+    }
+    Atomics.store(this.ctrl, SLEEP_DATA, 0);
   }
 
   // ------------------------------------------------------------------ liveness

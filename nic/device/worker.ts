@@ -151,7 +151,7 @@ export default function serve(task: ServeTask): WorkerReport {
       }
       classify(r, end, !host && r.puntPc < 0);
       rx.commit(queue, coreNo, t, img.perPacketNs + nicInsns * img.nsPerInsn);
-      if (v.outcome === Outcome.pass || v.outcome === Outcome.tx || v.outcome === Outcome.redirect) outLen = r.last.buf.totalLen;
+      if (task.outputs && (v.outcome === Outcome.pass || v.outcome === Outcome.tx || v.outcome === Outcome.redirect)) outLen = r.last.buf.totalLen;
     }
     let o = output.reserve(CPL_HEADER + outLen);
     while (o < 0) {
