@@ -122,12 +122,13 @@ export class ByteRing {
     Atomics.store(this.ctrl, HEAD, this.localHead | 0);
   }
 
-  /** Makes every reserved record visible to the consumer and wakes it if it sleeps. */
+  /** Makes every reserved record visible to the consumer and wakes it if it sleeps (one atomic load when it does not). */
   publish(): void {
     this.publishQuiet();
-    if (!this.unwoken) return;
-    this.unwoken = false;
-    if (Atomics.load(this.ctrl, SLEEP_DATA) !== 0) Atomics.notify(this.ctrl, HEAD);
+    if (this.unwoken && Atomics.load(this.ctrl, SLEEP_DATA) !== 0) {
+      this.unwoken = false;
+      Atomics.notify(this.ctrl, HEAD);
+    }
   }
 
   /** No more records will come (after the last publish). */

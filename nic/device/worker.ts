@@ -179,10 +179,10 @@ export default function serve(task: ServeTask): WorkerReport {
     if (outLen > 0) r.last.buf.copy(0, output.u8, o + CPL_HEADER, outLen, false);
     input.next();
     packets++;
-    // Visible at once (a killed worker loses at most the packet it runs); woken in batches.
-    output.publishQuiet();
+    // Visible at once (a killed worker loses at most the packet it runs); the main thread is woken
+    // only if it sleeps waiting for it.
+    output.publish();
     if ((packets & 63) === 0) {
-      output.publish();
       input.release();
       input.beat();
     }
