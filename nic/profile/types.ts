@@ -34,6 +34,16 @@ export interface Cores {
   issue_width: number;
 }
 
+/** Receive side: RSS queues and their rings (nic/device). */
+export interface Rx {
+  queues: number;
+  ring_depth: number;
+  /** 40-byte Toeplitz key as hex, or null for the Microsoft key. */
+  rss_key: string | null;
+  /** Indirection table (bucket -> queue), or null for i mod queues over 128 entries. */
+  indirection: number[] | null;
+}
+
 export interface Stack {
   bytes: number;
   frame_align: number;
@@ -172,6 +182,7 @@ export interface Profile {
   kind: ProfileKind;
   executes: boolean;
   cores: Cores;
+  rx: Rx;
   offload: Offload;
   cost: Cost;
   host: Host;
