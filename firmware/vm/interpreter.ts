@@ -113,6 +113,21 @@ export interface Program {
   puntPcs: readonly number[];
 }
 
+/**
+ * The cost model's cycle accounting (nic/model/cost.ts), attached to a Vm with `vm.profile`: while it
+ * is set, every executed instruction adds its modeled compute cycles to `vm.cycles` and every memory
+ * access its region's stall cycles to `vm.stall`, and both are summed per pc (hot lines). Without a
+ * profile the interpreter pays one untaken branch per instruction.
+ */
+export interface CycleProfile {
+  /** cost[id][pc]: compute cycles of the instruction at pc of program id (a helper call's included). */
+  cost: (Float64Array | undefined)[];
+  /** acc[id][pc]: cycles (compute + stall) spent at pc of program id, over every packet. */
+  acc: (Float64Array | undefined)[];
+  /** Stall cycles of one access to the stack, the ctx, the packet, a map value (region order). */
+  memory: Float64Array;
+}
+
 export interface PredecodeOptions {
   id?: number;
   /** Stack bytes a bpf-to-bpf callee starting at `pc` uses (zeroed on each call); 512 when unknown. */
@@ -304,6 +319,13 @@ export class Vm {
   budget = 64_000_000;
   /** Instructions executed by the last run or resume. */
   executed = 0;
+  /** Cycle accounting of the cost model, or null (see CycleProfile). */
+  profile: CycleProfile | null = null;
+  /** Modeled compute and memory-stall cycles accumulated since the caller last zeroed them. */
+  cycles = 0;
+  stall = 0;
+  /** acc[] of the program executing (stall cycles are attributed to its pcs). */
+  private accNow: Float64Array | undefined;
   /** Result of the last memory load (ctx handlers write here too). */
   rlo = 0;
   rhi = 0;
@@ -343,10 +365,20 @@ export class Vm {
   /** Resolves register `reg` + `off` to a region for an access of `size` bytes; sets this.ea. */
   resolve(reg: number, off: number, size: number, pc: number): Region {
     const ea = (this.lo[reg]! >>> 0) + off;
-    const r = this.regions[this.hi[reg]! - REGION_TAG];
+    const index = this.hi[reg]! - REGION_TAG;
+    const r = this.regions[index];
     if (r === undefined || ea < r.start || ea + size > r.size) this.badAccess(reg, off, size, pc, r);
     this.ea = ea;
+    if (this.profile !== null) this.stallAt(index, pc);
     return r;
+  }
+
+  /** Cycle accounting of one memory access to region `index` at pc. */
+  private stallAt(index: number, pc: number): void {
+    const lat = this.profile!.memory[index < 3 ? index : 3]!;
+    this.stall += lat;
+    const acc = this.accNow;
+    if (acc !== undefined) acc[pc] = acc[pc]! + lat;
   }
 
   /** Like resolve, for an address held in a (lo, hi) pair (helpers use this). */
@@ -604,6 +636,10 @@ export class Vm {
     let frame = startFrame;
     let budget = w[S_BUDGET]!;
     this.current = prog;
+    const prof = this.profile;
+    let pcost = prof?.cost[cur.id];
+    let pacc = prof?.acc[cur.id];
+    this.accNow = pacc;
     for (;;) {
       if (--budget < 0) {
         w[S_BUDGET] = 0;
@@ -618,6 +654,11 @@ export class Vm {
       const imm = code[i + 3]!;
       const at = pc;
       pc++;
+      if (pcost !== undefined) {
+        const c = pcost[at]!;
+        this.cycles += c;
+        pacc![at] = pacc![at]! + c;
+      }
       switch (op) {
         // ---- ALU64, immediate
         case Op.ADD64_K: { const a = lo[d]!; hi[d] = (hi[d]! + (imm >> 31) + ((a >>> 0) + (imm >>> 0) > 0xffffffff ? 1 : 0)) | 0; lo[d] = (a + imm) | 0; break; }
@@ -752,6 +793,10 @@ export class Vm {
             this.current = cur;
             code = cur.code;
             pc = 0;
+            if (prof !== null) {
+              pcost = prof.cost[cur.id];
+              pacc = this.accNow = prof.acc[cur.id];
+            }
           }
           break;
         }
@@ -792,6 +837,10 @@ export class Vm {
             cur = this.programs[id] ?? this.entry!;
             this.current = cur;
             code = cur.code;
+            if (prof !== null) {
+              pcost = prof.cost[cur.id];
+              pacc = this.accNow = prof.acc[cur.id];
+            }
           }
           this.stack.start = (lo[10]! >>> 0) - STACK_FRAME;
           break;
