@@ -41,6 +41,16 @@ export function goldenCases(): OkCase[] {
     .filter((c): c is OkCase => !('error' in c.expected));
 }
 
+/**
+ * The kernel runs of the verifier corpus (test/fixtures/runs/corpus.json, recorded by
+ * test/kernel/record-corpus-runs.py) that completed, minus the known differences.
+ */
+export function corpusCases(): OkCase[] {
+  const dir = join(ROOT, 'test/fixtures/runs');
+  const known = JSON.parse(readFileSync(join(dir, 'known-differences.json'), 'utf8')) as Record<string, string>;
+  return (JSON.parse(readFileSync(join(dir, 'corpus.json'), 'utf8')) as GoldenCase[]).filter((c): c is OkCase => !('error' in c.expected) && !(c.program in known));
+}
+
 const specs = new Map<string, ObjectSpec>();
 export function specOf(object: string): ObjectSpec {
   let s = specs.get(object);
