@@ -65,6 +65,13 @@ async function main(): Promise<void> {
   console.log(`== traffic: ${packets} packets of 64 B; generate + write both files ${gen.toFixed(1)} s (${(packets / gen / 1e6).toFixed(2)} Mpps)`);
   console.log(`   pcap ${(fs.statSync(pcap).size / 2 ** 20).toFixed(0)} MiB, pcapng ${(fs.statSync(pcapng).size / 2 ** 20).toFixed(0)} MiB in ${dir}`);
   const self = new URL(import.meta.url).pathname;
+  // The same child reading a one-packet file: the RSS of Node, tsx and the modules alone.
+  const tiny = path.join(dir, 'tiny.pcap');
+  const t = new PcapWriter(tiny);
+  for (const f of generate(parseTrafficSpec('packets=1'), 1)) t.write(f);
+  t.close();
+  const base = JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', self, '--child', tiny, 'cursor'], { encoding: 'utf8' })) as ReturnType<typeof readMode>;
+  console.log(`   baseline (1-packet file)          peak RSS ${base.maxRssMb.toFixed(0).padStart(4)} MB`);
   for (const file of [pcap, pcapng]) {
     for (const mode of ['cursor', 'data', 'iter', 'copies'] as Mode[]) {
       const out = execFileSync(process.execPath, ['--import', 'tsx', self, '--child', file, mode], { encoding: 'utf8' });

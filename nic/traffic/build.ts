@@ -1,6 +1,6 @@
 // Builds one generated frame in place: Ethernet (optionally 802.1Q or 802.1ad+802.1Q tagged), an
 // optional IPv4 tunnel (IP-in-IP, GRE, or UDP/VXLAN with an inner Ethernet header), the flow's IPv4 or
-// IPv6 header and its TCP, UDP or ICMP header, then a payload pattern to the requested length. Every
+// IPv6 header and its TCP, UDP or ICMP header, then a zero payload to the requested length. Every
 // length field is set, and every checksum is computed: IPv4 header checksums (RFC 791), TCP/UDP
 // checksums over the RFC 768/793 (IPv4) or RFC 8200 §8.1 (IPv6) pseudo-header, ICMP and ICMPv6.
 import type { L4 } from './spec.ts';
@@ -53,6 +53,10 @@ function put16(b: Uint8Array, o: number, v: number): void {
   b[o] = (v >>> 8) & 0xff;
   b[o + 1] = v & 0xff;
 }
+/** Copies a short address (4 or 16 bytes) byte by byte: set() costs more than this for so few bytes. */
+function putAddr(b: Uint8Array, o: number, a: Uint8Array): void {
+  for (let i = 0; i < a.length; i++) b[o + i] = a[i]!;
+}
 function put32(b: Uint8Array, o: number, v: number): void {
   b[o] = v >>> 24;
   b[o + 1] = (v >>> 16) & 0xff;
@@ -83,8 +87,8 @@ function ipv4Header(b: Uint8Array, o: number, total: number, proto: number, src:
   b[o + 8] = 64;
   b[o + 9] = proto;
   put16(b, o + 10, 0);
-  b.set(src, o + 12);
-  b.set(dst, o + 16);
+  putAddr(b, o + 12, src);
+  putAddr(b, o + 16, dst);
   put16(b, o + 10, fold(sum16(b, o, o + 20)));
 }
 
@@ -95,8 +99,8 @@ export function reChecksumIpv4(b: Uint8Array, o: number): void {
 }
 
 /**
- * Writes `f`'s frame of `len` bytes into b[0, len) (len >= headerLength(f)). Returns where the
- * headers are. `n` is the frame's number (IP id, payload pattern).
+ * Writes `f`'s frame of `len` bytes into the zero-filled b[0, len) (len >= headerLength(f)); the
+ * payload is left zero. Returns where the headers are. `n` is the frame's number (the IP id).
  */
 export function buildFrame(b: Uint8Array, len: number, f: Flow, n: number): Layout {
   // Ethernet: locally administered MACs.
@@ -160,12 +164,12 @@ export function buildFrame(b: Uint8Array, len: number, f: Flow, n: number): Layo
     put16(b, ip + 4, l4len);
     b[ip + 6] = proto;
     b[ip + 7] = 64;
-    b.set(f.src, ip + 8);
-    b.set(f.dst, ip + 24);
+    putAddr(b, ip + 8, f.src);
+    putAddr(b, ip + 24, f.dst);
   } else {
     ipv4Header(b, ip, len - ip, proto, f.src, f.dst, n);
   }
-  // L4 header, then the payload pattern.
+  // L4 header; the payload stays zero.
   const hl = L4_LEN[f.l4];
   if (f.l4 === 'tcp') {
     put16(b, l4, f.sport);
@@ -189,7 +193,9 @@ export function buildFrame(b: Uint8Array, len: number, f: Flow, n: number): Layo
     put16(b, l4 + 6, f.seq & 0xffff);
     f.seq = (f.seq + 1) >>> 0;
   }
-  for (let i = l4 + hl, k = n & 0xff; i < len; i++, k = (k + 1) & 0xff) b[i] = k;
+  // The payload stays zero (`b` arrives zero-filled): zeros add nothing to a checksum, so the sums below
+  // stop at the end of the headers and a frame costs the same whatever its size.
+  const end = l4 + hl;
   // L4 checksum: pseudo-header (except ICMPv4) + the whole L4 segment.
   let s = 0;
   if (f.l4 !== 'icmp' || f.v6) {
@@ -197,7 +203,7 @@ export function buildFrame(b: Uint8Array, len: number, f: Flow, n: number): Layo
     s += proto + (l4len & 0xffff) + Math.floor(l4len / 65536);
   }
   const ck = l4 + (f.l4 === 'tcp' ? 16 : f.l4 === 'udp' ? 6 : 2);
-  let c = fold(sum16(b, l4, len, s));
+  let c = fold(sum16(b, l4, end, s));
   if (f.l4 === 'udp' && c === 0) c = 0xffff; // RFC 768: a computed 0 is sent as all ones
   put16(b, ck, c);
   if (outer >= 0) {
@@ -208,7 +214,7 @@ export function buildFrame(b: Uint8Array, len: number, f: Flow, n: number): Layo
       put16(b, vxUdp + 4, ulen);
       put16(b, vxUdp + 6, 0);
       let us = sum16(b, outer + 12, outer + 20) + 17 + ulen;
-      us = fold(sum16(b, vxUdp, len, us));
+      us = fold(sum16(b, vxUdp, end, us));
       put16(b, vxUdp + 6, us === 0 ? 0xffff : us);
     }
   }

@@ -59,7 +59,8 @@ export class PcapReader implements CaptureReader {
   constructor(path: string | ChunkSource, opts: ReaderOptions = {}) {
     this.src = typeof path === 'string' ? new ChunkSource(path, opts) : path;
     this.file = this.src.file;
-    this.maxPacket = opts.maxPacket ?? MAX_PACKET_LEN;
+    // A record must fit the buffer: header and data.
+    this.maxPacket = Math.min(opts.maxPacket ?? MAX_PACKET_LEN, this.src.maxBuffer - PCAP_RECORD_HEADER_LEN);
     try {
       const s = this.src;
       if (!s.need(PCAP_HEADER_LEN)) {

@@ -59,6 +59,8 @@ export class PcapngReader implements CaptureReader {
   private readonly src: ChunkSource;
   private readonly frame = new CursorFrame();
   private readonly maxPacket: number;
+  /** Largest block held in the buffer (MAX_BLOCK_LEN unless the source's buffer is smaller). */
+  private readonly maxBlock: number;
   private done = false;
   private count = 0;
   private blocks = 0;
@@ -68,12 +70,13 @@ export class PcapngReader implements CaptureReader {
     this.src = typeof path === 'string' ? new ChunkSource(path, { ...opts, maxBuffer: Math.max(opts.maxBuffer ?? 0, MAX_BLOCK_LEN) }) : path;
     this.file = this.src.file;
     this.maxPacket = opts.maxPacket ?? MAX_PACKET_LEN;
+    this.maxBlock = Math.min(MAX_BLOCK_LEN, this.src.maxBuffer);
     try {
       const s = this.src;
       if (!s.need(12)) throw this.err('pcapng-truncated-header', `file is ${s.avail()} bytes, shorter than a section header block`, 0);
       if (s.dv.getUint32(0, true) !== BT_SHB) throw this.err('pcapng-bad-magic', `not a pcapng file (first block type 0x${s.dv.getUint32(0, false).toString(16).padStart(8, '0')})`, 0);
       const len = this.blockLength(BT_SHB);
-      if (len > MAX_BLOCK_LEN) throw this.err('pcapng-block-too-large', `section header block of ${len} bytes is larger than the ${MAX_BLOCK_LEN}-byte limit`, 4);
+      if (len > this.maxBlock) throw this.err('pcapng-block-too-large', `section header block of ${len} bytes is larger than the ${this.maxBlock}-byte limit`, 4);
       if (!s.need(len)) throw this.err('pcapng-truncated-header', `section header block cut short (${s.avail()} of ${len} bytes)`, 0);
       this.checkTrailer(0, len, 0);
       this.onShb(len);
@@ -120,7 +123,7 @@ export class PcapngReader implements CaptureReader {
       if (type === BT_EPB) {
         // Fast path: a whole, well-formed EPB already in the buffer.
         const len = s.dv.getUint32(s.pos + 4, le);
-        if (len >= 32 && (len & 3) === 0 && len <= s.end - s.pos && len <= MAX_BLOCK_LEN) {
+        if (len >= 32 && (len & 3) === 0 && len <= s.end - s.pos && len <= this.maxBlock) {
           const p = s.pos;
           this.checkTrailer(at, len, p);
           const frame = this.onEpb(len, at, 8, 20, true);
@@ -130,9 +133,9 @@ export class PcapngReader implements CaptureReader {
         }
       }
       const len = this.blockLength(type);
-      if (len > MAX_BLOCK_LEN) {
+      if (len > this.maxBlock) {
         if (type === BT_SHB || type === BT_IDB || type === BT_EPB || type === BT_SPB || type === BT_PB) {
-          throw this.err('pcapng-block-too-large', `block of ${len} bytes (type 0x${type.toString(16)}) is larger than the ${MAX_BLOCK_LEN}-byte limit`, at + 4, true);
+          throw this.err('pcapng-block-too-large', `block of ${len} bytes (type 0x${type.toString(16)}) is larger than the ${this.maxBlock}-byte limit`, at + 4, true);
         }
         if (!s.skip(len - 4) || !s.need(4)) {
           this.truncated(at, `block of ${len} bytes cut short`);

@@ -71,7 +71,8 @@ export class ChunkSource {
   private fd: number;
   private readonly isStdin: boolean;
   private readonly ownsFd: boolean;
-  private readonly maxBuffer: number;
+  /** The most bytes the buffer may grow to. */
+  readonly maxBuffer: number;
   private readonly stdinCap: number;
   private total = 0;
 

@@ -220,7 +220,7 @@ def truncation_view(name, path, cuts):
             open(p, 'wb').write(data[:cut])
             r = subprocess.run(['tshark', '-r', p, '-T', 'fields', '-e', 'frame.number'], capture_output=True, text=True)
             n = len([l for l in r.stdout.splitlines() if l.strip()])
-            err = ' '.join(l for l in r.stderr.splitlines() if 'Running as user' not in l).strip()
+            err = ' '.join(l for l in r.stderr.splitlines() if 'Running as user' not in l).strip().replace(p, 'PREFIX')
             rows.append({'file': name, 'cut': cut, 'frames': n, 'exit': r.returncode, 'stderr': err})
     return rows
 
@@ -238,11 +238,12 @@ def main():
         open(eth_in, 'w').write(hexdump_input(frames()))
         open(ip_in, 'w').write(hexdump_input(frames(), ip_only=True))
         o = lambda n: os.path.join(OUT, n)
-        run(T2P + ['-N', 'text2pcap-eth', eth_in, o('basic.pcapng')])
-        run(T2P + ['-F', 'pcap', eth_in, o('le-us.pcap')])
+        # Relative input names (cwd = tmp): text2pcap writes the input's name into the SHB comment.
+        run(T2P + ['-N', 'text2pcap-eth', 'eth.txt', o('basic.pcapng')], cwd=tmp)
+        run(T2P + ['-F', 'pcap', 'eth.txt', o('le-us.pcap')], cwd=tmp)
         run(['editcap', '-F', 'nsecpcap', o('basic.pcapng'), o('le-ns.pcap')])
         run(['editcap', '-F', 'pcap', '-s', '64', o('basic.pcapng'), o('snap64.pcap')])
-        run(T2P + ['-F', 'pcap', '-l', '101', ip_in, o('rawip.pcap')])
+        run(T2P + ['-F', 'pcap', '-l', '101', 'ip.txt', o('rawip.pcap')], cwd=tmp)
         run(['mergecap', '-F', 'pcapng', '-w', o('two-ifaces.pcapng'), o('le-ns.pcap'), o('rawip.pcap')])
         swap_pcap(o('le-us.pcap'), o('be-us.pcap'))
         swap_pcap(o('le-ns.pcap'), o('be-ns.pcap'))
