@@ -30,6 +30,7 @@ export function runJson(r: RunResult): Record<string, unknown> {
     engine: r.engine,
     cores: r.cores,
     workers: r.workers,
+    cores_per_worker: r.cores_per_worker,
     aborted: r.aborted,
     nic_instructions: r.nic_instructions,
     map_full_errors: r.map_full_errors,
