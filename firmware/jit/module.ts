@@ -1,0 +1,201 @@
+// Builds the module of one object: imports and internal functions ($resolve: region check of a
+// general pointer; $ctxload: a struct xdp_md field; $punt / $saveFrame: the state block at a punt;
+// $run: the export), then every program's functions through translate.ts, all in one table.
+import { subprograms } from '../../offload/cfg/cfg.ts';
+import {
+  ACCESS, CORE_CTX, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, F_PROG, F_RET_PC, F_SAVED, FRAME_WORDS,
+  JIT_FAULT, JIT_STATUS, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG, S_BUDGET, S_DEPTH, S_FRAMES, S_HI, S_LO,
+  S_MAYGOTO, S_PC, S_PROG, STACK_BYTES, STACK_FRAME,
+} from './abi.ts';
+import { basicBlocks, JitUnsupported, structure } from './structure.ts';
+import {
+  F_CTXLOAD, F_FAULT, F_FIRST, F_PUNT, F_RESOLVE, F_RUN, F_SAVEFRAME, FN_LOCALS, FN_TYPE, FunctionEmitter, G_BUDGET, G_CORE, G_MAYGOTO,
+  G_STATUS, type JitInput, type JitOutput, loadReg64, storeReg64,
+} from './translate.ts';
+import { type Code, I32, I64, ModuleBuilder, OP } from './wasm.ts';
+
+const MASK32 = 0xffffffffn;
+const lo32 = (w: number) => CORE_STATE + (S_LO + w) * 4;
+const hi32 = (w: number) => CORE_STATE + (S_HI + w) * 4;
+const word = (w: number) => CORE_STATE + w * 4;
+
+function storeParam64(c: Code, addrLocal: number, offset: number, l: number): void {
+  c.get(addrLocal).get(l).op(OP.i32_wrap_i64).mem(OP.i32_store, 2, offset);
+  c.get(addrLocal).get(l).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).mem(OP.i32_store, 2, offset + 4);
+}
+
+/**
+ * $resolve(v, off, size, kind, pc, reg, r10lo, prog) -> address: the interpreter's region check
+ * for a pointer that is not a packet pointer (stack, ctx, maps; a bad one faults).
+ */
+function emitResolve(c: Code, input: JitInput): void {
+  // params 0 v, 1 off, 2 size, 3 kind, 4 pc, 5 reg, 6 r10lo, 7 prog; locals 8 idx, 9 ea, 10 start, 11 end, 12 base, 13 writable
+  const V = 0, OFF = 1, SIZE = 2, KIND = 3, PC = 4, REG = 5, R10 = 6, PROG = 7, IDX = 8, EA = 9, START = 10, END = 11, BASE = 12, W = 13;
+  const fault = () => {
+    c.get(KIND).get(PC).get(PROG).get(REG).get(OFF).get(SIZE).get(V).get(R10).idx(OP.call, F_FAULT);
+  };
+  c.get(V).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG).op(OP.i32_sub).set(IDX);
+  c.get(V).i64(MASK32).op(OP.i64_and).get(OFF).op(OP.i64_extend_i32_s).op(OP.i64_add).set(EA);
+  c.i32(1).set(W);
+  c.get(IDX).i32(REGION_STACK).op(OP.i32_eq).open(OP.if);
+  c.idx(OP.global_get, G_CORE).i32(CORE_STACK).op(OP.i32_add).set(BASE);
+  c.get(R10).i32(STACK_FRAME).op(OP.i32_sub).op(OP.i64_extend_i32_u).set(START);
+  c.i64(STACK_BYTES).set(END);
+  c.op(OP.else);
+  c.get(IDX).i32(REGION_CTX).op(OP.i32_eq).open(OP.if);
+  c.idx(OP.global_get, G_CORE).i32(CORE_CTX).op(OP.i32_add).set(BASE);
+  c.i64(0).set(START).i64(24).set(END).i32(0).set(W);
+  c.op(OP.else);
+  c.get(IDX).i32(REGION_PACKET).op(OP.i32_eq).open(OP.if);
+  c.idx(OP.global_get, G_CORE).i32(CORE_FRAME).op(OP.i32_add).set(BASE);
+  c.idx(OP.global_get, G_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + CTX_DATA_META * 4).set(START);
+  c.idx(OP.global_get, G_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + CTX_DATA_END * 4).set(END);
+  c.op(OP.else);
+  // Maps: bounds compiled in (absolute arena offsets, base 0).
+  c.i32(0).set(BASE);
+  const n = input.maps.length;
+  c.open(OP.block); // $done
+  c.open(OP.block); // $bad
+  for (let i = n - 1; i >= 0; i--) c.open(OP.block);
+  c.get(IDX).i32(REGION_MAP0).op(OP.i32_sub);
+  c.brTable(Array.from({ length: n }, (_, i) => i), n);
+  input.maps.forEach((m, i) => {
+    c.end();
+    c.i64(m.start).set(START).i64(m.end).set(END).i32(m.writable ? 1 : 0).set(W);
+    c.br(OP.br, n - i);
+  });
+  c.end();
+  fault();
+  c.op(OP.unreachable);
+  c.end();
+  c.end(); // if packet
+  c.end(); // if ctx
+  c.end(); // if stack
+  c.get(EA).get(START).op(OP.i64_lt_s).get(EA).get(SIZE).op(OP.i64_extend_i32_u).op(OP.i64_add).get(END).op(OP.i64_gt_s).op(OP.i32_or);
+  c.get(KIND).i32(ACCESS.load).op(OP.i32_ne).get(W).op(OP.i32_eqz).op(OP.i32_and).op(OP.i32_or);
+  c.open(OP.if);
+  fault();
+  c.end();
+  c.get(BASE).get(EA).op(OP.i32_wrap_i64).op(OP.i32_add);
+}
+
+/** $ctxload(v, off, size, pc, reg, prog) -> i64: a load from struct xdp_md. */
+function emitCtxLoad(c: Code): void {
+  const V = 0, OFF = 1, SIZE = 2, PC = 3, REG = 4, PROG = 5, EA = 6;
+  c.get(V).i64(MASK32).op(OP.i64_and).get(OFF).op(OP.i64_extend_i32_s).op(OP.i64_add).set(EA);
+  // Bounds first (as the interpreter's region check), then the field rule (4 bytes, aligned).
+  c.get(EA).i64(0).op(OP.i64_lt_s).get(EA).get(SIZE).op(OP.i64_extend_i32_u).op(OP.i64_add).i64(24).op(OP.i64_gt_s).op(OP.i32_or);
+  c.get(SIZE).i32(4).op(OP.i32_ne).op(OP.i32_or).get(EA).i64(3).op(OP.i64_and).i64(0).op(OP.i64_ne).op(OP.i32_or);
+  c.open(OP.if);
+  c.i32(ACCESS.load).get(PC).get(PROG).get(REG).get(OFF).get(SIZE).get(V).i32(0).idx(OP.call, F_FAULT);
+  c.end();
+  c.idx(OP.global_get, G_CORE).get(EA).op(OP.i32_wrap_i64).op(OP.i32_add).mem(OP.i64_load32_u, 2, CORE_CTX);
+  // data, data_end, data_meta are packet pointers.
+  c.get(EA).i64(12).op(OP.i64_lt_s).open(OP.if, I64).i64(BigInt(REGION_TAG + REGION_PACKET) << 32n).op(OP.else).i64(0).end();
+  c.op(OP.i64_or);
+}
+
+/** $punt(r0..r10, pc, prog): registers, pc, program and depth into the state block. */
+function emitPunt(c: Code): void {
+  const PC = 11, PROG = 12;
+  for (let r = 0; r <= 10; r++) {
+    c.idx(OP.global_get, G_CORE).get(r).op(OP.i32_wrap_i64).mem(OP.i32_store, 2, lo32(r));
+    c.idx(OP.global_get, G_CORE).get(r).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).mem(OP.i32_store, 2, hi32(r));
+  }
+  c.idx(OP.global_get, G_CORE).get(PC).mem(OP.i32_store, 2, word(S_PC));
+  c.idx(OP.global_get, G_CORE).get(PROG).mem(OP.i32_store, 2, word(S_PROG));
+  c.idx(OP.global_get, G_CORE).i32(STACK_BYTES).get(10).op(OP.i32_wrap_i64).op(OP.i32_sub).i32(9).op(OP.i32_shr_u).mem(OP.i32_store, 2, word(S_DEPTH));
+}
+
+/** $saveFrame(r6..r10, retPc, prog): the caller's frame record at its depth. */
+function emitSaveFrame(c: Code): void {
+  const RETPC = 5, PROG = 6, A = 7;
+  c.idx(OP.global_get, G_CORE).i32(STACK_BYTES).get(4).op(OP.i32_wrap_i64).op(OP.i32_sub).i32(9).op(OP.i32_shr_u);
+  c.i32(FRAME_WORDS * 4).op(OP.i32_mul).op(OP.i32_add).set(A);
+  const rec = CORE_STATE + S_FRAMES * 4;
+  c.get(A).get(RETPC).mem(OP.i32_store, 2, rec + F_RET_PC * 4);
+  c.get(A).get(PROG).mem(OP.i32_store, 2, rec + F_PROG * 4);
+  for (let i = 0; i < 5; i++) storeParam64(c, A, rec + (F_SAVED + 2 * i) * 4, i);
+}
+
+/** $run(tableIndex) -> status. */
+function emitRun(c: Code, fnType: number): void {
+  const TI = 0, R0 = 1;
+  c.i32(0).idx(OP.global_set, G_STATUS);
+  c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_BUDGET)).idx(OP.global_set, G_BUDGET);
+  c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_MAYGOTO)).idx(OP.global_set, G_MAYGOTO);
+  for (const r of [1, 2, 3, 4, 5, 10]) loadReg64(c, r);
+  c.get(TI).callIndirect(fnType).set(R0);
+  c.idx(OP.global_get, G_STATUS).i32(JIT_STATUS.punt).op(OP.i32_ne).open(OP.if);
+  c.idx(OP.global_get, G_STATUS).i32(JIT_STATUS.early).op(OP.i32_eq).open(OP.if).i64(0).set(R0).end();
+  storeReg64(c, 0, R0);
+  c.end();
+  c.idx(OP.global_get, G_CORE).idx(OP.global_get, G_BUDGET).mem(OP.i32_store, 2, word(S_BUDGET));
+  c.idx(OP.global_get, G_CORE).idx(OP.global_get, G_MAYGOTO).mem(OP.i32_store, 2, word(S_MAYGOTO));
+  c.idx(OP.global_get, G_STATUS);
+}
+
+/** Translates every program of `input` into one module. Throws JitUnsupported when one cannot be. */
+export function compileObject(input: JitInput): JitOutput {
+  const mb = new ModuleBuilder();
+  const fnType = mb.type(FN_TYPE);
+  mb.importSharedMemory('mem', 1, 65536);
+  mb.importFunc('helper', { params: [I32, I32, I32], results: [I32] });
+  mb.importFunc('fault', { params: [I32, I32, I32, I32, I32, I32, I64, I32], results: [] });
+  mb.importFunc('ldpkt', { params: [I32, I32, I32], results: [I32] });
+  mb.importGlobal('core');
+  mb.global(0); // status
+  mb.global(0); // budget
+  mb.global(0); // may_goto
+  const resolve = mb.func({ params: [I64, I32, I32, I32, I32, I32, I32, I32], results: [I32] }, [I32, I64, I64, I64, I32, I32]);
+  const ctxload = mb.func({ params: [I64, I32, I32, I32, I32, I32], results: [I64] }, [I64]);
+  const punt = mb.func({ params: [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I32], results: [] });
+  const save = mb.func({ params: [I64, I64, I64, I64, I64, I32, I32], results: [] }, [I32]);
+  const run = mb.func({ params: [I32], results: [I32] }, [I64]);
+  if (resolve.index !== F_RESOLVE || ctxload.index !== F_CTXLOAD || punt.index !== F_PUNT || save.index !== F_SAVEFRAME || run.index !== F_RUN)
+    throw new Error('jit: internal function indices moved');
+  emitResolve(resolve.code, input);
+  emitCtxLoad(ctxload.code);
+  emitPunt(punt.code);
+  emitSaveFrame(save.code);
+  emitRun(run.code, fnType);
+  mb.exportFunc('run', F_RUN);
+
+  // Every function of every program: index F_FIRST + k = table slot k.
+  const functions = new Map<number, Map<number, number>>();
+  const entry = new Map<number, number>();
+  const plan: { prog: (typeof input.programs)[number]; start: number; end: number; slot: number }[] = [];
+  for (const prog of input.programs) {
+    const byPc = new Map<number, number>();
+    for (const sp of subprograms(prog.slots)) {
+      byPc.set(sp.start, plan.length);
+      plan.push({ prog, start: sp.start, end: sp.end, slot: plan.length });
+    }
+    functions.set(prog.id, byPc);
+    entry.set(prog.id, byPc.get(0)!);
+  }
+  for (const p of plan) {
+    const f = mb.func(FN_TYPE, FN_LOCALS);
+    const byPc = functions.get(p.prog.id)!;
+    const em = new FunctionEmitter(f.code, p.prog, (pc) => {
+      const slot = byPc.get(pc);
+      if (slot === undefined) throw new JitUnsupported(`call target ${pc} is not a function`, pc);
+      return F_FIRST + slot;
+    }, fnType);
+    em.prologue();
+    const blocks = basicBlocks(p.prog.slots, p.start, p.end);
+    structure(blocks, {
+      body: (b) => em.body(b),
+      condition: (b) => em.condition(b),
+      leave: (b) => em.leave(b),
+      open: (k) => em.open(k),
+      else: () => f.code.op(OP.else),
+      close: () => f.code.end(),
+      br: (d) => f.code.br(OP.br, d),
+    });
+    f.code.op(OP.unreachable);
+  }
+  mb.setTable(plan.map((p) => F_FIRST + p.slot));
+  void JIT_FAULT;
+  return { bytes: mb.build(), entry, functions, functionCount: plan.length };
+}
