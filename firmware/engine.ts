@@ -10,7 +10,7 @@
 //   EXIT.fault  core.fault is a Fault with the code, pc, and site (core, program id and name).
 import type { Arena, CoreBlocks } from './arena.ts';
 import type { Fault } from './vm/fault.ts';
-import type { Program } from './vm/interpreter.ts';
+import type { Program, Vm } from './vm/interpreter.ts';
 
 export const EXIT = { exit: 1, punt: 2, fault: 3 } as const;
 export type ExitKind = (typeof EXIT)[keyof typeof EXIT];
@@ -28,8 +28,15 @@ export interface EngineCore {
   executed: number;
   /** The fault of the last call that returned EXIT.fault. */
   fault: Fault | null;
-  /** Clears the per-packet outputs (trace, redirect) before a fresh run. */
-  beginPacket(): void;
+  /** The interpreter bound to this core's state block and stack (the host path, engines' fallback). */
+  readonly vm: Vm;
+  /**
+   * Before an engine call: re-reads the packet window from the ctx block, clears the trace and the
+   * fault; a fresh run (`resuming` false) also clears the redirect target.
+   */
+  beginPacket(resuming?: boolean): void;
+  /** Fresh registers: all zero, r1 = the context pointer. */
+  resetRegisters(): void;
 }
 
 export interface Engine {

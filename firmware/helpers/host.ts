@@ -34,8 +34,8 @@ export interface HelperHost {
   nowNs(boot: boolean): number;
   /** bpf_get_prandom_u32: the core's seeded generator. */
   nextRandom(): number;
-  /** bpf_trace_printk output line. */
-  trace(msg: string): void;
+  /** Appends a bpf_trace_printk output line to the packet's trace. */
+  printk(msg: string): void;
   /** Records the packet's redirect target (state block S_REDIR*): kind REDIRECT_IFINDEX or REDIRECT_MAP. */
   setRedirect(kind: number, a: number, b: number): void;
   /** bpf_tail_call to program `id`: true when the jump will happen (program present, limit not reached). */
