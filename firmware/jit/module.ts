@@ -171,19 +171,19 @@ export function compileObject(input: JitInput): JitOutput {
       byPc.set(sp.start, plan.length);
       plan.push({ prog, start: sp.start, end: sp.end, slot: plan.length });
     }
-    functions.set(prog.id, byPc);
-    entry.set(prog.id, byPc.get(0)!);
+    functions.set(prog.program.id, byPc);
+    entry.set(prog.program.id, byPc.get(0)!);
   }
   for (const p of plan) {
     const f = mb.func(FN_TYPE, FN_LOCALS);
-    const byPc = functions.get(p.prog.id)!;
+    const byPc = functions.get(p.prog.program.id)!;
     const em = new FunctionEmitter(f.code, p.prog, (pc) => {
       const slot = byPc.get(pc);
       if (slot === undefined) throw new JitUnsupported(`call target ${pc} is not a function`, pc);
       return F_FIRST + slot;
     }, fnType);
     em.prologue();
-    const blocks = basicBlocks(p.prog.slots, p.start, p.end);
+    const blocks = basicBlocks(p.prog.slots, p.start, p.end, p.prog.program.puntPcs);
     structure(blocks, {
       body: (b) => em.body(b),
       condition: (b) => em.condition(b),

@@ -8,6 +8,7 @@ import { decodeProgram } from '../../offload/isa/index.ts';
 import { CORE_BASE, CORE_STRIDE, WASM_PAGE } from '../arena.ts';
 import { Fault } from '../vm/fault.ts';
 import { type RawResult } from '../vm/raw.ts';
+import { predecode } from '../vm/interpreter.ts';
 import { REGION_MAP0, REGION_STACK, REGION_TAG, S_BUDGET, S_HI, S_LO, S_MAYGOTO, STACK_BYTES, STACK_FRAME } from './abi.ts';
 import { jitFault } from './faults.ts';
 import { compileObject } from './module.ts';
@@ -35,12 +36,7 @@ export function runRawJit(program: Uint8Array, mem: Uint8Array): RawResult {
   const u8 = new Uint8Array(memory.buffer);
   u8.set(mem, memOff);
   const out = compileObject({
-    programs: [{
-      id: 1, name: 'raw', slots, resolve: (insn, pc) => {
-        if (insn.pseudo !== 0) throw new Fault('fault.mem', `lddw pseudo source ${insn.pseudo} needs a loader to resolve it`, pc);
-        return { lo: insn.imm, hi: insn.imm2 };
-      },
-    }],
+    programs: [{ program: predecode(slots, 'raw', undefined, STACK_FRAME, { id: 1 }), slots }],
     maps: [{ start: memOff, end: memOff + mem.length, writable: true }],
   });
   const words = new Int32Array(memory.buffer, core, 256);

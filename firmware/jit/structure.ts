@@ -38,9 +38,9 @@ function endsBlock(insn: Insn): boolean {
   return insn.kind === 'call' || insn.kind === 'ldpkt';
 }
 
-/** Splits [start, end) of `slots` into basic blocks. Jumps leaving the range are unsupported. */
-export function basicBlocks(slots: readonly Slot[], start: number, end: number): Block[] {
-  const leaders = new Set<number>([start]);
+/** Splits [start, end) of `slots` into basic blocks (also starting at `extraLeaders`). Jumps leaving the range are unsupported. */
+export function basicBlocks(slots: readonly Slot[], start: number, end: number, extraLeaders: readonly number[] = []): Block[] {
+  const leaders = new Set<number>([start, ...extraLeaders]);
   for (let pc = start; pc < end; pc++) {
     const insn = slots[pc];
     if (!insn) continue;

@@ -12,21 +12,19 @@
 // The instruction budget is charged per basic block; a block the budget cannot pay punts at its
 // first pc, so the interpreter runs the last instructions and faults where it would have.
 import { assertNever, type Insn, type Slot } from '../../offload/isa/index.ts';
-import type { LddwResolver } from '../vm/interpreter.ts';
+import type { Program } from '../vm/interpreter.ts';
 import {
   ACCESS, type AccessKind, CORE_CTX, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, JIT_FAULT, JIT_STATUS,
-  REGION_CTX, REGION_PACKET, REGION_TAG, S_HI, S_LO, STACK_FRAME,
+  REGION_CTX, REGION_PACKET, REGION_TAG, S_BUDGET, S_HI, S_LO, S_MAYGOTO, STACK_FRAME,
 } from './abi.ts';
 import type { Block } from './structure.ts';
 import { ATOMIC, type Code, type FuncType, I32, I64, OP, type ValType } from './wasm.ts';
 
 export interface JitProgram {
-  /** Program id (the core's programs[] index). */
-  id: number;
-  name: string;
+  /** The predecoded program (id, lddw values as the loader resolved them, callee stack depths, punt pcs). */
+  program: Program;
+  /** Its decoded instructions. */
   slots: readonly Slot[];
-  /** Resolves lddw pseudo sources (the loader's resolver). */
-  resolve: LddwResolver;
 }
 
 /** A map region: absolute arena offsets [start, end), writable by programs or not. */
@@ -79,6 +77,7 @@ export const FN_TYPE: FuncType = { params: [I64, I64, I64, I64, I64, I64], resul
 
 const lo32 = (w: number) => CORE_STATE + (S_LO + w) * 4;
 const hi32 = (w: number) => CORE_STATE + (S_HI + w) * 4;
+const word = (w: number) => CORE_STATE + w * 4;
 const MASK32 = 0xffffffffn;
 
 function reg(r: number): number {
@@ -121,7 +120,11 @@ export class FunctionEmitter {
     private readonly prog: JitProgram,
     private readonly fnIndexOfPc: (pc: number) => number,
     private readonly tableType: number,
-  ) {}
+  ) {
+    this.puntPcs = new Set(prog.program.puntPcs);
+  }
+
+  private readonly puntPcs: ReadonlySet<number>;
 
   /** r10 + off with `size` bytes inside the current frame: provably in bounds. */
   private frameAccess(r: number, off: number, size: number): boolean {
@@ -130,7 +133,7 @@ export class FunctionEmitter {
 
   private fault(kind: number, pc: number, r = 0, off = 0, size = 0): void {
     const c = this.c;
-    c.i32(kind).i32(pc).i32(this.prog.id).i32(r).i32(off).i32(size);
+    c.i32(kind).i32(pc).i32(this.prog.program.id).i32(r).i32(off).i32(size);
     if (r >= 0) c.get(reg(r));
     else c.i64(0);
     c.get(reg(10)).op(OP.i32_wrap_i64).idx(OP.call, F_FAULT);
@@ -157,7 +160,7 @@ export class FunctionEmitter {
     c.idx(OP.global_get, G_CORE).get(L_T0).op(OP.i32_wrap_i64).op(OP.i32_add).i32(CORE_FRAME).op(OP.i32_add);
     c.br(OP.br, 1);
     c.end();
-    c.get(v).i32(off).i32(size).i32(kind).i32(pc).i32(r).get(5).op(OP.i32_wrap_i64).i32(this.prog.id).idx(OP.call, F_RESOLVE);
+    c.get(v).i32(off).i32(size).i32(kind).i32(pc).i32(r).get(5).op(OP.i32_wrap_i64).i32(this.prog.program.id).idx(OP.call, F_RESOLVE);
     c.end();
   }
 
@@ -173,7 +176,7 @@ export class FunctionEmitter {
     // The context: struct xdp_md fields come from the ctx block (data, data_end, data_meta as pointers).
     c.get(v).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + REGION_CTX).op(OP.i32_eq);
     c.open(OP.if);
-    c.get(v).i32(off).i32(size).i32(pc).i32(src).i32(this.prog.id).idx(OP.call, F_CTXLOAD);
+    c.get(v).i32(off).i32(size).i32(pc).i32(src).i32(this.prog.program.id).idx(OP.call, F_CTXLOAD);
     if (sx && size < 8) {
       // A sign-extending ctx load sign-extends the loaded field.
       c.op(OP.i32_wrap_i64);
@@ -244,7 +247,7 @@ export class FunctionEmitter {
     c.idx(OP.global_get, G_STATUS).open(OP.if);
     c.idx(OP.global_get, G_STATUS).i32(JIT_STATUS.punt).op(OP.i32_eq).open(OP.if);
     for (const r of [6, 7, 8, 9, 10]) c.get(reg(r));
-    c.i32(retPc).i32(this.prog.id).idx(OP.call, F_SAVEFRAME);
+    c.i32(retPc).i32(this.prog.program.id).idx(OP.call, F_SAVEFRAME);
     c.end();
     c.i64(0).op(OP.return);
     c.end();
@@ -254,7 +257,7 @@ export class FunctionEmitter {
   punt(pc: number): void {
     const c = this.c;
     for (let r = 0; r <= 10; r++) c.get(reg(r));
-    c.i32(pc).i32(this.prog.id).idx(OP.call, F_PUNT);
+    c.i32(pc).i32(this.prog.program.id).idx(OP.call, F_PUNT);
     c.i32(JIT_STATUS.punt).idx(OP.global_set, G_STATUS).i64(0).op(OP.return);
   }
 
@@ -477,6 +480,8 @@ export class FunctionEmitter {
 
   body(b: Block): void {
     const c = this.c;
+    // A punt pc (an instruction the device cannot run) starts its block: stop before it is charged.
+    if (this.puntPcs.has(b.start)) this.punt(b.start);
     // Charge the block's budget; a block the budget cannot pay runs on the interpreter.
     c.idx(OP.global_get, G_BUDGET).i32(b.count).op(OP.i32_sub).idx(OP.global_set, G_BUDGET);
     c.idx(OP.global_get, G_BUDGET).i32(0).op(OP.i32_lt_s).open(OP.if);
@@ -519,8 +524,9 @@ export class FunctionEmitter {
         c.op(OP.drop);
         return;
       case 'lddw': {
-        const v = this.prog.resolve(insn, pc);
-        c.i64((BigInt(v.hi >>> 0) << 32n) | BigInt(v.lo >>> 0)).set(reg(insn.dst));
+        // The value the loader resolved, from the predecoded program.
+        const code = this.prog.program.code;
+        c.i64((BigInt(code[pc * 4 + 7]! >>> 0) << 32n) | BigInt(code[pc * 4 + 3]! >>> 0)).set(reg(insn.dst));
         return;
       }
       case 'ldx':
@@ -565,8 +571,14 @@ export class FunctionEmitter {
     const c = this.c;
     switch (insn.callee) {
       case 'helper': {
+        // The state block is exact during a helper: arguments, r10, budget and may_goto counter.
         for (const r of [1, 2, 3, 4, 5, 10]) storeReg64(c, r, reg(r));
-        c.i32(insn.imm).i32(pc).i32(this.prog.id).idx(OP.call, F_HELPER).tee(L_A0).open(OP.if);
+        c.idx(OP.global_get, G_CORE).idx(OP.global_get, G_BUDGET).mem(OP.i32_store, 2, word(S_BUDGET));
+        c.idx(OP.global_get, G_CORE).idx(OP.global_get, G_MAYGOTO).mem(OP.i32_store, 2, word(S_MAYGOTO));
+        c.i32(insn.imm).i32(pc).i32(this.prog.program.id).idx(OP.call, F_HELPER);
+        c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_BUDGET)).idx(OP.global_set, G_BUDGET);
+        c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_MAYGOTO)).idx(OP.global_set, G_MAYGOTO);
+        c.tee(L_A0).open(OP.if);
         // bpf_tail_call: continue in the target program with the same frame and registers.
         for (const r of [1, 2, 3, 4, 5, 10]) c.get(reg(r));
         c.get(L_A0).i32(1).op(OP.i32_sub).callIndirect(this.tableType).op(OP.return);
@@ -581,8 +593,9 @@ export class FunctionEmitter {
         c.get(reg(10)).op(OP.i32_wrap_i64).i32(2 * STACK_FRAME).op(OP.i32_le_u).open(OP.if);
         this.fault(JIT_FAULT.depth, pc, -1);
         c.end();
-        // The callee's frame is cleared, as the interpreter clears it.
-        c.get(L_FP).i32(STACK_FRAME).op(OP.i32_sub).i32(0).i32(STACK_FRAME).memoryFill();
+        // The callee's frame is cleared, as much of it as the callee uses (the predecoded call's offset).
+        const clear = this.prog.program.code[pc * 4 + 2]!;
+        if (clear > 0) c.get(L_FP).i32(clear).op(OP.i32_sub).i32(0).i32(clear).memoryFill();
         for (const r of [1, 2, 3, 4, 5]) c.get(reg(r));
         c.get(reg(10)).i64(STACK_FRAME).op(OP.i64_sub);
         c.idx(OP.call, target).set(L_R0);

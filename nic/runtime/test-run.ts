@@ -6,6 +6,11 @@ import { InputError, NicsimError } from '../../offload/errors.ts';
 import { findMap } from '../../offload/elf/index.ts';
 import { ArrayOfMaps, type BpfMap, HashOfMaps, ProgArray } from '../../firmware/maps/index.ts';
 import { ETH_HLEN, FRAG_SIZE, MAX_FRAGS, MAX_LINEAR } from '../../firmware/xdp/buffer.ts';
+import { EXIT } from '../../firmware/engine.ts';
+import { compileJit, jitEngine, mapBoundsOf } from '../../firmware/jit/engine.ts';
+import { S_PC } from '../../firmware/state.ts';
+import { interpreter } from '../../firmware/vm/engine.ts';
+import { Fault } from '../../firmware/vm/fault.ts';
 import { coreFor, type LoadedObject, type LoadedProgram, setSlot } from './load.ts';
 
 export interface TestRunOptions {
@@ -18,6 +23,8 @@ export interface TestRunOptions {
   tailCalls?: string[];
   /** Programs run once each on the same input first (to seed maps). */
   before?: string[];
+  /** The engine: the interpreter (default) or the JIT (firmware/jit), compiled once for this run. */
+  engine?: 'interp' | 'jit';
   ingressIfindex?: number;
   rxQueueIndex?: number;
   cpu?: number;
@@ -130,14 +137,24 @@ export function testRun(obj: LoadedObject, opts: TestRunOptions): TestRunResult 
   const core = coreFor(obj, opts.cpu ?? 0);
   if (opts.ingressIfindex !== undefined) core.ingressIfindex = opts.ingressIfindex;
   if (opts.rxQueueIndex !== undefined) core.rxQueueIndex = opts.rxQueueIndex;
-  for (const b of opts.before ?? []) core.run(program(obj, b).program, data);
+  const engine = opts.engine === 'jit' ? jitEngine(compileJit(obj.programs, mapBoundsOf(core))) : interpreter;
+  const runOnce = (p: LoadedProgram): number => {
+    const k = core.start(engine, p.id);
+    if (k === EXIT.fault) throw core.fault!;
+    if (k === EXIT.punt) throw new Fault('fault.punt', `program ${p.spec.name} stopped at punt pc ${core.blocks.state.words[S_PC]}`, core.blocks.state.words[S_PC]!);
+    return core.action;
+  };
+  for (const b of opts.before ?? []) {
+    core.buf.reset(data);
+    runOnce(program(obj, b));
+  }
   core.buf.reset(data);
   let retval = 0;
   const n = Math.max(1, repeat);
   const t0 = process.hrtime.bigint();
   const trace: string[] = [];
   for (let i = 0; i < n; i++) {
-    retval = core.runLoaded(main.program);
+    retval = runOnce(main);
     trace.push(...core.trace);
   }
   const duration = Number(process.hrtime.bigint() - t0) / n;
