@@ -20,6 +20,8 @@ import type { Program } from '../vm/interpreter.ts';
 import { JIT_STATUS } from './abi.ts';
 import { type FaultRegion, jitFault } from './faults.ts';
 import { compileObject } from './module.ts';
+import type { JitMap } from './translate.ts';
+import { HEADER_BYTES } from '../maps/base.ts';
 import { JitUnsupported } from './structure.ts';
 import { wasm } from './raw.ts';
 
@@ -36,12 +38,8 @@ export interface JitCode {
   insns: number;
 }
 
-/** A map's bounds as the JIT checks them (absolute arena offsets), and whether programs may write it. */
-export interface JitMapBounds {
-  start: number;
-  end: number;
-  writable: boolean;
-}
+/** A map as the JIT sees it: bounds (absolute arena offsets), writability, array geometry for inline lookups. */
+export type JitMapBounds = JitMap;
 
 /** Compiles `programs` (all programs a core can reach: entry, tail-call targets) for an arena with `maps`. */
 export function compileJit(programs: readonly { program: Program; slots: readonly Slot[] }[], maps: readonly JitMapBounds[]): JitCode {
@@ -60,11 +58,30 @@ export function compileJit(programs: readonly { program: Program; slots: readonl
 
 /** The map bounds of a core's arena and region table (read-only maps included). */
 export function mapBoundsOf(core: EngineCore): JitMapBounds[] {
-  return core.arena.maps.map((m, i) => ({ start: m.base, end: m.base + m.byteLength, writable: core.vm.regions[REGION_MAP0 + i]!.writable }));
+  return core.arena.maps.map((m, i) => {
+    const b: JitMap = { start: m.base, end: m.base + m.byteLength, writable: core.vm.regions[REGION_MAP0 + i]!.writable };
+    if (m.type === 'array' || m.type === 'percpu_array') {
+      // firmware/maps/array.ts: value of index i, CPU c at base + HEADER_BYTES + i * stride + c * slot.
+      const slot = (m.valueSize + 7) & ~7;
+      b.array = { maxEntries: m.maxEntries, values: m.base + HEADER_BYTES, stride: m.percpu ? slot * m.cpus : slot, slot: m.percpu ? slot : 0 };
+    }
+    return b;
+  });
 }
 
+// Hot-path copies of imported constants (module-level constants, never mutated): read through an
+// import binding they cost a getter call per use under a CommonJS-style transform.
+const W_PC = S_PC;
+const W_PROG = S_PROG;
+const W_STATUS = S_STATUS;
+const W_BUDGET = S_BUDGET;
+const FRAME = STACK_FRAME;
+const ST_PUNT = JIT_STATUS.punt;
+const K_EXIT = EXIT.exit;
+const K_PUNT = EXIT.punt;
+
 interface Bound {
-  run: (tableIndex: number) => number;
+  start: (tableIndex: number, programId: number, stackDepth: number, budget: number) => number;
 }
 
 function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
@@ -91,9 +108,11 @@ function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
   const env = {
     mem: core.arena.memory,
     core: core.blocks.base,
+    cpu: core.cpu,
     helper: (id: number, pc: number, prog: number): number => {
       vm.current = programs[prog] ?? null;
-      vm.stack.start = (lo[10]! >>> 0) - STACK_FRAME;
+      vm.stack.start = (lo[10]! >>> 0) - FRAME;
+      core.syncPacket();
       callHelper(core, id, pc);
       const t = vm.tailTarget;
       if (t === null) return 0;
@@ -104,7 +123,7 @@ function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
     },
     fault: (kind: number, pc: number, prog: number, reg: number, off: number, size: number, value: bigint, r10lo: number): never => {
       const f = jitFault(faultCtx, kind, pc, prog, reg, off, size, value, r10lo);
-      w[S_PROG] = prog;
+      w[W_PROG] = prog;
       throw f;
     },
     ldpkt: (_size: number, _offset: number, pc: number): number => {
@@ -112,7 +131,7 @@ function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
     },
   };
   const inst = new wasm.Instance(code.module!, { env });
-  return { run: inst.exports.run as (t: number) => number };
+  return { start: inst.exports.start as Bound['start'] };
 }
 
 /** Builds the JIT engine for one compiled object. */
@@ -142,29 +161,27 @@ export function jitEngine(code: JitCode): Engine & { readonly code: JitCode } {
         bound.set(core, b);
       }
       core.beginPacket();
-      core.resetRegisters();
-      core.vm.start(prog);
       const w = core.blocks.state.words;
-      const budget0 = w[S_BUDGET]!;
+      const budget0 = core.budget;
       let k: ExitKind;
       let interpreted = false;
       try {
-        const status = b.run(ti);
-        if (status !== JIT_STATUS.punt) k = EXIT.exit;
+        const status = b.start(ti, programId, prog.stackDepth, budget0);
+        if (status !== ST_PUNT) k = K_EXIT;
         else {
-          const at = core.programs[w[S_PROG]!];
-          if (at && at.puntPcs.includes(w[S_PC]!)) k = EXIT.punt;
+          const at = core.programs[w[W_PROG]!];
+          if (at && at.puntPcs.includes(w[W_PC]!)) k = K_PUNT;
           else {
             // The budget could not pay a block: the interpreter finishes (and faults where it would).
             interpreted = true;
             k = core.vm.continue();
           }
         }
-        w[S_STATUS] = k;
+        w[W_STATUS] = k;
       } catch (e) {
         k = finishFault(core, e, programId, interpreted);
       }
-      core.executed = budget0 - Math.max(0, w[S_BUDGET]!);
+      core.executed = budget0 - Math.max(0, w[W_BUDGET]!);
       return k;
     },
     resume(core: EngineCore): ExitKind {

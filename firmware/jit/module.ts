@@ -5,11 +5,12 @@ import { subprograms } from '../../offload/cfg/cfg.ts';
 import {
   ACCESS, CORE_CTX, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, F_PROG, F_RET_PC, F_SAVED, FRAME_WORDS,
   JIT_FAULT, JIT_STATUS, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG, S_BUDGET, S_DEPTH, S_FRAMES, S_HI, S_LO,
-  S_MAYGOTO, S_PC, S_PROG, STACK_BYTES, STACK_FRAME,
+  S_MAYGOTO, S_PC, S_PROG, S_REDIR, S_TAIL, STACK_BYTES, STACK_FRAME, MAP_PTR_TAG, REGION_STACK as R_STACK,
 } from './abi.ts';
+import type { JitMap } from './translate.ts';
 import { basicBlocks, JitUnsupported, structure } from './structure.ts';
 import {
-  F_CTXLOAD, F_FAULT, F_FIRST, F_PUNT, F_RESOLVE, F_RUN, F_SAVEFRAME, FN_LOCALS, FN_TYPE, FunctionEmitter, G_BUDGET, G_CORE, G_MAYGOTO,
+  F_CTXLOAD, F_FAULT, F_FIRST, F_LOOKUP, F_PUNT, F_RESOLVE, F_RUN, F_SAVEFRAME, F_START, FN_LOCALS, FN_TYPE, FunctionEmitter, G_BUDGET, G_CORE, G_CPU, G_MAYGOTO,
   G_STATUS, type JitInput, type JitOutput, loadReg64, storeReg64,
 } from './translate.ts';
 import { type Code, I32, I64, ModuleBuilder, OP } from './wasm.ts';
@@ -135,6 +136,79 @@ function emitRun(c: Code, fnType: number): void {
   c.idx(OP.global_get, G_STATUS);
 }
 
+/**
+ * $lookup(r1, r2, r10lo) -> (found, r0): bpf_map_lookup_elem on an array map, inline. found = 0 when
+ * the map is not an array or the key is not on the stack: the helper table does it (and faults).
+ */
+function emitLookup(c: Code, maps: readonly JitMap[]): void {
+  const R1 = 0, R2 = 1, R10 = 2, EA = 3, KEY = 4;
+  const no = () => c.i32(0).i64(0).op(OP.return);
+  c.get(R1).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(MAP_PTR_TAG).op(OP.i32_ne).open(OP.if);
+  no();
+  c.end();
+  // The key: 4 bytes on the stack inside [current frame, top).
+  c.get(R2).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + R_STACK).op(OP.i32_ne);
+  c.get(R2).i64(MASK32).op(OP.i64_and).tee(EA).get(R10).i32(STACK_FRAME).op(OP.i32_sub).op(OP.i64_extend_i32_u).op(OP.i64_lt_s).op(OP.i32_or);
+  c.get(EA).i64(4).op(OP.i64_add).i64(STACK_BYTES).op(OP.i64_gt_s).op(OP.i32_or).open(OP.if);
+  no();
+  c.end();
+  c.idx(OP.global_get, G_CORE).get(EA).op(OP.i32_wrap_i64).op(OP.i32_add).mem(OP.i32_load, 0, CORE_STACK).set(KEY);
+  const n = maps.length;
+  c.open(OP.block); // $no
+  for (let i = n - 1; i >= 0; i--) c.open(OP.block);
+  c.get(R1).op(OP.i32_wrap_i64);
+  c.brTable(Array.from({ length: n }, (_, i) => i), n);
+  maps.forEach((m, i) => {
+    c.end();
+    const a = m.array;
+    if (!a) {
+      c.br(OP.br, n - 1 - i);
+      return;
+    }
+    c.get(KEY).i32(a.maxEntries).op(OP.i32_ge_u).open(OP.if);
+    c.i32(1).i64(0).op(OP.return);
+    c.end();
+    c.i32(1);
+    c.get(KEY).op(OP.i64_extend_i32_u).i64(a.stride).op(OP.i64_mul).i64(a.values).op(OP.i64_add);
+    c.idx(OP.global_get, G_CPU).op(OP.i64_extend_i32_u).i64(a.slot).op(OP.i64_mul).op(OP.i64_add);
+    c.i64(BigInt(REGION_TAG + REGION_MAP0 + i) << 32n).op(OP.i64_or).op(OP.return);
+  });
+  c.end();
+  no();
+}
+
+/** $start(tableIndex, progId, stackDepth, budget) -> status: a fresh run (the interpreter's Vm.start, registers reset). */
+function emitStart(c: Code, fnType: number): void {
+  const TI = 0, PROG = 1, DEPTH = 2, BUDGET = 3, R0 = 4;
+  const st = (w: number, v: () => void) => {
+    c.idx(OP.global_get, G_CORE);
+    v();
+    c.mem(OP.i32_store, 2, word(w));
+  };
+  c.i32(0).idx(OP.global_set, G_STATUS);
+  c.get(BUDGET).idx(OP.global_set, G_BUDGET);
+  c.i32(BPF_MAX_LOOPS).idx(OP.global_set, G_MAYGOTO);
+  st(S_PC, () => c.i32(0));
+  st(S_PROG, () => c.get(PROG));
+  st(S_DEPTH, () => c.i32(0));
+  st(S_TAIL, () => c.i32(0));
+  st(S_REDIR, () => c.i32(0));
+  // The entry frame's bytes the program uses are zero.
+  c.idx(OP.global_get, G_CORE).i32(CORE_STACK + STACK_BYTES).op(OP.i32_add).get(DEPTH).op(OP.i32_sub).i32(0).get(DEPTH).memoryFill();
+  c.i64(BigInt(REGION_TAG + REGION_CTX) << 32n).i64(0).i64(0).i64(0).i64(0);
+  c.i64((BigInt(REGION_TAG + R_STACK) << 32n) | BigInt(STACK_BYTES));
+  c.get(TI).callIndirect(fnType).set(R0);
+  c.idx(OP.global_get, G_STATUS).i32(JIT_STATUS.punt).op(OP.i32_ne).open(OP.if);
+  c.idx(OP.global_get, G_STATUS).i32(JIT_STATUS.early).op(OP.i32_eq).open(OP.if).i64(0).set(R0).end();
+  storeReg64(c, 0, R0);
+  c.end();
+  st(S_BUDGET, () => c.idx(OP.global_get, G_BUDGET));
+  st(S_MAYGOTO, () => c.idx(OP.global_get, G_MAYGOTO));
+  c.idx(OP.global_get, G_STATUS);
+}
+
+const BPF_MAX_LOOPS = 8 * 1024 * 1024;
+
 /** Translates every program of `input` into one module. Throws JitUnsupported when one cannot be. */
 export function compileObject(input: JitInput): JitOutput {
   const mb = new ModuleBuilder();
@@ -144,6 +218,7 @@ export function compileObject(input: JitInput): JitOutput {
   mb.importFunc('fault', { params: [I32, I32, I32, I32, I32, I32, I64, I32], results: [] });
   mb.importFunc('ldpkt', { params: [I32, I32, I32], results: [I32] });
   mb.importGlobal('core');
+  mb.importGlobal('cpu');
   mb.global(0); // status
   mb.global(0); // budget
   mb.global(0); // may_goto
@@ -152,14 +227,19 @@ export function compileObject(input: JitInput): JitOutput {
   const punt = mb.func({ params: [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I32], results: [] });
   const save = mb.func({ params: [I64, I64, I64, I64, I64, I32, I32], results: [] }, [I32]);
   const run = mb.func({ params: [I32], results: [I32] }, [I64]);
-  if (resolve.index !== F_RESOLVE || ctxload.index !== F_CTXLOAD || punt.index !== F_PUNT || save.index !== F_SAVEFRAME || run.index !== F_RUN)
+  const lookup = mb.func({ params: [I64, I64, I32], results: [I32, I64] }, [I64, I32]);
+  const start = mb.func({ params: [I32, I32, I32, I32], results: [I32] }, [I64]);
+  if (resolve.index !== F_RESOLVE || ctxload.index !== F_CTXLOAD || punt.index !== F_PUNT || save.index !== F_SAVEFRAME || run.index !== F_RUN || lookup.index !== F_LOOKUP || start.index !== F_START)
     throw new Error('jit: internal function indices moved');
   emitResolve(resolve.code, input);
   emitCtxLoad(ctxload.code);
   emitPunt(punt.code);
   emitSaveFrame(save.code);
   emitRun(run.code, fnType);
+  emitLookup(lookup.code, input.maps);
+  emitStart(start.code, fnType);
   mb.exportFunc('run', F_RUN);
+  mb.exportFunc('start', F_START);
 
   // Every function of every program: index F_FIRST + k = table slot k.
   const functions = new Map<number, Map<number, number>>();
@@ -181,7 +261,7 @@ export function compileObject(input: JitInput): JitOutput {
       const slot = byPc.get(pc);
       if (slot === undefined) throw new JitUnsupported(`call target ${pc} is not a function`, pc);
       return F_FIRST + slot;
-    }, fnType);
+    }, fnType, input.maps.some((m) => m.array));
     em.prologue();
     const blocks = basicBlocks(p.prog.slots, p.start, p.end, p.prog.program.puntPcs);
     structure(blocks, {

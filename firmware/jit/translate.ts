@@ -18,6 +18,7 @@ import {
   REGION_CTX, REGION_PACKET, REGION_TAG, S_BUDGET, S_HI, S_LO, S_MAYGOTO, STACK_FRAME,
 } from './abi.ts';
 import type { Block } from './structure.ts';
+import { HELPER_IDS } from '../helpers/names.ts';
 import { ATOMIC, type Code, type FuncType, I32, I64, OP, type ValType } from './wasm.ts';
 
 export interface JitProgram {
@@ -32,6 +33,8 @@ export interface JitMap {
   start: number;
   end: number;
   writable: boolean;
+  /** array / percpu_array: lookups compiled inline (value of index i, CPU c at values + i * stride + c * slot). */
+  array?: { maxEntries: number; values: number; stride: number; slot: number };
 }
 
 export interface JitInput {
@@ -58,12 +61,15 @@ export const F_CTXLOAD = 4;
 export const F_PUNT = 5;
 export const F_SAVEFRAME = 6;
 export const F_RUN = 7;
-export const F_FIRST = 8;
+export const F_LOOKUP = 8;
+export const F_START = 9;
+export const F_FIRST = 10;
 // Globals.
 export const G_CORE = 0;
-export const G_STATUS = 1;
-export const G_BUDGET = 2;
-export const G_MAYGOTO = 3;
+export const G_CPU = 1;
+export const G_STATUS = 2;
+export const G_BUDGET = 3;
+export const G_MAYGOTO = 4;
 
 // Locals of a program function. Params: r1..r5, r10.
 const L_R0 = 6;
@@ -120,6 +126,7 @@ export class FunctionEmitter {
     private readonly prog: JitProgram,
     private readonly fnIndexOfPc: (pc: number) => number,
     private readonly tableType: number,
+    private readonly inlineLookup: boolean,
   ) {
     this.puntPcs = new Set(prog.program.puntPcs);
   }
@@ -567,26 +574,38 @@ export class FunctionEmitter {
     }
   }
 
+  /** A helper through the import: the state block exact, r0 read back; a tail call continues in its target. */
+  private helperCall(id: number, pc: number): void {
+    const c = this.c;
+    // The state block is exact during a helper: arguments, r10, budget and may_goto counter.
+    for (const r of [1, 2, 3, 4, 5, 10]) storeReg64(c, r, reg(r));
+    c.idx(OP.global_get, G_CORE).idx(OP.global_get, G_BUDGET).mem(OP.i32_store, 2, word(S_BUDGET));
+    c.idx(OP.global_get, G_CORE).idx(OP.global_get, G_MAYGOTO).mem(OP.i32_store, 2, word(S_MAYGOTO));
+    c.i32(id).i32(pc).i32(this.prog.program.id).idx(OP.call, F_HELPER).set(L_A0);
+    c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_BUDGET)).idx(OP.global_set, G_BUDGET);
+    c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_MAYGOTO)).idx(OP.global_set, G_MAYGOTO);
+    c.get(L_A0).open(OP.if);
+    // bpf_tail_call: continue in the target program with the same frame and registers.
+    for (const r of [1, 2, 3, 4, 5, 10]) c.get(reg(r));
+    c.get(L_A0).i32(1).op(OP.i32_sub).callIndirect(this.tableType).op(OP.return);
+    c.end();
+    loadReg64(c, 0);
+    c.set(L_R0);
+  }
+
   private call(insn: Extract<Insn, { kind: 'call' }>, pc: number): void {
     const c = this.c;
     switch (insn.callee) {
-      case 'helper': {
-        // The state block is exact during a helper: arguments, r10, budget and may_goto counter.
-        for (const r of [1, 2, 3, 4, 5, 10]) storeReg64(c, r, reg(r));
-        c.idx(OP.global_get, G_CORE).idx(OP.global_get, G_BUDGET).mem(OP.i32_store, 2, word(S_BUDGET));
-        c.idx(OP.global_get, G_CORE).idx(OP.global_get, G_MAYGOTO).mem(OP.i32_store, 2, word(S_MAYGOTO));
-        c.i32(insn.imm).i32(pc).i32(this.prog.program.id).idx(OP.call, F_HELPER);
-        c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_BUDGET)).idx(OP.global_set, G_BUDGET);
-        c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_MAYGOTO)).idx(OP.global_set, G_MAYGOTO);
-        c.tee(L_A0).open(OP.if);
-        // bpf_tail_call: continue in the target program with the same frame and registers.
-        for (const r of [1, 2, 3, 4, 5, 10]) c.get(reg(r));
-        c.get(L_A0).i32(1).op(OP.i32_sub).callIndirect(this.tableType).op(OP.return);
-        c.end();
-        loadReg64(c, 0);
-        c.set(L_R0);
+      case 'helper':
+        if (insn.imm === HELPER_IDS.map_lookup_elem && this.inlineLookup) {
+          // Array maps inline ($lookup -> found, r0 in T0); anything else (or a bad argument) goes to the helper table.
+          c.get(reg(1)).get(reg(2)).get(reg(10)).op(OP.i32_wrap_i64).idx(OP.call, F_LOOKUP).set(L_T0).op(OP.i32_eqz).open(OP.if);
+          this.helperCall(insn.imm, pc);
+          c.op(OP.else).get(L_T0).set(L_R0).end();
+          return;
+        }
+        this.helperCall(insn.imm, pc);
         return;
-      }
       case 'local': {
         const target = this.fnIndexOfPc(pc + insn.imm + 1);
         // The interpreter's limit: the new frame would be the ninth.
