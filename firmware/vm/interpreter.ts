@@ -277,7 +277,8 @@ export interface VmMemory {
 }
 
 function privateVmMemory(): VmMemory {
-  return { state: stateView(new ArrayBuffer(STATE_WORDS * 4), 0), stack: new Uint8Array(STACK_BYTES) };
+  // Shared like an arena's blocks, so that exec only ever sees one kind of typed-array backing store.
+  return { state: stateView(new SharedArrayBuffer(STATE_WORDS * 4), 0), stack: new Uint8Array(new SharedArrayBuffer(STACK_BYTES)) };
 }
 
 /**
@@ -519,7 +520,7 @@ export class Vm {
     this.hi[10] = REGION_TAG + REGION_STACK;
     // The current frame and the callers' frames above it are accessible; nothing below.
     this.stack.start = STACK_BYTES - STACK_FRAME;
-    this.stack.u8.fill(0, STACK_BYTES - prog.stackDepth, STACK_BYTES);
+    if (prog.stackDepth > 0) this.stack.u8.fill(0, STACK_BYTES - prog.stackDepth, STACK_BYTES);
     this.entry = prog;
   }
 

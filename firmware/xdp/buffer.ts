@@ -106,8 +106,12 @@ export class XdpBuffer {
     const frame = this.frame;
     // Only the window the previous packet used can hold non-zero bytes (adjust_* keep the window
     // inside [XDP_FRAME_SIZE, FRAME_SIZE - SHARED_INFO], and programs only write inside the window).
-    const lo = Math.min(w[CTX_DIRTY_LO]!, w[CTX_DATA_META]!);
-    const hi = Math.max(w[CTX_DIRTY_HI]!, w[CTX_DATA_END]!);
+    const meta = w[CTX_DATA_META]!;
+    const end = w[CTX_DATA_END]!;
+    let lo = w[CTX_DIRTY_LO]!;
+    let hi = w[CTX_DIRTY_HI]!;
+    if (meta < lo) lo = meta;
+    if (end > hi) hi = end;
     const data = XDP_PACKET_HEADROOM;
     const n = packet.length;
     const linear = n < MAX_LINEAR ? n : MAX_LINEAR;
