@@ -33,6 +33,8 @@ export interface TestRunOptions {
   cpu?: number;
   /** The engine of the (NIC) core: the interpreter (default) or the JIT (firmware/jit), compiled once for this run. */
   engine?: 'interp' | 'jit';
+  /** With engine 'jit': called with the reason when the JIT cannot compile the object (it then runs on the interpreter). */
+  onJitFallback?: (reason: string) => void;
   /** Program name -> pcs where the NIC core punts to the host path (needs an object loaded with 2 core slots). */
   punts?: ReadonlyMap<string, readonly number[]>;
 }
@@ -188,7 +190,12 @@ export function testRun(obj: LoadedObject, opts: TestRunOptions, stats: TestRunS
     if (opts.rxQueueIndex !== undefined) c.rxQueueIndex = opts.rxQueueIndex;
   }
   // The JIT compiles what the NIC core runs (its punt copies included).
-  const engine = opts.engine === 'jit' ? jitEngine(compileJit(obj.programs.map((p) => ({ program: core.programs[p.id] ?? p.program, slots: p.slots })), mapBoundsOf(core))) : interpreter;
+  let engine: Engine = interpreter;
+  if (opts.engine === 'jit') {
+    const code = compileJit(obj.programs.map((p) => ({ program: core.programs[p.id] ?? p.program, slots: p.slots })), mapBoundsOf(core));
+    if (code.unsupported) opts.onJitFallback?.(code.unsupported);
+    engine = jitEngine(code);
+  }
   const trace: string[] = [];
   for (const b of opts.before ?? []) {
     core.buf.reset(data);
