@@ -22,6 +22,8 @@ import { type FaultRegion, jitFault } from './faults.ts';
 import { compileObject } from './module.ts';
 import type { JitMap } from './translate.ts';
 import { HEADER_BYTES } from '../maps/base.ts';
+import { MapFlag } from '../maps/constants.ts';
+import { hashLayout } from '../maps/hashtab.ts';
 import { JitUnsupported } from './structure.ts';
 import { wasm } from './raw.ts';
 
@@ -64,6 +66,21 @@ export function mapBoundsOf(core: EngineCore): JitMapBounds[] {
       // firmware/maps/array.ts: value of index i, CPU c at base + HEADER_BYTES + i * stride + c * slot.
       const slot = (m.valueSize + 7) & ~7;
       b.array = { maxEntries: m.maxEntries, values: m.base + HEADER_BYTES, stride: m.percpu ? slot * m.cpus : slot, slot: m.percpu ? slot : 0 };
+    } else if (m.type === 'hash' || m.type === 'percpu_hash') {
+      // firmware/maps/hashtab.ts: the layout, and the seed jhash uses (0 under BPF_F_ZERO_SEED).
+      const L = hashLayout(m.geometry);
+      const slot = (m.valueSize + 7) & ~7;
+      b.hash = {
+        keySize: m.keySize,
+        seed: m.geometry.flags & MapFlag.ZERO_SEED ? 0 : m.describe().hashSeed >>> 0,
+        mask: L.nBuckets - 1,
+        buckets: m.base + L.bucketsOff,
+        nElems: L.nElems,
+        elems: m.base + L.elemsOff,
+        elemSize: L.elemSize,
+        keyArea: (m.keySize + 7) & ~7,
+        slot: m.percpu ? slot : 0,
+      };
     }
     return b;
   });
@@ -137,6 +154,9 @@ function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
 /** Builds the JIT engine for one compiled object. */
 export function jitEngine(code: JitCode): Engine & { readonly code: JitCode } {
   const bound = new WeakMap<EngineCore, Bound>();
+  // The core of the previous packet (a run of packets on one core skips the WeakMap).
+  let lastCore: EngineCore | null = null;
+  let lastBound: Bound | undefined;
   const finishFault = (core: EngineCore, e: unknown, id: number, interpreted: boolean): ExitKind => {
     if (!(e instanceof Fault)) throw e;
     const w = core.blocks.state.words;
@@ -155,11 +175,13 @@ export function jitEngine(code: JitCode): Engine & { readonly code: JitCode } {
       const prog = core.programs[programId];
       const ti = code.entry.get(programId);
       if (!prog || ti === undefined) throw new RangeError(`no compiled program with id ${programId} on core ${core.blocks.index}`);
-      let b = bound.get(core);
+      let b = core === lastCore ? lastBound : bound.get(core);
       if (!b) {
         b = bind(code, core as EngineCore & HelperHost);
         bound.set(core, b);
       }
+      lastCore = core;
+      lastBound = b;
       core.beginPacket();
       const w = core.blocks.state.words;
       const budget0 = core.budget;

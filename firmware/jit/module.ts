@@ -13,7 +13,7 @@ import {
   F_CTXLOAD, F_FAULT, F_FIRST, F_LOOKUP, F_PUNT, F_RESOLVE, F_RUN, F_SAVEFRAME, F_START, FN_LOCALS, FN_TYPE, FunctionEmitter, G_BUDGET, G_CORE, G_CPU, G_MAYGOTO,
   G_STATUS, type JitInput, type JitOutput, loadReg64, storeReg64,
 } from './translate.ts';
-import { type Code, I32, I64, ModuleBuilder, OP } from './wasm.ts';
+import { ATOMIC, type Code, I32, I64, ModuleBuilder, OP } from './wasm.ts';
 
 const MASK32 = 0xffffffffn;
 const lo32 = (w: number) => CORE_STATE + (S_LO + w) * 4;
@@ -137,22 +137,30 @@ function emitRun(c: Code, fnType: number): void {
 }
 
 /**
- * $lookup(r1, r2, r10lo) -> (found, r0): bpf_map_lookup_elem on an array map, inline. found = 0 when
- * the map is not an array or the key is not on the stack: the helper table does it (and faults).
+ * $lookup(r1, r2, r10lo) -> (found, r0): bpf_map_lookup_elem inline for array, percpu_array, hash and
+ * percpu_hash maps with the key on the stack. found = 0 for anything else (another map type, a key
+ * elsewhere or out of bounds, a bucket being written): the helper table does it (and faults).
  */
 function emitLookup(c: Code, maps: readonly JitMap[]): void {
-  const R1 = 0, R2 = 1, R10 = 2, EA = 3, KEY = 4;
+  const R1 = 0, R2 = 1, R10 = 2, EA = 3, KEY = 4, A = 5, B = 6, C = 7, LW = 8, SEQ = 9, E = 10, STEPS = 11, EW = 12, FOUND = 13;
   const no = () => c.i32(0).i64(0).op(OP.return);
+  const found = (i: number, offset: () => void) => {
+    c.i32(1);
+    offset();
+    c.i64(BigInt(REGION_TAG + REGION_MAP0 + i) << 32n).op(OP.i64_or).op(OP.return);
+  };
+  // The key pointer: `size` bytes on the stack inside [current frame, top), else not handled here.
+  const keyOnStack = (size: number) => {
+    c.get(R2).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + R_STACK).op(OP.i32_ne);
+    c.get(R2).i64(MASK32).op(OP.i64_and).tee(EA).get(R10).i32(STACK_FRAME).op(OP.i32_sub).op(OP.i64_extend_i32_u).op(OP.i64_lt_s).op(OP.i32_or);
+    c.get(EA).i64(size).op(OP.i64_add).i64(STACK_BYTES).op(OP.i64_gt_s).op(OP.i32_or).open(OP.if);
+    no();
+    c.end();
+    c.idx(OP.global_get, G_CORE).get(EA).op(OP.i32_wrap_i64).op(OP.i32_add).i32(CORE_STACK).op(OP.i32_add).set(KEY);
+  };
   c.get(R1).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(MAP_PTR_TAG).op(OP.i32_ne).open(OP.if);
   no();
   c.end();
-  // The key: 4 bytes on the stack inside [current frame, top).
-  c.get(R2).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + R_STACK).op(OP.i32_ne);
-  c.get(R2).i64(MASK32).op(OP.i64_and).tee(EA).get(R10).i32(STACK_FRAME).op(OP.i32_sub).op(OP.i64_extend_i32_u).op(OP.i64_lt_s).op(OP.i32_or);
-  c.get(EA).i64(4).op(OP.i64_add).i64(STACK_BYTES).op(OP.i64_gt_s).op(OP.i32_or).open(OP.if);
-  no();
-  c.end();
-  c.idx(OP.global_get, G_CORE).get(EA).op(OP.i32_wrap_i64).op(OP.i32_add).mem(OP.i32_load, 0, CORE_STACK).set(KEY);
   const n = maps.length;
   c.open(OP.block); // $no
   for (let i = n - 1; i >= 0; i--) c.open(OP.block);
@@ -160,21 +168,114 @@ function emitLookup(c: Code, maps: readonly JitMap[]): void {
   c.brTable(Array.from({ length: n }, (_, i) => i), n);
   maps.forEach((m, i) => {
     c.end();
-    const a = m.array;
-    if (!a) {
-      c.br(OP.br, n - 1 - i);
-      return;
-    }
-    c.get(KEY).i32(a.maxEntries).op(OP.i32_ge_u).open(OP.if);
-    c.i32(1).i64(0).op(OP.return);
-    c.end();
-    c.i32(1);
-    c.get(KEY).op(OP.i64_extend_i32_u).i64(a.stride).op(OP.i64_mul).i64(a.values).op(OP.i64_add);
-    c.idx(OP.global_get, G_CPU).op(OP.i64_extend_i32_u).i64(a.slot).op(OP.i64_mul).op(OP.i64_add);
-    c.i64(BigInt(REGION_TAG + REGION_MAP0 + i) << 32n).op(OP.i64_or).op(OP.return);
+    if (m.array) {
+      const a = m.array;
+      keyOnStack(4);
+      c.get(KEY).mem(OP.i32_load, 0, 0).set(A);
+      c.get(A).i32(a.maxEntries).op(OP.i32_ge_u).open(OP.if);
+      c.i32(1).i64(0).op(OP.return);
+      c.end();
+      found(i, () => {
+        c.get(A).op(OP.i64_extend_i32_u).i64(a.stride).op(OP.i64_mul).i64(a.values).op(OP.i64_add);
+        c.idx(OP.global_get, G_CPU).op(OP.i64_extend_i32_u).i64(a.slot).op(OP.i64_mul).op(OP.i64_add);
+      });
+    } else if (m.hash) {
+      const h = m.hash;
+      keyOnStack(h.keySize);
+      emitJhash(c, KEY, h.keySize, h.seed, A, B, C);
+      // bucket lock word (a sequence lock) and head: firmware/maps/hashtab.ts
+      c.get(C).i32(h.mask).op(OP.i32_and).i32(8).op(OP.i32_mul).i32(h.buckets).op(OP.i32_add).set(LW);
+      c.open(OP.loop); // $retry
+      c.get(LW).atomic(ATOMIC.i32_load, 2).tee(SEQ).i32(1).op(OP.i32_and).open(OP.if);
+      no();
+      c.end();
+      c.i32(-1).set(FOUND).get(LW).mem(OP.i32_load, 2, 4).set(E).i32(0).set(STEPS);
+      c.open(OP.block); // $walked
+      c.open(OP.loop); // $walk
+      c.get(E).i32(0).op(OP.i32_lt_s).get(E).i32(h.nElems).op(OP.i32_ge_s).op(OP.i32_or).get(STEPS).i32(h.nElems).op(OP.i32_gt_s).op(OP.i32_or).br(OP.br_if, 1);
+      c.get(E).i32(h.elemSize).op(OP.i32_mul).i32(h.elems).op(OP.i32_add).set(EW);
+      c.get(EW).mem(OP.i32_load, 2, 4).get(C).op(OP.i32_eq).open(OP.if);
+      emitKeyEqual(c, EW, KEY, h.keySize);
+      c.open(OP.if).get(E).set(FOUND).br(OP.br, 3).end();
+      c.end();
+      c.get(EW).mem(OP.i32_load, 2, 0).set(E).get(STEPS).i32(1).op(OP.i32_add).set(STEPS).br(OP.br, 0);
+      c.end(); // $walk
+      c.end(); // $walked
+      c.get(LW).atomic(ATOMIC.i32_load, 2).get(SEQ).op(OP.i32_ne).br(OP.br_if, 0);
+      c.end(); // $retry
+      c.get(FOUND).i32(0).op(OP.i32_lt_s).open(OP.if);
+      c.i32(1).i64(0).op(OP.return);
+      c.end();
+      found(i, () => {
+        c.get(FOUND).op(OP.i64_extend_i32_u).i64(h.elemSize).op(OP.i64_mul).i64(h.elems + 8 + h.keyArea).op(OP.i64_add);
+        c.idx(OP.global_get, G_CPU).op(OP.i64_extend_i32_u).i64(h.slot).op(OP.i64_mul).op(OP.i64_add);
+      });
+    } else c.br(OP.br, n - 1 - i);
   });
   c.end();
   no();
+}
+
+/** Leaves i32 1 when the `size` bytes at element EW + 8 equal those at KEY, else 0. */
+function emitKeyEqual(c: Code, EW: number, KEY: number, size: number): void {
+  c.i32(1);
+  for (let o = 0; o < size; ) {
+    const w = size - o >= 8 ? 8 : size - o >= 4 ? 4 : size - o >= 2 ? 2 : 1;
+    const [ld, ne] = w === 8 ? [OP.i64_load, OP.i64_ne] : w === 4 ? [OP.i32_load, OP.i32_ne] : w === 2 ? [OP.i32_load16_u, OP.i32_ne] : [OP.i32_load8_u, OP.i32_ne];
+    c.get(EW).mem(ld, 0, 8 + o).get(KEY).mem(ld, 0, o).op(ne).op(OP.i32_eqz).op(OP.i32_and);
+    o += w;
+  }
+}
+
+/** The kernel's jhash (firmware/maps/jhash.ts) of the `len` bytes at KEY, unrolled for the key size: result in C. */
+function emitJhash(c: Code, KEY: number, len: number, seed: number, A: number, B: number, C: number): void {
+  const init = (0xdeadbeef + len + seed) | 0;
+  c.i32(init).set(A).i32(init).set(B).i32(init).set(C);
+  const word = (o: number) => c.get(KEY).mem(OP.i32_load, 0, o);
+  const addTo = (x: number, o: number) => {
+    c.get(x);
+    word(o);
+    c.op(OP.i32_add).set(x);
+  };
+  // x = x - y; x ^= rol(y, r); y = y + z
+  const step = (x: number, y: number, z: number, r: number) => {
+    c.get(x).get(y).op(OP.i32_sub).get(y).i32(r).op(OP.i32_rotl).op(OP.i32_xor).set(x);
+    c.get(y).get(z).op(OP.i32_add).set(y);
+  };
+  let k = 0;
+  let n = len;
+  while (n > 12) {
+    addTo(A, k);
+    addTo(B, k + 4);
+    addTo(C, k + 8);
+    step(A, C, B, 4);
+    step(B, A, C, 6);
+    step(C, B, A, 8);
+    step(A, C, B, 16);
+    step(B, A, C, 19);
+    step(C, B, A, 4);
+    n -= 12;
+    k += 12;
+  }
+  if (n === 0) return;
+  const byteTo = (x: number, i: number, shift: number) => {
+    c.get(x).get(KEY).mem(OP.i32_load8_u, 0, k + i);
+    if (shift) c.i32(shift).op(OP.i32_shl);
+    c.op(OP.i32_add).set(x);
+  };
+  const regs = [A, A, A, A, B, B, B, B, C, C, C, C];
+  for (let i = n - 1; i >= 0; i--) byteTo(regs[i]!, i, (i % 4) * 8);
+  // x ^= y; x = x - rol(y, r)
+  const fin = (x: number, y: number, r: number) => {
+    c.get(x).get(y).op(OP.i32_xor).get(y).i32(r).op(OP.i32_rotl).op(OP.i32_sub).set(x);
+  };
+  fin(C, B, 14);
+  fin(A, C, 11);
+  fin(B, A, 25);
+  fin(C, B, 16);
+  fin(A, C, 4);
+  fin(B, A, 14);
+  fin(C, B, 24);
 }
 
 /** $start(tableIndex, progId, stackDepth, budget) -> status: a fresh run (the interpreter's Vm.start, registers reset). */
@@ -227,7 +328,7 @@ export function compileObject(input: JitInput): JitOutput {
   const punt = mb.func({ params: [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I32], results: [] });
   const save = mb.func({ params: [I64, I64, I64, I64, I64, I32, I32], results: [] }, [I32]);
   const run = mb.func({ params: [I32], results: [I32] }, [I64]);
-  const lookup = mb.func({ params: [I64, I64, I32], results: [I32, I64] }, [I64, I32]);
+  const lookup = mb.func({ params: [I64, I64, I32], results: [I32, I64] }, [I64, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const start = mb.func({ params: [I32, I32, I32, I32], results: [I32] }, [I64]);
   if (resolve.index !== F_RESOLVE || ctxload.index !== F_CTXLOAD || punt.index !== F_PUNT || save.index !== F_SAVEFRAME || run.index !== F_RUN || lookup.index !== F_LOOKUP || start.index !== F_START)
     throw new Error('jit: internal function indices moved');
@@ -261,7 +362,7 @@ export function compileObject(input: JitInput): JitOutput {
       const slot = byPc.get(pc);
       if (slot === undefined) throw new JitUnsupported(`call target ${pc} is not a function`, pc);
       return F_FIRST + slot;
-    }, fnType, input.maps.some((m) => m.array));
+    }, fnType, input.maps.some((m) => m.array || m.hash));
     em.prologue();
     const blocks = basicBlocks(p.prog.slots, p.start, p.end, p.prog.program.puntPcs);
     structure(blocks, {
