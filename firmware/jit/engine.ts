@@ -23,7 +23,8 @@ import { compileObject } from './module.ts';
 import type { JitMap } from './translate.ts';
 import { HEADER_BYTES } from '../maps/base.ts';
 import { MapFlag } from '../maps/constants.ts';
-import { hashLayout } from '../maps/hashtab.ts';
+import { ELEM_HDR, hashLayout } from '../maps/hashtab.ts';
+import { NODE_WORDS as LRU_NODE_WORDS, REF as LRU_REF } from '../maps/lru.ts';
 import { JitUnsupported } from './structure.ts';
 import { wasm } from './raw.ts';
 
@@ -66,7 +67,7 @@ export function mapBoundsOf(core: EngineCore): JitMapBounds[] {
       // firmware/maps/array.ts: value of index i, CPU c at base + HEADER_BYTES + i * stride + c * slot.
       const slot = (m.valueSize + 7) & ~7;
       b.array = { maxEntries: m.maxEntries, values: m.base + HEADER_BYTES, stride: m.percpu ? slot * m.cpus : slot, slot: m.percpu ? slot : 0 };
-    } else if (m.type === 'hash' || m.type === 'percpu_hash') {
+    } else if (m.type === 'hash' || m.type === 'percpu_hash' || m.type === 'lru_hash' || m.type === 'lru_percpu_hash') {
       // firmware/maps/hashtab.ts: the layout, and the seed jhash uses (0 under BPF_F_ZERO_SEED).
       const L = hashLayout(m.geometry);
       const slot = (m.valueSize + 7) & ~7;
@@ -80,6 +81,8 @@ export function mapBoundsOf(core: EngineCore): JitMapBounds[] {
         elemSize: L.elemSize,
         keyArea: (m.keySize + 7) & ~7,
         slot: m.percpu ? slot : 0,
+        elemHdr: ELEM_HDR,
+        ...(m.type.startsWith('lru') ? { lruRef: { base: m.base + L.lruOff + LRU_REF * 4, stride: LRU_NODE_WORDS * 4 } } : {}),
       };
     }
     return b;

@@ -137,8 +137,8 @@ function emitRun(c: Code, fnType: number): void {
 }
 
 /**
- * $lookup(r1, r2, r10lo) -> (found, r0): bpf_map_lookup_elem inline for array, percpu_array, hash and
- * percpu_hash maps with the key on the stack. found = 0 for anything else (another map type, a key
+ * $lookup(r1, r2, r10lo) -> (found, r0): bpf_map_lookup_elem inline for array, percpu_array and the
+ * hash maps (LRU ones included) with the key on the stack. found = 0 for anything else (another map type, a key
  * elsewhere or out of bounds, a bucket being written): the helper table does it (and faults).
  */
 function emitLookup(c: Code, maps: readonly JitMap[]): void {
@@ -195,7 +195,7 @@ function emitLookup(c: Code, maps: readonly JitMap[]): void {
       c.get(E).i32(0).op(OP.i32_lt_s).get(E).i32(h.nElems).op(OP.i32_ge_s).op(OP.i32_or).get(STEPS).i32(h.nElems).op(OP.i32_gt_s).op(OP.i32_or).br(OP.br_if, 1);
       c.get(E).i32(h.elemSize).op(OP.i32_mul).i32(h.elems).op(OP.i32_add).set(EW);
       c.get(EW).mem(OP.i32_load, 2, 4).get(C).op(OP.i32_eq).open(OP.if);
-      emitKeyEqual(c, EW, KEY, h.keySize);
+      emitKeyEqual(c, EW, KEY, h.keySize, h.elemHdr);
       c.open(OP.if).get(E).set(FOUND).br(OP.br, 3).end();
       c.end();
       c.get(EW).mem(OP.i32_load, 2, 0).set(E).get(STEPS).i32(1).op(OP.i32_add).set(STEPS).br(OP.br, 0);
@@ -206,8 +206,14 @@ function emitLookup(c: Code, maps: readonly JitMap[]): void {
       c.get(FOUND).i32(0).op(OP.i32_lt_s).open(OP.if);
       c.i32(1).i64(0).op(OP.return);
       c.end();
+      if (h.lruRef) {
+        // The LRU's reference bit (lru.ts setRef): set once, read by eviction.
+        c.get(FOUND).i32(h.lruRef.stride).op(OP.i32_mul).i32(h.lruRef.base).op(OP.i32_add).tee(EW).mem(OP.i32_load, 2, 0).op(OP.i32_eqz).open(OP.if);
+        c.get(EW).i32(1).mem(OP.i32_store, 2, 0);
+        c.end();
+      }
       found(i, () => {
-        c.get(FOUND).op(OP.i64_extend_i32_u).i64(h.elemSize).op(OP.i64_mul).i64(h.elems + 8 + h.keyArea).op(OP.i64_add);
+        c.get(FOUND).op(OP.i64_extend_i32_u).i64(h.elemSize).op(OP.i64_mul).i64(h.elems + h.elemHdr + h.keyArea).op(OP.i64_add);
         c.idx(OP.global_get, G_CPU).op(OP.i64_extend_i32_u).i64(h.slot).op(OP.i64_mul).op(OP.i64_add);
       });
     } else c.br(OP.br, n - 1 - i);
@@ -216,13 +222,13 @@ function emitLookup(c: Code, maps: readonly JitMap[]): void {
   no();
 }
 
-/** Leaves i32 1 when the `size` bytes at element EW + 8 equal those at KEY, else 0. */
-function emitKeyEqual(c: Code, EW: number, KEY: number, size: number): void {
+/** Leaves i32 1 when the `size` bytes at element EW + hdr equal those at KEY, else 0. */
+function emitKeyEqual(c: Code, EW: number, KEY: number, size: number, hdr: number): void {
   c.i32(1);
   for (let o = 0; o < size; ) {
     const w = size - o >= 8 ? 8 : size - o >= 4 ? 4 : size - o >= 2 ? 2 : 1;
     const [ld, ne] = w === 8 ? [OP.i64_load, OP.i64_ne] : w === 4 ? [OP.i32_load, OP.i32_ne] : w === 2 ? [OP.i32_load16_u, OP.i32_ne] : [OP.i32_load8_u, OP.i32_ne];
-    c.get(EW).mem(ld, 0, 8 + o).get(KEY).mem(ld, 0, o).op(ne).op(OP.i32_eqz).op(OP.i32_and);
+    c.get(EW).mem(ld, 0, hdr + o).get(KEY).mem(ld, 0, o).op(ne).op(OP.i32_eqz).op(OP.i32_and);
     o += w;
   }
 }

@@ -36,10 +36,11 @@ export interface JitMap {
   /** array / percpu_array: lookups compiled inline (value of index i, CPU c at values + i * stride + c * slot). */
   array?: { maxEntries: number; values: number; stride: number; slot: number };
   /**
-   * hash / percpu_hash: lookups compiled inline (firmware/maps/hashtab.ts): bucket b's [lock, head] at
-   * buckets + 8b, element e at elems + e * elemSize = [next, hash, key (keyArea bytes), values].
+   * hash / percpu_hash / lru_hash / lru_percpu_hash: lookups compiled inline (firmware/maps/hashtab.ts):
+   * bucket b's [lock, head] at buckets + 8b, element e at elems + e * elemSize = [next, hash, key
+   * (keyArea bytes) at elemHdr, values]; LRU maps mark element e referenced at lruRef.base + e * stride.
    */
-  hash?: { keySize: number; seed: number; mask: number; buckets: number; nElems: number; elems: number; elemSize: number; keyArea: number; slot: number };
+  hash?: { keySize: number; seed: number; mask: number; buckets: number; nElems: number; elems: number; elemSize: number; keyArea: number; slot: number; elemHdr: number; lruRef?: { base: number; stride: number } };
 }
 
 export interface JitInput {
