@@ -17,7 +17,6 @@ import { Fault } from '../vm/fault.ts';
 import { makeRegion, type Region, RegionKind } from '../vm/memory.ts';
 import { CTX_EGRESS_IFINDEX, CTX_INGRESS_IFINDEX, CTX_RX_QUEUE, XdpBuffer } from './buffer.ts';
 
-export { REGION_CTX, REGION_MAP0, REGION_PACKET } from '../layout.ts';
 
 /** sizeof(struct xdp_md) and its fields. */
 export const XDP_MD = { data: 0, data_end: 4, data_meta: 8, ingress_ifindex: 12, rx_queue_index: 16, egress_ifindex: 20, size: 24 } as const;

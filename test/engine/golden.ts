@@ -41,6 +41,16 @@ export function goldenCases(): OkCase[] {
     .filter((c): c is OkCase => !('error' in c.expected));
 }
 
+/**
+ * The kernel runs of the verifier corpus (test/fixtures/runs/corpus.json, recorded by
+ * test/kernel/record-corpus-runs.py) that completed, minus the known differences.
+ */
+export function corpusCases(): OkCase[] {
+  const dir = join(ROOT, 'test/fixtures/runs');
+  const known = JSON.parse(readFileSync(join(dir, 'known-differences.json'), 'utf8')) as Record<string, string>;
+  return (JSON.parse(readFileSync(join(dir, 'corpus.json'), 'utf8')) as GoldenCase[]).filter((c): c is OkCase => !('error' in c.expected) && !(c.program in known));
+}
+
 const specs = new Map<string, ObjectSpec>();
 export function specOf(object: string): ObjectSpec {
   let s = specs.get(object);
@@ -76,6 +86,36 @@ export function runCase(c: GoldenCase, punts?: ReadonlyMap<string, readonly numb
     { program: c.program, dataIn: Uint8Array.from(Buffer.from(c.data_in, 'hex')), repeat: c.repeat, mapUpdates: c.map_updates, tailCalls: c.tail_calls, before: c.before, ...(punts ? { punts } : {}) },
     stats,
   );
+}
+
+/**
+ * Like runCase without the map dump: the result plus a copy of the arena's map area (every map's
+ * whole state). Two runs with equal map areas have equal map dumps.
+ */
+export function runCaseBytes(
+  c: GoldenCase,
+  punts?: ReadonlyMap<string, readonly number[]>,
+  stats?: TestRunStats,
+  hostPunts?: ReadonlyMap<string, readonly number[]>,
+): { result: TestRunResult; maps: Buffer } {
+  const obj = freshObject(c);
+  const result = testRun(
+    obj,
+    {
+      program: c.program,
+      dataIn: Uint8Array.from(Buffer.from(c.data_in, 'hex')),
+      repeat: c.repeat,
+      mapUpdates: c.map_updates,
+      tailCalls: c.tail_calls,
+      before: c.before,
+      dumpMaps: false,
+      ...(punts ? { punts } : {}),
+      ...(hostPunts ? { hostPunts } : {}),
+    },
+    stats,
+  );
+  const start = obj.arena.plan.maps[0]?.offset ?? obj.arena.plan.bytes;
+  return { result, maps: Buffer.from(obj.arena.sab, start, obj.arena.plan.bytes - start) };
 }
 
 function maskValue(hex: string, m: Mask[]): string {

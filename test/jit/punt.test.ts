@@ -9,7 +9,7 @@ import { decodeProgram } from '../../offload/isa/index.ts';
 import { testRun, type TestRunStats } from '../../nic/runtime/test-run.ts';
 import { goldenCases, loadCase, masked, type OkCase, specOf } from '../engine/golden.ts';
 
-const stats = (): TestRunStats => ({ nicExecuted: 0, hostExecuted: 0, punted: 0 });
+const stats = (): TestRunStats => ({ nicExecuted: 0, hostExecuted: 0, punted: 0, returned: 0 });
 
 function run(c: OkCase, engine: 'interp' | 'jit', punts: ReadonlyMap<string, readonly number[]> | undefined, s: TestRunStats) {
   return testRun(
