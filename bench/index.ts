@@ -1,6 +1,7 @@
 // npm run bench: every benchmark, numbers printed. Benchmarks are never timed tests; run them on a
 // quiet machine and compare ratios, not absolute numbers, on shared CI hosts.
 import { formatInterpreter, runInterpreterBench } from './interpreter.ts';
+import { formatJitBench, runJitBench } from './jit.ts';
 import { runMapsBench } from './maps.ts';
 import { formatVerifierBench, runVerifierBench } from './verifier.bench.ts';
 import { formatDeviceBench, runDeviceBench } from './device.ts';
@@ -10,6 +11,10 @@ async function main(): Promise<void> {
   if (!only || only === 'interpreter') {
     console.log('== interpreter (ns per executed instruction / per packet)');
     for (const l of formatInterpreter(runInterpreterBench())) console.log(`  ${l}`);
+  }
+  if (!only || only === 'jit') {
+    console.log('== jit vs interpreter vs the kernel\'s JIT (test-run ns per packet; quick: 2 golden vectors per example; all: npx tsx bench/jit.ts)');
+    for (const l of formatJitBench(await runJitBench({ quick: true }))) console.log(`  ${l}`);
   }
   if (!only || only === 'maps') {
     console.log('== maps (engine-side operations)');

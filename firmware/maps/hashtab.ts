@@ -31,7 +31,7 @@ import { LruLists } from './lru.ts';
 import type { MapGeometry } from './spec.ts';
 import { lock, readBegin, readRetry, unlock } from './sync.ts';
 
-const ELEM_HDR = 8;
+export const ELEM_HDR = 8;
 
 export interface HashLayout {
   nBuckets: number;

@@ -32,11 +32,11 @@ export const LRU_FREE = 2;
 export const LRU_LOCAL_FREE = 3;
 export const LRU_LOCAL_PENDING = 4;
 
-const NODE_WORDS = 6;
+export const NODE_WORDS = 6;
 const PREV = 0;
 const NEXT = 1;
 const TYPE = 2;
-const REF = 3;
+export const REF = 3;
 const CPU = 4;
 
 const LIST_WORDS = 4; // lock, count active, count inactive, next_inactive_rotation

@@ -44,6 +44,7 @@ As in the kernel, every program of the object must pass the verifier first (nics
     'ingress-ifindex': { type: 'string', arg: 'N', help: 'xdp_md.ingress_ifindex (default 1, loopback)' },
     'rx-queue': { type: 'string', arg: 'N', help: 'xdp_md.rx_queue_index (default 0)' },
     'no-verify': { type: 'boolean', help: 'run without verifying first (the kernel always verifies)' },
+    engine: { type: 'string', arg: 'interp|jit', help: 'execution engine: the WebAssembly JIT (default) or the interpreter' },
     json: { type: 'boolean', help: 'print one JSON object on stdout' },
   },
   positionals: { min: 1, max: 1 },
@@ -53,6 +54,8 @@ As in the kernel, every program of the object must pass the verifier first (nics
     const dataInPath = str(ctx, 'data-in');
     if (!name) throw new UsageError('test-run: --program is required');
     if (!dataInPath) throw new UsageError('test-run: --data-in is required');
+    const engine = str(ctx, 'engine') ?? 'jit';
+    if (engine !== 'interp' && engine !== 'jit') throw new UsageError(`--engine must be interp or jit, not '${engine}'`);
     const ncpu = intOpt(str(ctx, 'cpus'), 'cpus', 1) ?? cpus().length;
     const cpu = intOpt(str(ctx, 'cpu'), 'cpu') ?? 0;
     if (cpu >= ncpu) throw new UsageError(`--cpu ${cpu} is not one of the ${ncpu} CPUs`);
@@ -90,6 +93,8 @@ As in the kernel, every program of the object must pass the verifier first (nics
         tailCalls: strs(ctx, 'tail-call'),
         before: strs(ctx, 'before'),
         cpu,
+        engine,
+        onJitFallback: (why) => ctx.err(`nicsim test-run: the JIT cannot compile ${file} (${why}); it runs on the interpreter`),
         ...(str(ctx, 'ingress-ifindex') !== undefined ? { ingressIfindex: intOpt(str(ctx, 'ingress-ifindex'), 'ingress-ifindex')! } : {}),
         ...(str(ctx, 'rx-queue') !== undefined ? { rxQueueIndex: intOpt(str(ctx, 'rx-queue'), 'rx-queue')! } : {}),
       });

@@ -9,7 +9,8 @@
 import { InputError, NicsimError } from '../../offload/errors.ts';
 import { findMap } from '../../offload/elf/index.ts';
 import { ArrayOfMaps, type BpfMap, HashOfMaps, ProgArray } from '../../firmware/maps/index.ts';
-import { EXIT } from '../../firmware/engine.ts';
+import { EXIT, type Engine } from '../../firmware/engine.ts';
+import { compileJit, jitEngine, mapBoundsOf } from '../../firmware/jit/engine.ts';
 import { S_PC } from '../../firmware/state.ts';
 import { interpreter } from '../../firmware/vm/engine.ts';
 import { withPunts } from '../../firmware/vm/interpreter.ts';
@@ -30,6 +31,10 @@ export interface TestRunOptions {
   ingressIfindex?: number;
   rxQueueIndex?: number;
   cpu?: number;
+  /** The engine of the (NIC) core: the interpreter (default) or the JIT (firmware/jit), compiled once for this run. */
+  engine?: 'interp' | 'jit';
+  /** With engine 'jit': called with the reason when the JIT cannot compile the object (it then runs on the interpreter). */
+  onJitFallback?: (reason: string) => void;
   /** Program name -> pcs where the NIC core punts to the host path (needs an object loaded with 2 core slots). */
   punts?: ReadonlyMap<string, readonly number[]>;
   /** Program name -> pcs where the host path punts back to the NIC core (tests: many hand-offs per packet). */
@@ -148,8 +153,8 @@ export function dumpMaps(obj: LoadedObject): Record<string, MapEntryJson[]> {
  * One packet through the device: the NIC core, and the host path if the program punts (and back, if
  * the host's programs punt too: `hostPunts`). Returns the action; the packet ends up on the NIC core.
  */
-function runPacket(obj: LoadedObject, nic: XdpCore, host: XdpCore | null, id: number, trace: string[], stats: TestRunStats): number {
-  let k = interpreter.run(nic, id);
+function runPacket(obj: LoadedObject, nic: XdpCore, host: XdpCore | null, id: number, trace: string[], stats: TestRunStats, engine: Engine): number {
+  let k = engine.run(nic, id);
   stats.nicExecuted += nic.executed;
   trace.push(...nic.trace);
   let cur = nic;
@@ -197,16 +202,23 @@ export function testRun(obj: LoadedObject, opts: TestRunOptions, stats: TestRunS
     if (opts.ingressIfindex !== undefined) c.ingressIfindex = opts.ingressIfindex;
     if (opts.rxQueueIndex !== undefined) c.rxQueueIndex = opts.rxQueueIndex;
   }
+  // The JIT compiles what the NIC core runs (its punt copies included).
+  let engine: Engine = interpreter;
+  if (opts.engine === 'jit') {
+    const code = compileJit(obj.programs.map((p) => ({ program: core.programs[p.id] ?? p.program, slots: p.slots })), mapBoundsOf(core));
+    if (code.unsupported) opts.onJitFallback?.(code.unsupported);
+    engine = jitEngine(code);
+  }
   const trace: string[] = [];
   for (const b of opts.before ?? []) {
     core.buf.reset(data);
-    runPacket(obj, core, host, program(obj, b).id, [], stats);
+    runPacket(obj, core, host, program(obj, b).id, [], stats, engine);
   }
   core.buf.reset(data);
   let retval = 0;
   const n = Math.max(1, repeat);
   const t0 = process.hrtime.bigint();
-  for (let i = 0; i < n; i++) retval = runPacket(obj, core, host, main.id, trace, stats);
+  for (let i = 0; i < n; i++) retval = runPacket(obj, core, host, main.id, trace, stats, engine);
   const duration = Number(process.hrtime.bigint() - t0) / n;
   const result: TestRunResult = { retval, data_out: hex(core.buf.output()), duration_ns: Math.round(duration), maps: opts.dumpMaps === false ? {} : dumpMaps(obj) };
   if (trace.length) result.trace = trace;

@@ -1,0 +1,50 @@
+// The contract between a compiled module and the host that runs it: what the module imports, where
+// it finds things in the arena (firmware/arena.ts, firmware/state.ts, firmware/layout.ts), its fault
+// kinds and exit statuses.
+//
+// Imports (module "env"):
+//   mem                 the arena's shared WebAssembly.Memory
+//   core  (global i32)  byte offset of the core's slot in the arena (state, stack, ctx, frame at fixed offsets)
+//   cpu   (global i32)  the core's CPU number (per-CPU array lookups inline)
+//   helper(id, pc, prog) -> i32         a helper call: r1-r5 and r10 are in the state block, r0 is read back
+//                                  from it; returns 0, or 1 + the table index of a tail-call target
+//   fault(kind, pc, prog, reg, off, size, value:i64, r10lo)   throws the interpreter's Fault for that case
+//   ldpkt(size, offset, pc) -> i32 legacy LD_ABS/LD_IND: 1 with the value in state r0, or 0 (out of range)
+// Exports: start(tableIndex, programId, stackDepth, budget) -> JIT_STATUS: a fresh run (what the
+// interpreter's Vm.start sets up: pc 0, no tail calls, full may_goto counter, the entry frame's used
+// bytes zeroed, r1 = ctx, r10 = the frame pointer); run(tableIndex) -> JIT_STATUS: runs with r1-r5, r10,
+// budget and counter from the state block. Both write r0, budget and counter back.
+//
+// Regions as the interpreter checks them (no table in memory): stack = [r10 of the executing frame -
+// 512, STACK_BYTES) at core + CORE_STACK; ctx = struct xdp_md words of the ctx block (data, data_end,
+// data_meta read as packet pointers); packet = [data_meta, data_end) of the ctx block at core +
+// CORE_FRAME; map i = [its offset, offset + bytes) at absolute arena addresses, bounds compiled in.
+export { FRAME_WORDS, F_PROG, F_RET_PC, F_SAVED, S_BUDGET, S_DEPTH, S_FRAMES, S_HI, S_LO, S_MAYGOTO, S_PC, S_PROG, S_REDIR, S_TAIL } from '../state.ts';
+export { FUNC_PTR_TAG, MAP_PTR_TAG, MAX_CALL_FRAMES, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG, STACK_BYTES, STACK_FRAME } from '../layout.ts';
+export { CORE_CTX, CORE_FRAME, CORE_STACK, CORE_STATE } from '../arena.ts';
+export { CTX_DATA, CTX_DATA_END, CTX_DATA_META } from '../xdp/buffer.ts';
+
+/** How run() ended. */
+export const JIT_STATUS = {
+  exit: 0,
+  /** Stopped before the instruction at state S_PC (registers, frames saved): continue on another engine. */
+  punt: 1,
+  /** LD_ABS/LD_IND out of range: the program ended with r0 = 0. */
+  early: 2,
+} as const;
+
+/** What a memory access does (the fault import's kind for memory faults). */
+export const ACCESS = { load: 1, store: 2, atomic: 3 } as const;
+export type AccessKind = (typeof ACCESS)[keyof typeof ACCESS];
+
+/** Other fault kinds the module reports through the fault import. */
+export const JIT_FAULT = {
+  /** bpf-to-bpf call deeper than MAX_CALL_FRAMES. */
+  depth: 5,
+  /** Execution ran past the end of the function. */
+  falloff: 6,
+  /** kfunc call (imm in `off`). */
+  kfunc: 7,
+  /** Misaligned atomic (after the region checks passed). */
+  misaligned: 8,
+} as const;

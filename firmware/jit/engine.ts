@@ -1,0 +1,216 @@
+// The JIT as an Engine (firmware/engine.ts). `compileJit` translates an object's programs once into a
+// WebAssembly.Module (cloneable: post it to workers with the device image); `jitEngine` instantiates
+// it once per core on the arena's memory and runs packets with one JS -> Wasm call each.
+//   - helpers are imports calling the helper table with the core as HelperHost (state block exact);
+//   - a fault comes back as the interpreter's Fault (faults.ts), with the core and program site;
+//   - a punt at a punt pc returns EXIT.punt with the state saved; a punt because the budget cannot pay
+//     a block continues on the core's interpreter, which runs the remaining instructions and faults
+//     exactly where it would have;
+//   - `resume` runs on the interpreter (the host path's engine);
+//   - a program the translator cannot structure makes the whole object run on the interpreter, and
+//     `unsupported` says why.
+import type { Slot } from '../../offload/isa/index.ts';
+import { EXIT, type Engine, type EngineCore, type ExitKind } from '../engine.ts';
+import { callHelper, type HelperHost } from '../helpers/table.ts';
+import { REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, STACK_BYTES, STACK_FRAME } from '../layout.ts';
+import { S_BUDGET, S_FAULT, S_PC, S_PROG, S_STATUS } from '../state.ts';
+import { interpreter } from '../vm/engine.ts';
+import { Fault } from '../vm/fault.ts';
+import type { Program } from '../vm/interpreter.ts';
+import { JIT_STATUS } from './abi.ts';
+import { type FaultRegion, jitFault } from './faults.ts';
+import { compileObject } from './module.ts';
+import type { JitMap } from './translate.ts';
+import { HEADER_BYTES } from '../maps/base.ts';
+import { MapFlag } from '../maps/constants.ts';
+import { ELEM_HDR, hashLayout } from '../maps/hashtab.ts';
+import { NODE_WORDS as LRU_NODE_WORDS, REF as LRU_REF } from '../maps/lru.ts';
+import { JitUnsupported } from './structure.ts';
+import { wasm } from './raw.ts';
+
+/** An object's compiled programs: cloneable (module + plain data). */
+export interface JitCode {
+  module: object | null;
+  /** Table index of each program's entry, by program id. */
+  entry: Map<number, number>;
+  /** Why the object runs on the interpreter (module null), or null. */
+  unsupported: string | null;
+  /** Compile time in ms (translation + WebAssembly.Module). */
+  compileMs: number;
+  /** eBPF instructions compiled. */
+  insns: number;
+}
+
+/** A map as the JIT sees it: bounds (absolute arena offsets), writability, array geometry for inline lookups. */
+export type JitMapBounds = JitMap;
+
+/** Compiles `programs` (all programs a core can reach: entry, tail-call targets) for an arena with `maps`. */
+export function compileJit(programs: readonly { program: Program; slots: readonly Slot[] }[], maps: readonly JitMapBounds[]): JitCode {
+  const t0 = performance.now();
+  let insns = 0;
+  for (const p of programs) for (const s of p.slots) if (s) insns++;
+  try {
+    const out = compileObject({ programs, maps });
+    const module = new wasm.Module(out.bytes);
+    return { module, entry: out.entry, unsupported: null, compileMs: performance.now() - t0, insns };
+  } catch (e) {
+    if (!(e instanceof JitUnsupported)) throw e;
+    return { module: null, entry: new Map(), unsupported: e.message, compileMs: performance.now() - t0, insns };
+  }
+}
+
+/** The map bounds of a core's arena and region table (read-only maps included). */
+export function mapBoundsOf(core: EngineCore): JitMapBounds[] {
+  return core.arena.maps.map((m, i) => {
+    const b: JitMap = { start: m.base, end: m.base + m.byteLength, writable: core.vm.regions[REGION_MAP0 + i]!.writable };
+    if (m.type === 'array' || m.type === 'percpu_array') {
+      // firmware/maps/array.ts: value of index i, CPU c at base + HEADER_BYTES + i * stride + c * slot.
+      const slot = (m.valueSize + 7) & ~7;
+      b.array = { maxEntries: m.maxEntries, values: m.base + HEADER_BYTES, stride: m.percpu ? slot * m.cpus : slot, slot: m.percpu ? slot : 0 };
+    } else if (m.type === 'hash' || m.type === 'percpu_hash' || m.type === 'lru_hash' || m.type === 'lru_percpu_hash') {
+      // firmware/maps/hashtab.ts: the layout, and the seed jhash uses (0 under BPF_F_ZERO_SEED).
+      const L = hashLayout(m.geometry);
+      const slot = (m.valueSize + 7) & ~7;
+      b.hash = {
+        keySize: m.keySize,
+        seed: m.geometry.flags & MapFlag.ZERO_SEED ? 0 : m.describe().hashSeed >>> 0,
+        mask: L.nBuckets - 1,
+        buckets: m.base + L.bucketsOff,
+        nElems: L.nElems,
+        elems: m.base + L.elemsOff,
+        elemSize: L.elemSize,
+        keyArea: (m.keySize + 7) & ~7,
+        slot: m.percpu ? slot : 0,
+        elemHdr: ELEM_HDR,
+        ...(m.type.startsWith('lru') ? { lruRef: { base: m.base + L.lruOff + LRU_REF * 4, stride: LRU_NODE_WORDS * 4 } } : {}),
+      };
+    }
+    return b;
+  });
+}
+
+// Hot-path copies of imported constants (module-level constants, never mutated): read through an
+// import binding they cost a getter call per use under a CommonJS-style transform.
+const W_PC = S_PC;
+const W_PROG = S_PROG;
+const W_STATUS = S_STATUS;
+const W_BUDGET = S_BUDGET;
+const FRAME = STACK_FRAME;
+const ST_PUNT = JIT_STATUS.punt;
+const K_EXIT = EXIT.exit;
+const K_PUNT = EXIT.punt;
+
+interface Bound {
+  start: (tableIndex: number, programId: number, stackDepth: number, budget: number) => number;
+}
+
+function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
+  const vm = core.vm;
+  const w = core.blocks.state.words;
+  const lo = core.blocks.state.lo;
+  const tableOf = new Map<Program, number>();
+  const programs = core.programs;
+  for (const [id, ti] of code.entry) if (programs[id]) tableOf.set(programs[id]!, ti);
+  const regionNow = (i: number, r10: number): FaultRegion | undefined => {
+    const r = vm.regions[i];
+    if (!r) return undefined;
+    if (i === REGION_STACK) return { name: r.name, start: r10 - STACK_FRAME, end: STACK_BYTES, writable: true, ctx: false };
+    if (i === REGION_PACKET) core.syncPacket();
+    return { name: r.name, start: r.start, end: r.size, writable: r.writable, ctx: i === REGION_CTX };
+  };
+  const faultCtx = {
+    region: regionNow,
+    program: (id: number) => {
+      const p = programs[id]!;
+      return { name: p.name, slots: p.slots };
+    },
+  };
+  const env = {
+    mem: core.arena.memory,
+    core: core.blocks.base,
+    cpu: core.cpu,
+    helper: (id: number, pc: number, prog: number): number => {
+      vm.current = programs[prog] ?? null;
+      vm.stack.start = (lo[10]! >>> 0) - FRAME;
+      core.syncPacket();
+      callHelper(core, id, pc);
+      const t = vm.tailTarget;
+      if (t === null) return 0;
+      vm.tailTarget = null;
+      const ti = tableOf.get(t);
+      if (ti === undefined) throw new Fault('fault.tail_call', `tail call target ${t.name} is not compiled`, pc);
+      return ti + 1;
+    },
+    fault: (kind: number, pc: number, prog: number, reg: number, off: number, size: number, value: bigint, r10lo: number): never => {
+      const f = jitFault(faultCtx, kind, pc, prog, reg, off, size, value, r10lo);
+      w[W_PROG] = prog;
+      throw f;
+    },
+    ldpkt: (_size: number, _offset: number, pc: number): number => {
+      throw new Fault('fault.mem', 'legacy packet access (LD_ABS/LD_IND) without a packet', pc);
+    },
+  };
+  const inst = new wasm.Instance(code.module!, { env });
+  return { start: inst.exports.start as Bound['start'] };
+}
+
+/** Builds the JIT engine for one compiled object. */
+export function jitEngine(code: JitCode): Engine & { readonly code: JitCode } {
+  const bound = new WeakMap<EngineCore, Bound>();
+  // The core of the previous packet (a run of packets on one core skips the WeakMap).
+  let lastCore: EngineCore | null = null;
+  let lastBound: Bound | undefined;
+  const finishFault = (core: EngineCore, e: unknown, id: number, interpreted: boolean): ExitKind => {
+    if (!(e instanceof Fault)) throw e;
+    const w = core.blocks.state.words;
+    const prog = (interpreted ? core.vm.current : core.programs[w[S_PROG]!]) ?? core.programs[id];
+    e.site = { core: core.blocks.index, programId: prog?.id ?? id, program: prog?.name ?? `#${id}` };
+    core.fault = e;
+    w[S_STATUS] = EXIT.fault;
+    w[S_FAULT] = e.codeIndex;
+    return EXIT.fault;
+  };
+  return {
+    name: 'jit',
+    code,
+    run(core: EngineCore, programId: number): ExitKind {
+      if (!code.module) return interpreter.run(core, programId);
+      const prog = core.programs[programId];
+      const ti = code.entry.get(programId);
+      if (!prog || ti === undefined) throw new RangeError(`no compiled program with id ${programId} on core ${core.blocks.index}`);
+      let b = core === lastCore ? lastBound : bound.get(core);
+      if (!b) {
+        b = bind(code, core as EngineCore & HelperHost);
+        bound.set(core, b);
+      }
+      lastCore = core;
+      lastBound = b;
+      core.beginPacket();
+      const w = core.blocks.state.words;
+      const budget0 = core.budget;
+      let k: ExitKind;
+      let interpreted = false;
+      try {
+        const status = b.start(ti, programId, prog.stackDepth, budget0);
+        if (status !== ST_PUNT) k = K_EXIT;
+        else {
+          const at = core.programs[w[W_PROG]!];
+          if (at && at.puntPcs.includes(w[W_PC]!)) k = K_PUNT;
+          else {
+            // The budget could not pay a block: the interpreter finishes (and faults where it would).
+            interpreted = true;
+            k = core.vm.continue();
+          }
+        }
+        w[W_STATUS] = k;
+      } catch (e) {
+        k = finishFault(core, e, programId, interpreted);
+      }
+      core.executed = budget0 - Math.max(0, w[W_BUDGET]!);
+      return k;
+    },
+    resume(core: EngineCore): ExitKind {
+      return interpreter.resume(core);
+    },
+  };
+}

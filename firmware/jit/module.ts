@@ -1,0 +1,388 @@
+// Builds the module of one object: imports and internal functions ($resolve: region check of a
+// general pointer; $ctxload: a struct xdp_md field; $punt / $saveFrame: the state block at a punt;
+// $run: the export), then every program's functions through translate.ts, all in one table.
+import { subprograms } from '../../offload/cfg/cfg.ts';
+import {
+  ACCESS, CORE_CTX, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, F_PROG, F_RET_PC, F_SAVED, FRAME_WORDS,
+  JIT_FAULT, JIT_STATUS, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG, S_BUDGET, S_DEPTH, S_FRAMES, S_HI, S_LO,
+  S_MAYGOTO, S_PC, S_PROG, S_REDIR, S_TAIL, STACK_BYTES, STACK_FRAME, MAP_PTR_TAG, REGION_STACK as R_STACK,
+} from './abi.ts';
+import type { JitMap } from './translate.ts';
+import { basicBlocks, JitUnsupported, structure } from './structure.ts';
+import {
+  F_CTXLOAD, F_FAULT, F_FIRST, F_LOOKUP, F_PUNT, F_RESOLVE, F_RUN, F_SAVEFRAME, F_START, FN_LOCALS, FN_TYPE, FunctionEmitter, G_BUDGET, G_CORE, G_CPU, G_MAYGOTO,
+  G_STATUS, type JitInput, type JitOutput, loadReg64, storeReg64,
+} from './translate.ts';
+import { ATOMIC, type Code, I32, I64, ModuleBuilder, OP } from './wasm.ts';
+
+const MASK32 = 0xffffffffn;
+const lo32 = (w: number) => CORE_STATE + (S_LO + w) * 4;
+const hi32 = (w: number) => CORE_STATE + (S_HI + w) * 4;
+const word = (w: number) => CORE_STATE + w * 4;
+
+function storeParam64(c: Code, addrLocal: number, offset: number, l: number): void {
+  c.get(addrLocal).get(l).op(OP.i32_wrap_i64).mem(OP.i32_store, 2, offset);
+  c.get(addrLocal).get(l).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).mem(OP.i32_store, 2, offset + 4);
+}
+
+/**
+ * $resolve(v, off, size, kind, pc, reg, r10lo, prog) -> address: the interpreter's region check
+ * for a pointer that is not a packet pointer (stack, ctx, maps; a bad one faults).
+ */
+function emitResolve(c: Code, input: JitInput): void {
+  // params 0 v, 1 off, 2 size, 3 kind, 4 pc, 5 reg, 6 r10lo, 7 prog; locals 8 idx, 9 ea, 10 start, 11 end, 12 base, 13 writable
+  const V = 0, OFF = 1, SIZE = 2, KIND = 3, PC = 4, REG = 5, R10 = 6, PROG = 7, IDX = 8, EA = 9, START = 10, END = 11, BASE = 12, W = 13;
+  const fault = () => {
+    c.get(KIND).get(PC).get(PROG).get(REG).get(OFF).get(SIZE).get(V).get(R10).idx(OP.call, F_FAULT);
+  };
+  c.get(V).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG).op(OP.i32_sub).set(IDX);
+  c.get(V).i64(MASK32).op(OP.i64_and).get(OFF).op(OP.i64_extend_i32_s).op(OP.i64_add).set(EA);
+  c.i32(1).set(W);
+  c.get(IDX).i32(REGION_STACK).op(OP.i32_eq).open(OP.if);
+  c.idx(OP.global_get, G_CORE).i32(CORE_STACK).op(OP.i32_add).set(BASE);
+  c.get(R10).i32(STACK_FRAME).op(OP.i32_sub).op(OP.i64_extend_i32_u).set(START);
+  c.i64(STACK_BYTES).set(END);
+  c.op(OP.else);
+  c.get(IDX).i32(REGION_CTX).op(OP.i32_eq).open(OP.if);
+  c.idx(OP.global_get, G_CORE).i32(CORE_CTX).op(OP.i32_add).set(BASE);
+  c.i64(0).set(START).i64(24).set(END).i32(0).set(W);
+  c.op(OP.else);
+  c.get(IDX).i32(REGION_PACKET).op(OP.i32_eq).open(OP.if);
+  c.idx(OP.global_get, G_CORE).i32(CORE_FRAME).op(OP.i32_add).set(BASE);
+  c.idx(OP.global_get, G_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + CTX_DATA_META * 4).set(START);
+  c.idx(OP.global_get, G_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + CTX_DATA_END * 4).set(END);
+  c.op(OP.else);
+  // Maps: bounds compiled in (absolute arena offsets, base 0).
+  c.i32(0).set(BASE);
+  const n = input.maps.length;
+  c.open(OP.block); // $done
+  c.open(OP.block); // $bad
+  for (let i = n - 1; i >= 0; i--) c.open(OP.block);
+  c.get(IDX).i32(REGION_MAP0).op(OP.i32_sub);
+  c.brTable(Array.from({ length: n }, (_, i) => i), n);
+  input.maps.forEach((m, i) => {
+    c.end();
+    c.i64(m.start).set(START).i64(m.end).set(END).i32(m.writable ? 1 : 0).set(W);
+    c.br(OP.br, n - i);
+  });
+  c.end();
+  fault();
+  c.op(OP.unreachable);
+  c.end();
+  c.end(); // if packet
+  c.end(); // if ctx
+  c.end(); // if stack
+  c.get(EA).get(START).op(OP.i64_lt_s).get(EA).get(SIZE).op(OP.i64_extend_i32_u).op(OP.i64_add).get(END).op(OP.i64_gt_s).op(OP.i32_or);
+  c.get(KIND).i32(ACCESS.load).op(OP.i32_ne).get(W).op(OP.i32_eqz).op(OP.i32_and).op(OP.i32_or);
+  c.open(OP.if);
+  fault();
+  c.end();
+  c.get(BASE).get(EA).op(OP.i32_wrap_i64).op(OP.i32_add);
+}
+
+/** $ctxload(v, off, size, pc, reg, prog) -> i64: a load from struct xdp_md. */
+function emitCtxLoad(c: Code): void {
+  const V = 0, OFF = 1, SIZE = 2, PC = 3, REG = 4, PROG = 5, EA = 6;
+  c.get(V).i64(MASK32).op(OP.i64_and).get(OFF).op(OP.i64_extend_i32_s).op(OP.i64_add).set(EA);
+  // Bounds first (as the interpreter's region check), then the field rule (4 bytes, aligned).
+  c.get(EA).i64(0).op(OP.i64_lt_s).get(EA).get(SIZE).op(OP.i64_extend_i32_u).op(OP.i64_add).i64(24).op(OP.i64_gt_s).op(OP.i32_or);
+  c.get(SIZE).i32(4).op(OP.i32_ne).op(OP.i32_or).get(EA).i64(3).op(OP.i64_and).i64(0).op(OP.i64_ne).op(OP.i32_or);
+  c.open(OP.if);
+  c.i32(ACCESS.load).get(PC).get(PROG).get(REG).get(OFF).get(SIZE).get(V).i32(0).idx(OP.call, F_FAULT);
+  c.end();
+  c.idx(OP.global_get, G_CORE).get(EA).op(OP.i32_wrap_i64).op(OP.i32_add).mem(OP.i64_load32_u, 2, CORE_CTX);
+  // data, data_end, data_meta are packet pointers.
+  c.get(EA).i64(12).op(OP.i64_lt_s).open(OP.if, I64).i64(BigInt(REGION_TAG + REGION_PACKET) << 32n).op(OP.else).i64(0).end();
+  c.op(OP.i64_or);
+}
+
+/** $punt(r0..r10, pc, prog): registers, pc, program and depth into the state block. */
+function emitPunt(c: Code): void {
+  const PC = 11, PROG = 12;
+  for (let r = 0; r <= 10; r++) {
+    c.idx(OP.global_get, G_CORE).get(r).op(OP.i32_wrap_i64).mem(OP.i32_store, 2, lo32(r));
+    c.idx(OP.global_get, G_CORE).get(r).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).mem(OP.i32_store, 2, hi32(r));
+  }
+  c.idx(OP.global_get, G_CORE).get(PC).mem(OP.i32_store, 2, word(S_PC));
+  c.idx(OP.global_get, G_CORE).get(PROG).mem(OP.i32_store, 2, word(S_PROG));
+  c.idx(OP.global_get, G_CORE).i32(STACK_BYTES).get(10).op(OP.i32_wrap_i64).op(OP.i32_sub).i32(9).op(OP.i32_shr_u).mem(OP.i32_store, 2, word(S_DEPTH));
+}
+
+/** $saveFrame(r6..r10, retPc, prog): the caller's frame record at its depth. */
+function emitSaveFrame(c: Code): void {
+  const RETPC = 5, PROG = 6, A = 7;
+  c.idx(OP.global_get, G_CORE).i32(STACK_BYTES).get(4).op(OP.i32_wrap_i64).op(OP.i32_sub).i32(9).op(OP.i32_shr_u);
+  c.i32(FRAME_WORDS * 4).op(OP.i32_mul).op(OP.i32_add).set(A);
+  const rec = CORE_STATE + S_FRAMES * 4;
+  c.get(A).get(RETPC).mem(OP.i32_store, 2, rec + F_RET_PC * 4);
+  c.get(A).get(PROG).mem(OP.i32_store, 2, rec + F_PROG * 4);
+  for (let i = 0; i < 5; i++) storeParam64(c, A, rec + (F_SAVED + 2 * i) * 4, i);
+}
+
+/** $run(tableIndex) -> status. */
+function emitRun(c: Code, fnType: number): void {
+  const TI = 0, R0 = 1;
+  c.i32(0).idx(OP.global_set, G_STATUS);
+  c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_BUDGET)).idx(OP.global_set, G_BUDGET);
+  c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_MAYGOTO)).idx(OP.global_set, G_MAYGOTO);
+  for (const r of [1, 2, 3, 4, 5, 10]) loadReg64(c, r);
+  c.get(TI).callIndirect(fnType).set(R0);
+  c.idx(OP.global_get, G_STATUS).i32(JIT_STATUS.punt).op(OP.i32_ne).open(OP.if);
+  c.idx(OP.global_get, G_STATUS).i32(JIT_STATUS.early).op(OP.i32_eq).open(OP.if).i64(0).set(R0).end();
+  storeReg64(c, 0, R0);
+  c.end();
+  c.idx(OP.global_get, G_CORE).idx(OP.global_get, G_BUDGET).mem(OP.i32_store, 2, word(S_BUDGET));
+  c.idx(OP.global_get, G_CORE).idx(OP.global_get, G_MAYGOTO).mem(OP.i32_store, 2, word(S_MAYGOTO));
+  c.idx(OP.global_get, G_STATUS);
+}
+
+/**
+ * $lookup(r1, r2, r10lo) -> (found, r0): bpf_map_lookup_elem inline for array, percpu_array and the
+ * hash maps (LRU ones included) with the key on the stack. found = 0 for anything else (another map type, a key
+ * elsewhere or out of bounds, a bucket being written): the helper table does it (and faults).
+ */
+function emitLookup(c: Code, maps: readonly JitMap[]): void {
+  const R1 = 0, R2 = 1, R10 = 2, EA = 3, KEY = 4, A = 5, B = 6, C = 7, LW = 8, SEQ = 9, E = 10, STEPS = 11, EW = 12, FOUND = 13;
+  const no = () => c.i32(0).i64(0).op(OP.return);
+  const found = (i: number, offset: () => void) => {
+    c.i32(1);
+    offset();
+    c.i64(BigInt(REGION_TAG + REGION_MAP0 + i) << 32n).op(OP.i64_or).op(OP.return);
+  };
+  // The key pointer: `size` bytes on the stack inside [current frame, top), else not handled here.
+  const keyOnStack = (size: number) => {
+    c.get(R2).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + R_STACK).op(OP.i32_ne);
+    c.get(R2).i64(MASK32).op(OP.i64_and).tee(EA).get(R10).i32(STACK_FRAME).op(OP.i32_sub).op(OP.i64_extend_i32_u).op(OP.i64_lt_s).op(OP.i32_or);
+    c.get(EA).i64(size).op(OP.i64_add).i64(STACK_BYTES).op(OP.i64_gt_s).op(OP.i32_or).open(OP.if);
+    no();
+    c.end();
+    c.idx(OP.global_get, G_CORE).get(EA).op(OP.i32_wrap_i64).op(OP.i32_add).i32(CORE_STACK).op(OP.i32_add).set(KEY);
+  };
+  c.get(R1).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(MAP_PTR_TAG).op(OP.i32_ne).open(OP.if);
+  no();
+  c.end();
+  const n = maps.length;
+  c.open(OP.block); // $no
+  for (let i = n - 1; i >= 0; i--) c.open(OP.block);
+  c.get(R1).op(OP.i32_wrap_i64);
+  c.brTable(Array.from({ length: n }, (_, i) => i), n);
+  maps.forEach((m, i) => {
+    c.end();
+    if (m.array) {
+      const a = m.array;
+      keyOnStack(4);
+      c.get(KEY).mem(OP.i32_load, 0, 0).set(A);
+      c.get(A).i32(a.maxEntries).op(OP.i32_ge_u).open(OP.if);
+      c.i32(1).i64(0).op(OP.return);
+      c.end();
+      found(i, () => {
+        c.get(A).op(OP.i64_extend_i32_u).i64(a.stride).op(OP.i64_mul).i64(a.values).op(OP.i64_add);
+        c.idx(OP.global_get, G_CPU).op(OP.i64_extend_i32_u).i64(a.slot).op(OP.i64_mul).op(OP.i64_add);
+      });
+    } else if (m.hash) {
+      const h = m.hash;
+      keyOnStack(h.keySize);
+      emitJhash(c, KEY, h.keySize, h.seed, A, B, C);
+      // bucket lock word (a sequence lock) and head: firmware/maps/hashtab.ts
+      c.get(C).i32(h.mask).op(OP.i32_and).i32(8).op(OP.i32_mul).i32(h.buckets).op(OP.i32_add).set(LW);
+      c.open(OP.loop); // $retry
+      c.get(LW).atomic(ATOMIC.i32_load, 2).tee(SEQ).i32(1).op(OP.i32_and).open(OP.if);
+      no();
+      c.end();
+      c.i32(-1).set(FOUND).get(LW).mem(OP.i32_load, 2, 4).set(E).i32(0).set(STEPS);
+      c.open(OP.block); // $walked
+      c.open(OP.loop); // $walk
+      c.get(E).i32(0).op(OP.i32_lt_s).get(E).i32(h.nElems).op(OP.i32_ge_s).op(OP.i32_or).get(STEPS).i32(h.nElems).op(OP.i32_gt_s).op(OP.i32_or).br(OP.br_if, 1);
+      c.get(E).i32(h.elemSize).op(OP.i32_mul).i32(h.elems).op(OP.i32_add).set(EW);
+      c.get(EW).mem(OP.i32_load, 2, 4).get(C).op(OP.i32_eq).open(OP.if);
+      emitKeyEqual(c, EW, KEY, h.keySize, h.elemHdr);
+      c.open(OP.if).get(E).set(FOUND).br(OP.br, 3).end();
+      c.end();
+      c.get(EW).mem(OP.i32_load, 2, 0).set(E).get(STEPS).i32(1).op(OP.i32_add).set(STEPS).br(OP.br, 0);
+      c.end(); // $walk
+      c.end(); // $walked
+      c.get(LW).atomic(ATOMIC.i32_load, 2).get(SEQ).op(OP.i32_ne).br(OP.br_if, 0);
+      c.end(); // $retry
+      c.get(FOUND).i32(0).op(OP.i32_lt_s).open(OP.if);
+      c.i32(1).i64(0).op(OP.return);
+      c.end();
+      if (h.lruRef) {
+        // The LRU's reference bit (lru.ts setRef): set once, read by eviction.
+        c.get(FOUND).i32(h.lruRef.stride).op(OP.i32_mul).i32(h.lruRef.base).op(OP.i32_add).tee(EW).mem(OP.i32_load, 2, 0).op(OP.i32_eqz).open(OP.if);
+        c.get(EW).i32(1).mem(OP.i32_store, 2, 0);
+        c.end();
+      }
+      found(i, () => {
+        c.get(FOUND).op(OP.i64_extend_i32_u).i64(h.elemSize).op(OP.i64_mul).i64(h.elems + h.elemHdr + h.keyArea).op(OP.i64_add);
+        c.idx(OP.global_get, G_CPU).op(OP.i64_extend_i32_u).i64(h.slot).op(OP.i64_mul).op(OP.i64_add);
+      });
+    } else c.br(OP.br, n - 1 - i);
+  });
+  c.end();
+  no();
+}
+
+/** Leaves i32 1 when the `size` bytes at element EW + hdr equal those at KEY, else 0. */
+function emitKeyEqual(c: Code, EW: number, KEY: number, size: number, hdr: number): void {
+  c.i32(1);
+  for (let o = 0; o < size; ) {
+    const w = size - o >= 8 ? 8 : size - o >= 4 ? 4 : size - o >= 2 ? 2 : 1;
+    const [ld, ne] = w === 8 ? [OP.i64_load, OP.i64_ne] : w === 4 ? [OP.i32_load, OP.i32_ne] : w === 2 ? [OP.i32_load16_u, OP.i32_ne] : [OP.i32_load8_u, OP.i32_ne];
+    c.get(EW).mem(ld, 0, hdr + o).get(KEY).mem(ld, 0, o).op(ne).op(OP.i32_eqz).op(OP.i32_and);
+    o += w;
+  }
+}
+
+/** The kernel's jhash (firmware/maps/jhash.ts) of the `len` bytes at KEY, unrolled for the key size: result in C. */
+function emitJhash(c: Code, KEY: number, len: number, seed: number, A: number, B: number, C: number): void {
+  const init = (0xdeadbeef + len + seed) | 0;
+  c.i32(init).set(A).i32(init).set(B).i32(init).set(C);
+  const word = (o: number) => c.get(KEY).mem(OP.i32_load, 0, o);
+  const addTo = (x: number, o: number) => {
+    c.get(x);
+    word(o);
+    c.op(OP.i32_add).set(x);
+  };
+  // x = x - y; x ^= rol(y, r); y = y + z
+  const step = (x: number, y: number, z: number, r: number) => {
+    c.get(x).get(y).op(OP.i32_sub).get(y).i32(r).op(OP.i32_rotl).op(OP.i32_xor).set(x);
+    c.get(y).get(z).op(OP.i32_add).set(y);
+  };
+  let k = 0;
+  let n = len;
+  while (n > 12) {
+    addTo(A, k);
+    addTo(B, k + 4);
+    addTo(C, k + 8);
+    step(A, C, B, 4);
+    step(B, A, C, 6);
+    step(C, B, A, 8);
+    step(A, C, B, 16);
+    step(B, A, C, 19);
+    step(C, B, A, 4);
+    n -= 12;
+    k += 12;
+  }
+  if (n === 0) return;
+  const byteTo = (x: number, i: number, shift: number) => {
+    c.get(x).get(KEY).mem(OP.i32_load8_u, 0, k + i);
+    if (shift) c.i32(shift).op(OP.i32_shl);
+    c.op(OP.i32_add).set(x);
+  };
+  const regs = [A, A, A, A, B, B, B, B, C, C, C, C];
+  for (let i = n - 1; i >= 0; i--) byteTo(regs[i]!, i, (i % 4) * 8);
+  // x ^= y; x = x - rol(y, r)
+  const fin = (x: number, y: number, r: number) => {
+    c.get(x).get(y).op(OP.i32_xor).get(y).i32(r).op(OP.i32_rotl).op(OP.i32_sub).set(x);
+  };
+  fin(C, B, 14);
+  fin(A, C, 11);
+  fin(B, A, 25);
+  fin(C, B, 16);
+  fin(A, C, 4);
+  fin(B, A, 14);
+  fin(C, B, 24);
+}
+
+/** $start(tableIndex, progId, stackDepth, budget) -> status: a fresh run (the interpreter's Vm.start, registers reset). */
+function emitStart(c: Code, fnType: number): void {
+  const TI = 0, PROG = 1, DEPTH = 2, BUDGET = 3, R0 = 4;
+  const st = (w: number, v: () => void) => {
+    c.idx(OP.global_get, G_CORE);
+    v();
+    c.mem(OP.i32_store, 2, word(w));
+  };
+  c.i32(0).idx(OP.global_set, G_STATUS);
+  c.get(BUDGET).idx(OP.global_set, G_BUDGET);
+  c.i32(BPF_MAX_LOOPS).idx(OP.global_set, G_MAYGOTO);
+  st(S_PC, () => c.i32(0));
+  st(S_PROG, () => c.get(PROG));
+  st(S_DEPTH, () => c.i32(0));
+  st(S_TAIL, () => c.i32(0));
+  st(S_REDIR, () => c.i32(0));
+  // The entry frame's bytes the program uses are zero.
+  c.idx(OP.global_get, G_CORE).i32(CORE_STACK + STACK_BYTES).op(OP.i32_add).get(DEPTH).op(OP.i32_sub).i32(0).get(DEPTH).memoryFill();
+  c.i64(BigInt(REGION_TAG + REGION_CTX) << 32n).i64(0).i64(0).i64(0).i64(0);
+  c.i64((BigInt(REGION_TAG + R_STACK) << 32n) | BigInt(STACK_BYTES));
+  c.get(TI).callIndirect(fnType).set(R0);
+  c.idx(OP.global_get, G_STATUS).i32(JIT_STATUS.punt).op(OP.i32_ne).open(OP.if);
+  c.idx(OP.global_get, G_STATUS).i32(JIT_STATUS.early).op(OP.i32_eq).open(OP.if).i64(0).set(R0).end();
+  storeReg64(c, 0, R0);
+  c.end();
+  st(S_BUDGET, () => c.idx(OP.global_get, G_BUDGET));
+  st(S_MAYGOTO, () => c.idx(OP.global_get, G_MAYGOTO));
+  c.idx(OP.global_get, G_STATUS);
+}
+
+const BPF_MAX_LOOPS = 8 * 1024 * 1024;
+
+/** Translates every program of `input` into one module. Throws JitUnsupported when one cannot be. */
+export function compileObject(input: JitInput): JitOutput {
+  const mb = new ModuleBuilder();
+  const fnType = mb.type(FN_TYPE);
+  mb.importSharedMemory('mem', 1, 65536);
+  mb.importFunc('helper', { params: [I32, I32, I32], results: [I32] });
+  mb.importFunc('fault', { params: [I32, I32, I32, I32, I32, I32, I64, I32], results: [] });
+  mb.importFunc('ldpkt', { params: [I32, I32, I32], results: [I32] });
+  mb.importGlobal('core');
+  mb.importGlobal('cpu');
+  mb.global(0); // status
+  mb.global(0); // budget
+  mb.global(0); // may_goto
+  const resolve = mb.func({ params: [I64, I32, I32, I32, I32, I32, I32, I32], results: [I32] }, [I32, I64, I64, I64, I32, I32]);
+  const ctxload = mb.func({ params: [I64, I32, I32, I32, I32, I32], results: [I64] }, [I64]);
+  const punt = mb.func({ params: [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I32], results: [] });
+  const save = mb.func({ params: [I64, I64, I64, I64, I64, I32, I32], results: [] }, [I32]);
+  const run = mb.func({ params: [I32], results: [I32] }, [I64]);
+  const lookup = mb.func({ params: [I64, I64, I32], results: [I32, I64] }, [I64, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
+  const start = mb.func({ params: [I32, I32, I32, I32], results: [I32] }, [I64]);
+  if (resolve.index !== F_RESOLVE || ctxload.index !== F_CTXLOAD || punt.index !== F_PUNT || save.index !== F_SAVEFRAME || run.index !== F_RUN || lookup.index !== F_LOOKUP || start.index !== F_START)
+    throw new Error('jit: internal function indices moved');
+  emitResolve(resolve.code, input);
+  emitCtxLoad(ctxload.code);
+  emitPunt(punt.code);
+  emitSaveFrame(save.code);
+  emitRun(run.code, fnType);
+  emitLookup(lookup.code, input.maps);
+  emitStart(start.code, fnType);
+  mb.exportFunc('run', F_RUN);
+  mb.exportFunc('start', F_START);
+
+  // Every function of every program: index F_FIRST + k = table slot k.
+  const functions = new Map<number, Map<number, number>>();
+  const entry = new Map<number, number>();
+  const plan: { prog: (typeof input.programs)[number]; start: number; end: number; slot: number }[] = [];
+  for (const prog of input.programs) {
+    const byPc = new Map<number, number>();
+    for (const sp of subprograms(prog.slots)) {
+      byPc.set(sp.start, plan.length);
+      plan.push({ prog, start: sp.start, end: sp.end, slot: plan.length });
+    }
+    functions.set(prog.program.id, byPc);
+    entry.set(prog.program.id, byPc.get(0)!);
+  }
+  for (const p of plan) {
+    const f = mb.func(FN_TYPE, FN_LOCALS);
+    const byPc = functions.get(p.prog.program.id)!;
+    const em = new FunctionEmitter(f.code, p.prog, (pc) => {
+      const slot = byPc.get(pc);
+      if (slot === undefined) throw new JitUnsupported(`call target ${pc} is not a function`, pc);
+      return F_FIRST + slot;
+    }, fnType, input.maps.some((m) => m.array || m.hash));
+    em.prologue();
+    const blocks = basicBlocks(p.prog.slots, p.start, p.end, p.prog.program.puntPcs);
+    structure(blocks, {
+      body: (b) => em.body(b),
+      condition: (b) => em.condition(b),
+      leave: (b) => em.leave(b),
+      open: (k) => em.open(k),
+      else: () => f.code.op(OP.else),
+      close: () => f.code.end(),
+      br: (d) => f.code.br(OP.br, d),
+    });
+    f.code.op(OP.unreachable);
+  }
+  mb.setTable(plan.map((p) => F_FIRST + p.slot));
+  void JIT_FAULT;
+  return { bytes: mb.build(), entry, functions, functionCount: plan.length };
+}
