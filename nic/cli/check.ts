@@ -15,8 +15,6 @@ import { listShippedProfiles, ProfileError } from '../profile/index.ts';
 import { type Command, flag, str } from './command.ts';
 
 export const checkCommand: Command = {
-  name: 'check',
-  summary: 'will an XDP program offload to a NIC? capability verdict per hardware profile',
   usage: ['check OBJECT [--program NAME] (--profile FILE | --all-profiles) [--allow-partial] [--json]'],
   description: `Runs the safety verifier, then checks every reachable instruction, helper call and map and the
 whole program (NIC instructions after translation, stack, packet reach) against a hardware profile

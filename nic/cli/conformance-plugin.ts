@@ -15,8 +15,6 @@ function hexBytes(s: string, what: string): Uint8Array {
 }
 
 export const conformancePluginCommand: Command = {
-  name: 'conformance-plugin',
-  summary: 'run one program for the bpf_conformance runner (plugin protocol)',
   usage: ['conformance-plugin [MEMHEX] [--budget N]   < program-hex'],
   description: `Implements the bpf_conformance plugin protocol: MEMHEX is the test memory (r1 points to it,
 r2 holds its length), the program comes as one hex line on stdin, r0 is printed in hex on stdout.

@@ -23,8 +23,6 @@ const MATRIX = ['examples/xdp_count.o', 'examples/xdp_vlan.o'];
 const PACKETS = ['ipv4_tcp_syn', 'ipv4_udp_dns', 'ipv6_icmpv6_echo', 'vlan_ipv4_udp', 'qinq_ipv4_tcp', 'ipv6_ext_chain_icmpv6', 'arp_request', 'ipv4_tcp_trunc_l4'];
 
 export const demoCommand: Command = {
-  name: 'demo',
-  summary: 'the bundled demo (npm start): disassemble, run and check an example',
   usage: ['demo'],
   description: `Takes ${EXAMPLE} (${PROGRAM}: a packet parser with per-protocol counters) through the whole
 flow: disassembly, the safety verifier's verdict, a run on bundled packets from

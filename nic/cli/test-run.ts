@@ -16,8 +16,6 @@ function intOpt(v: string | undefined, name: string, min = 0): number | undefine
 }
 
 export const testRunCommand: Command = {
-  name: 'test-run',
-  summary: 'run an XDP program on one packet, like BPF_PROG_TEST_RUN',
   usage: [
     'test-run OBJECT --program NAME --data-in FILE [--data-out FILE] [--repeat N]',
     '         [--map-update MAP:KEYHEX:VALUEHEX]... [--tail-call MAP:INDEX:PROGRAM]... [--before PROGRAM]... [--json]',

@@ -41,8 +41,6 @@ function humanLines(r: VerifyResult): string[] {
 }
 
 export const verifyCommand: Command = {
-  name: 'verify',
-  summary: 'would the Linux verifier load this XDP program? verdict, failing pc, source line, reason',
   usage: ['verify OBJECT [--program NAME] [--unprivileged] [--offload] [--log-level 0|1|2] [--no-btf] [--json]'],
   description: `Runs nicsim's safety verifier, which applies the rules of the Linux 6.18 eBPF verifier to XDP
 programs: register types and bounds, packet/stack/map/context access checks, helper prototypes,
