@@ -28,7 +28,7 @@ const enum Op {
   JEQ64_X, JGT64_X, JGE64_X, JSET64_X, JNE64_X, JSGT64_X, JSGE64_X, JLT64_X, JLE64_X, JSLT64_X, JSLE64_X,
   JEQ32_K, JGT32_K, JGE32_K, JSET32_K, JNE32_K, JSGT32_K, JSGE32_K, JLT32_K, JLE32_K, JSLT32_K, JSLE32_K,
   JEQ32_X, JGT32_X, JGE32_X, JSET32_X, JNE32_X, JSGT32_X, JSGE32_X, JLT32_X, JLE32_X, JSLT32_X, JSLE32_X,
-  MAY_GOTO, CALL_HELPER, CALL_LOCAL, CALL_KFUNC, EXIT,
+  MAY_GOTO, CALL_HELPER, CALL_LOCAL, CALL_KFUNC, CALLX, EXIT,
   LDDW,
   // memory
   LDX1, LDX2, LDX4, LDX8, LDXS1, LDXS2, LDXS4,
@@ -114,6 +114,10 @@ export function predecode(slots: readonly Slot[], name = 'prog', resolve: LddwRe
       case 'call':
         op = insn.callee === 'helper' ? Op.CALL_HELPER : insn.callee === 'local' ? Op.CALL_LOCAL : Op.CALL_KFUNC;
         imm = insn.imm;
+        break;
+      case 'callx':
+        op = Op.CALLX;
+        dst = insn.dst;
         break;
       case 'exit':
         op = Op.EXIT;
@@ -614,10 +618,12 @@ export class Vm {
         case Op.JSLE32_X: if (lo[d]! <= lo[s]!) pc += off; break;
         case Op.MAY_GOTO: if (--this.mayGoto < 0) { this.mayGoto = 0; pc += off; } break;
         // ---- calls
-        case Op.CALL_HELPER: {
+        case Op.CALL_HELPER:
+        case Op.CALLX: {
           this.budgetLeft = budget;
           this.current = cur;
-          this.env.helper(this, imm, at);
+          // callx (conformance suite only): the helper id is the value of dst (no helper has a 64-bit id).
+          this.env.helper(this, op !== Op.CALLX ? imm : hi[d] === 0 ? lo[d]! : -1, at);
           budget = this.budgetLeft;
           if (this.tailTarget !== null) {
             // bpf_tail_call succeeded: continue in the new program with the same frame.
