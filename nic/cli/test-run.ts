@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Exit, InputError, UsageError } from '../../offload/errors.ts';
 import { loadObjectFile } from '../../offload/elf/index.ts';
+import { addDepths, type StackDepths } from '../runtime/depths.ts';
 import { loadForRun } from '../runtime/load.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
 import { testRun, TestRunError } from '../runtime/test-run.ts';
@@ -76,7 +77,7 @@ left with max_entries 0 fails at map creation (EINVAL), as in the kernel.`,
     }
     // Like the kernel, only programs the verifier accepts can run, and each one's stack depth is
     // taken from the verifier.
-    const stackDepths = new Map<string, number>();
+    const depths: StackDepths = { stackDepths: new Map(), calleeDepths: new Map() };
     if (!flag(ctx, 'no-verify')) {
       for (const p of spec.programs) {
         if (!p.autoload || p.typeName !== 'xdp') continue;
@@ -87,11 +88,10 @@ left with max_entries 0 fails at map creation (EINVAL), as in the kernel.`,
           ctx.err(`nicsim test-run: ${file}: program ${p.name} is rejected by the verifier at pc ${e.pc}${where}: ${e.message} (nothing runs, as the kernel refuses to load it; see nicsim verify)`);
           return Exit.negative;
         }
-        const depth = v.facts?.subprogs[0]?.stackDepth;
-        if (depth !== undefined) stackDepths.set(p.name, depth);
+        addDepths(depths, p.name, v);
       }
     }
-    const obj = loadForRun(spec, { cpus: ncpu, stackDepths });
+    const obj = loadForRun(spec, { cpus: ncpu, ...depths });
     const json = flag(ctx, 'json');
     try {
       const r = testRun(obj, {
@@ -131,8 +131,9 @@ left with max_entries 0 fails at map creation (EINVAL), as in the kernel.`,
         ctx.err(`nicsim test-run: ${e.reason}`);
         return Exit.badInput;
       }
-      // A fault of the running program (exit 1): name the object and program it happened in.
-      if (e instanceof Fault) throw e.at({ file, section: name });
+      // A fault of the running program (exit 1): name the object and the program it happened in (a
+      // tail-called program's own name).
+      if (e instanceof Fault) throw e.at({ file, section: e.site?.program ?? name });
       throw e;
     }
   },

@@ -15,12 +15,12 @@ import { loadObject } from '../../offload/elf/index.ts';
 import { NicsimError } from '../../offload/errors.ts';
 import { firstUninitRead } from '../../offload/cfg/init.ts';
 import { decodeProgram, type DecodeOptions } from '../../offload/isa/index.ts';
+import { Arena } from '../../firmware/arena.ts';
 import { Fault } from '../../firmware/vm/fault.ts';
-import { type Env, predecode, Vm } from '../../firmware/vm/interpreter.ts';
+import { type Env, predecode } from '../../firmware/vm/interpreter.ts';
 import { runRaw } from '../../firmware/vm/raw.ts';
 import { ETH_HLEN } from '../../firmware/xdp/buffer.ts';
 import { XdpCore } from '../../firmware/xdp/core.ts';
-import { callHelper } from '../../firmware/xdp/helpers.ts';
 
 /** What the suite's programs may contain beyond the kernel's instruction set. */
 const DECODE: DecodeOptions = { callx: true };
@@ -72,13 +72,19 @@ export interface ConformanceResult {
   mode: 'raw' | 'xdp';
 }
 
-/** The context-free part of the XDP helpers, for bare programs (no context, no maps). */
+/** A one-core device without maps. */
+const oneCore = (): XdpCore => new XdpCore(Arena.create([], { cores: 1, cpus: 1 }), 0);
+
+/**
+ * The context-free part of the XDP helpers, for a bare program run on `core`'s own Vm (the helpers
+ * read and write that Vm's registers): no context, no maps.
+ */
 function rawEnv(core: XdpCore): Env {
   const noCtx = (pc: number): never => {
     throw new Fault('fault.ctx', 'no context in this run', pc);
   };
   return {
-    helper: (vm, id, pc) => callHelper(core, vm, id, pc),
+    helper: (vm, id, pc) => core.helper(vm, id, pc),
     ctxLoad: (_vm, _r, _o, _s, pc) => noCtx(pc),
     ctxStore: (_vm, _r, _o, _s, _l, _h, pc) => noCtx(pc),
   };
@@ -87,16 +93,17 @@ function rawEnv(core: XdpCore): Env {
 /** Runs one conformance program over `mem`. Throws InputError (bad encoding), NicsimError or Fault. */
 export function runConformance(code: Uint8Array, mem: Uint8Array, budget?: number): ConformanceResult {
   if (!hasXdpProlog(code, mem.length)) {
-    const vm = new Vm();
+    const core = oneCore();
+    const vm = core.vm;
     if (budget !== undefined) vm.budget = budget;
-    vm.env = rawEnv(new XdpCore());
+    vm.env = rawEnv(core);
     return { r0: BigInt(runRaw(code, mem, vm, DECODE).r0), mode: 'raw' };
   }
   const slots = decodeProgram(code, DECODE);
   // r1 (the context) is the only register set on entry.
   const bad = firstUninitRead(slots, 0b10);
   if (bad) throw new NicsimError('verifier.uninit_reg', `R${bad.reg} !read_ok (register read before it is written)`, { pc: bad.pc }, 1);
-  const core = new XdpCore();
+  const core = oneCore();
   if (budget !== undefined) core.vm.budget = budget;
   // BPF_PROG_TEST_RUN needs an Ethernet header's worth of data; the kernel plugin pads with zeros.
   const packet = new Uint8Array(Math.max(ETH_HLEN, mem.length));
