@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// Entry point of the `nicsim` command: registers the TypeScript loader (tsx) relative to this
-// package, then hands over to the CLI written in TypeScript.
-import { register } from 'tsx/esm/api';
+// Entry point of the `nicsim` command. Runs the compiled CLI (dist/nicsim.js, which nic/build.mjs builds
+// on `npm install` and `npm run build`). When dist/ is missing or a source file changed after the build,
+// it says so on stderr and runs the TypeScript sources through tsx instead (slower start, same result);
+// NICSIM_FROM_SOURCE=1 runs the sources without the note.
+import { readFileSync, statSync } from 'node:fs';
 
 // A closed pipe (`nicsim ... | head`) ends the output quietly, like other command-line tools.
 process.stdout.on('error', (e) => {
@@ -9,6 +11,39 @@ process.stdout.on('error', (e) => {
   throw e;
 });
 
-register();
-const { main } = await import('./cli/main.ts');
+const ROOT = new URL('../', import.meta.url);
+const DIST = new URL('dist/', ROOT);
+
+/** Why dist/ cannot be used, or undefined when it is current. */
+function staleReason() {
+  let build;
+  try {
+    build = JSON.parse(readFileSync(new URL('build.json', DIST), 'utf8'));
+  } catch {
+    return 'dist/ is missing';
+  }
+  for (const input of build.inputs) {
+    let mtime;
+    try {
+      mtime = statSync(new URL(input, ROOT)).mtimeMs;
+    } catch {
+      return `${input} is gone since the build`;
+    }
+    if (mtime > build.built) return `${input} changed after the build`;
+  }
+  return undefined;
+}
+
+const fromSource = process.env.NICSIM_FROM_SOURCE === '1';
+const reason = fromSource ? 'NICSIM_FROM_SOURCE=1' : staleReason();
+let main;
+if (reason === undefined) {
+  if (process.env.NICSIM_DEBUG) process.setSourceMapsEnabled(true);
+  ({ main } = await import(new URL('nicsim.js', DIST).href));
+} else {
+  if (!fromSource) process.stderr.write(`nicsim: ${reason}; running from the TypeScript sources (run \`npm run build\` for a fast start)\n`);
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('./cli/main.ts'));
+}
 process.exitCode = await main(process.argv.slice(2));

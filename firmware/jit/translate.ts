@@ -17,7 +17,7 @@ import {
   ACCESS, type AccessKind, CORE_CTX, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, JIT_FAULT, JIT_STATUS,
   REGION_CTX, REGION_PACKET, REGION_TAG, S_BUDGET, S_HI, S_LO, S_MAYGOTO, STACK_FRAME,
 } from './abi.ts';
-import type { Block } from './structure.ts';
+import { type Block, JitUnsupported } from './structure.ts';
 import { HELPER_IDS } from '../helpers/names.ts';
 import { ATOMIC, type Code, type FuncType, I32, I64, OP, type ValType } from './wasm.ts';
 
@@ -575,6 +575,10 @@ export class FunctionEmitter {
       case 'call':
         this.call(insn, pc);
         return;
+      case 'callx':
+        // bpf_conformance's indirect call: no verified program contains it (the kernel refuses 0x8d), so
+        // such a program stays on the interpreter
+        throw new JitUnsupported(`callx at pc ${pc} (an indirect call) is not compiled`, pc);
       default:
         assertNever(insn, 'instruction');
     }

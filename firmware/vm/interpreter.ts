@@ -38,7 +38,7 @@ const enum Op {
   JEQ64_X, JGT64_X, JGE64_X, JSET64_X, JNE64_X, JSGT64_X, JSGE64_X, JLT64_X, JLE64_X, JSLT64_X, JSLE64_X,
   JEQ32_K, JGT32_K, JGE32_K, JSET32_K, JNE32_K, JSGT32_K, JSGE32_K, JLT32_K, JLE32_K, JSLT32_K, JSLE32_K,
   JEQ32_X, JGT32_X, JGE32_X, JSET32_X, JNE32_X, JSGT32_X, JSGE32_X, JLT32_X, JLE32_X, JSLT32_X, JSLE32_X,
-  MAY_GOTO, CALL_HELPER, CALL_LOCAL, CALL_KFUNC, EXIT,
+  MAY_GOTO, CALL_HELPER, CALL_LOCAL, CALL_KFUNC, CALLX, EXIT,
   LDDW,
   // memory
   LDX1, LDX2, LDX4, LDX8, LDXS1, LDXS2, LDXS4,
@@ -190,6 +190,10 @@ export function predecode(slots: readonly Slot[], name = 'prog', resolve: LddwRe
         imm = insn.imm;
         // A local call keeps the callee's stack use in the unused offset field: only that much is cleared.
         if (insn.callee === 'local') off = Math.min(STACK_FRAME, opts.calleeDepth?.(pc + insn.imm + 1) ?? STACK_FRAME);
+        break;
+      case 'callx':
+        op = Op.CALLX;
+        dst = insn.dst;
         break;
       case 'exit':
         op = Op.EXIT;
@@ -781,10 +785,12 @@ export class Vm {
         case Op.JSLE32_X: if (lo[d]! <= lo[s]!) pc += off; break;
         case Op.MAY_GOTO: if (--w[S_MAYGOTO]! < 0) { w[S_MAYGOTO] = 0; pc += off; } break;
         // ---- calls
-        case Op.CALL_HELPER: {
+        case Op.CALL_HELPER:
+        case Op.CALLX: {
           w[S_BUDGET] = budget;
           this.current = cur;
-          this.env.helper(this, imm, at);
+          // callx (conformance suite only): the helper id is the value of dst (no helper has a 64-bit id).
+          this.env.helper(this, op !== Op.CALLX ? imm : hi[d] === 0 ? lo[d]! : -1, at);
           budget = w[S_BUDGET]!;
           if (this.tailTarget !== null) {
             // bpf_tail_call succeeded: continue in the new program with the same frame.

@@ -3,7 +3,7 @@
 // stack; the result is r0. No context, no helpers, no maps.
 import { NicsimError } from '../../offload/errors.ts';
 import { firstUninitRead } from '../../offload/cfg/init.ts';
-import { decodeProgram } from '../../offload/isa/index.ts';
+import { decodeProgram, type DecodeOptions } from '../../offload/isa/index.ts';
 import { makeRegion } from './memory.ts';
 import { predecode, Vm } from './interpreter.ts';
 
@@ -15,9 +15,12 @@ export interface RawResult {
   executed: number;
 }
 
-/** Runs `program` (raw bytes) over a copy of `mem`. Throws InputError (bad encoding) or Fault. */
-export function runRaw(program: Uint8Array, mem: Uint8Array, vm = new Vm()): RawResult {
-  const slots = decodeProgram(program);
+/**
+ * Runs `program` (raw bytes) over a copy of `mem`. Throws InputError (bad encoding) or Fault.
+ * `decode` admits encodings beyond the kernel's (the conformance suite's callx).
+ */
+export function runRaw(program: Uint8Array, mem: Uint8Array, vm = new Vm(), decode: DecodeOptions = {}): RawResult {
+  const slots = decodeProgram(program, decode);
   // Programs that read a register before writing it have no defined result (the kernel refuses them).
   const bad = firstUninitRead(slots, 0b110);
   if (bad) throw new NicsimError('verifier.uninit_reg', `R${bad.reg} !read_ok (register read before it is written)`, { pc: bad.pc }, 1);

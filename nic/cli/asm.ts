@@ -5,8 +5,6 @@ import { assembleBytes, type AsmSyntax } from '../../offload/isa/index.ts';
 import { type Command, str } from './command.ts';
 
 export const asmCommand: Command = {
-  name: 'asm',
-  summary: 'assemble BPF assembly (llvm or ubpf syntax) into instruction bytes',
   usage: ['asm FILE|- [--syntax llvm|ubpf] [--format hex|bin] [-o OUT]'],
   description: `Reads llvm syntax (what llvm-objdump and nicsim disasm print, e.g. "r0 = *(u32 *)(r1 + 0x4)",
 labels "name:", objdump lines with pc and bytes) or the ubpf / bpf_conformance syntax ("mov32 %r0, 1").

@@ -14,11 +14,10 @@ import {
 import { listShippedProfiles, ProfileError } from '../profile/index.ts';
 import { formatBound, staticBound } from '../model/bound.ts';
 import { type Command, flag, str } from './command.ts';
+import { loaderOptions, loaderSettings, prepareObject } from './loader-options.ts';
 
 export const checkCommand: Command = {
-  name: 'check',
-  summary: 'will an XDP program offload to a NIC? capability verdict per hardware profile',
-  usage: ['check OBJECT [--program NAME] (--profile FILE | --all-profiles) [--allow-partial] [--bound] [--json]'],
+  usage: ['check OBJECT [--program NAME] (--profile FILE | --all-profiles) [--allow-partial] [--bound] [--map-size MAP=N]... [--set NAME=VALUE]... [--json]'],
   description: `Runs the safety verifier, then checks every reachable instruction, helper call and map and the
 whole program (NIC instructions after translation, stack, packet reach) against a hardware profile
 (configs/*.yaml; rules and finding codes in configs/README.md). Verdicts: offload (everything runs on
@@ -35,6 +34,7 @@ bad object or profile.`,
     'all-profiles': { type: 'boolean', help: 'every shipped profile (configs/*.yaml), as a matrix' },
     'allow-partial': { type: 'boolean', help: 'exit 0 for partial offload too' },
     bound: { type: 'boolean', help: 'static worst-case cycles per packet and the guaranteed Mpps (cost model, no traffic)' },
+    ...loaderOptions,
     json: { type: 'boolean', help: 'print one JSON object on stdout' },
   },
   positionals: { min: 1, max: 1 },
@@ -54,7 +54,7 @@ bad object or profile.`,
       }
       throw e;
     }
-    const spec = loadObjectFile(file);
+    const spec = prepareObject(loadObjectFile(file), loaderSettings(ctx));
     const results = checkObject(spec, refs, verifierSafety, str(ctx, 'program'));
     const partialOk = flag(ctx, 'allow-partial');
     const good = (r: CheckResult) => r.verdict === 'offload' || (partialOk && r.verdict === 'partial');

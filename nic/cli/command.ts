@@ -28,9 +28,8 @@ export interface CommandContext {
   err(line?: string): void;
 }
 
+/** A command's options and implementation; its name and summary are in registry.ts. */
 export interface Command {
-  name: string;
-  summary: string;
   /** Synopsis lines after "usage: nicsim ". */
   usage: string[];
   description?: string;

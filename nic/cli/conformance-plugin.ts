@@ -4,8 +4,7 @@
 // memory) and the plugin options after it; it writes the program as one line of hex on stdin and
 // reads r0 in hex from stdout. Failures (invalid program, fault) are a message and a non-zero exit.
 import { Exit, isNicsimError, UsageError } from '../../offload/errors.ts';
-import { runRaw } from '../../firmware/vm/raw.ts';
-import { Vm } from '../../firmware/vm/interpreter.ts';
+import { programFromElf, runConformance } from '../conformance/run.ts';
 import type { Command } from './command.ts';
 
 function hexBytes(s: string, what: string): Uint8Array {
@@ -15,26 +14,33 @@ function hexBytes(s: string, what: string): Uint8Array {
 }
 
 export const conformancePluginCommand: Command = {
-  name: 'conformance-plugin',
-  summary: 'run one program for the bpf_conformance runner (plugin protocol)',
-  usage: ['conformance-plugin [MEMHEX] [--budget N]   < program-hex'],
+  usage: ['conformance-plugin [MEMHEX] [--elf] [--budget N]   < program-hex'],
   description: `Implements the bpf_conformance plugin protocol: MEMHEX is the test memory (r1 points to it,
 r2 holds its length), the program comes as one hex line on stdin, r0 is printed in hex on stdout.
 Invalid programs and runtime faults print a message on stderr and exit non-zero.
+With --elf (the runner's --elf mode) stdin holds an ELF object instead of instruction bytes. A program
+that starts with the runner's --xdp_prolog runs as an XDP program with the memory as its packet.
+callx (the runner's callx group) calls the helper whose id is in its register; no safety verifier runs.
 Use test/kernel/conformance-plugin.sh as the runner's --plugin_path.`,
-  options: { budget: { type: 'string', arg: 'N', help: 'instruction budget per run (default 64M)' } },
+  options: {
+    elf: { type: 'boolean', help: 'stdin is an ELF object (hex) with one program' },
+    budget: { type: 'string', arg: 'N', help: 'instruction budget per run (default 64M)' },
+  },
   positionals: { min: 0, max: Infinity },
   lenientArgs: true,
   async run(ctx) {
     let memHex = '';
-    const vm = new Vm();
+    let budget: number | undefined;
+    let elf = false;
     const args = ctx.positionals;
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
       if (a === '--budget') {
         const n = args[++i];
         if (!n || !/^\d+$/.test(n)) throw new UsageError('conformance-plugin: --budget needs a number');
-        vm.budget = Number(n);
+        budget = Number(n);
+      } else if (a === '--elf') {
+        elf = true;
       } else if (a.startsWith('--')) {
         throw new UsageError(`conformance-plugin: unknown option '${a}'`);
       } else {
@@ -43,10 +49,10 @@ Use test/kernel/conformance-plugin.sh as the runner's --plugin_path.`,
     }
     const mem = hexBytes(memHex, 'memory argument');
     const line = (await ctx.io.stdin()).split('\n').find((l) => l.trim() !== '') ?? '';
-    const program = hexBytes(line, 'program on stdin');
+    const input = hexBytes(line, elf ? 'ELF object on stdin' : 'program on stdin');
     try {
-      const r = runRaw(program, mem, vm);
-      ctx.out(r.r0.replace(/^0x/, ''));
+      const { r0 } = runConformance(elf ? programFromElf(input) : input, mem, budget);
+      ctx.out(r0.toString(16));
       return Exit.ok;
     } catch (e) {
       if (isNicsimError(e)) {

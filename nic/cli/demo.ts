@@ -38,8 +38,6 @@ function* bundledTraffic(n: number): Generator<Packet> {
 }
 
 export const demoCommand: Command = {
-  name: 'demo',
-  summary: 'the bundled demo (npm start): verify, check and run an example on the virtual NIC',
   usage: ['demo'],
   description: `Takes ${EXAMPLE} (${PROGRAM}: counters before and after a BPF_MOD the nfp cannot run) through the
 whole flow: its disassembly, the safety verifier's verdict, the capability verdict on ${PROFILE} (partial:

@@ -17,8 +17,6 @@ export function readObject(path: string): Uint8Array {
 }
 
 export const disasmCommand: Command = {
-  name: 'disasm',
-  summary: 'disassemble the programs of an object file',
   usage: ['disasm OBJECT [--program NAME] [--format nicsim|llvm|ubpf] [--source | --no-source]'],
   description: `Default (nicsim) format: every program as the kernel will load it (subprograms appended, map
 references relocated), in llvm syntax, annotated with map names, helper names and the C source lines

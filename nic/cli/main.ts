@@ -5,7 +5,7 @@
 import { parseArgs } from 'node:util';
 import { Exit, type ExitCode, isNicsimError, UsageError } from '../../offload/errors.ts';
 import type { Command, CommandContext, Io } from './command.ts';
-import { commands } from './registry.ts';
+import { type CommandEntry, commands } from './registry.ts';
 
 const processIo: Io = {
   stdout: (t) => void process.stdout.write(t),
@@ -33,8 +33,8 @@ export function topLevelHelp(): string {
   return lines.join('\n') + '\n';
 }
 
-export function commandHelp(c: Command): string {
-  const lines = [`nicsim ${c.name} - ${c.summary}`, '', ...c.usage.map((u, i) => `${i === 0 ? 'usage: ' : '       '}nicsim ${u}`)];
+export function commandHelp(entry: CommandEntry, c: Command): string {
+  const lines = [`nicsim ${entry.name} - ${entry.summary}`, '', ...c.usage.map((u, i) => `${i === 0 ? 'usage: ' : '       '}nicsim ${u}`)];
   if (c.description) lines.push('', c.description.trimEnd());
   const opts = Object.entries(c.options);
   if (opts.length) {
@@ -61,16 +61,17 @@ export async function main(argv: string[], io: Io = processIo): Promise<ExitCode
     io.stdout('nicsim 0.1.0\n');
     return Exit.ok;
   }
-  const cmd = commands.find((c) => c.name === name);
-  if (!cmd) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     io.stderr(`nicsim: unknown command '${name}' (see nicsim --help)\n`);
     return Exit.usage;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    io.stdout(commandHelp(cmd));
-    return Exit.ok;
-  }
   try {
+    const cmd = await entry.load();
+    if (rest.includes('--help') || rest.includes('-h')) {
+      io.stdout(commandHelp(entry, cmd));
+      return Exit.ok;
+    }
     let values: CommandContext['values'];
     let positionals: string[];
     if (cmd.lenientArgs) {

@@ -17,8 +17,6 @@ function intOpt(v: string | undefined, name: string, min = 0): number | undefine
 }
 
 export const runCommand: Command = {
-  name: 'run',
-  summary: 'run an XDP program on the virtual NIC over a pcap or generated traffic',
   usage: [
     'run OBJECT [--program NAME] --profile FILE (--pcap FILE | --traffic SPEC) [--packets N]',
     '    [--cores N] [--out DIR] [--seed N] [--map-update MAP:KEYHEX:VALUEHEX]... [--engine interp|jit] [--json]',

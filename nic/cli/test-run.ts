@@ -9,6 +9,8 @@ import { verifyProgram } from '../../offload/verifier/index.ts';
 import { testRun, TestRunError } from '../runtime/test-run.ts';
 import { Fault } from '../../firmware/vm/fault.ts';
 import { type Command, flag, str, strs } from './command.ts';
+import { loaderOptions, loaderSettings, prepareObject } from './loader-options.ts';
+import { autoloadOnly } from '../../offload/elf/configure.ts';
 
 function intOpt(v: string | undefined, name: string, min = 0): number | undefined {
   if (v === undefined) return undefined;
@@ -17,11 +19,10 @@ function intOpt(v: string | undefined, name: string, min = 0): number | undefine
 }
 
 export const testRunCommand: Command = {
-  name: 'test-run',
-  summary: 'run an XDP program on one packet, like BPF_PROG_TEST_RUN',
   usage: [
     'test-run OBJECT --program NAME --data-in FILE [--data-out FILE] [--repeat N]',
-    '         [--map-update MAP:KEYHEX:VALUEHEX]... [--tail-call MAP:INDEX:PROGRAM]... [--before PROGRAM]... [--json]',
+    '         [--map-update MAP:KEYHEX:VALUEHEX]... [--tail-call MAP:INDEX:PROGRAM]... [--before PROGRAM]...',
+    '         [--map-size MAP=N]... [--set NAME=VALUE]... [--json]',
   ],
   description: `Loads OBJECT (clang -O2 -g -target bpf), creates its maps, runs PROGRAM on the frame in FILE and
 reports the return value, the output frame and every map. Same contract as the kernel's test_run: frames
@@ -29,8 +30,11 @@ shorter than 14 bytes are refused (EINVAL), the output includes the metadata are
 --repeat runs the program N times on the same buffer (each run sees the previous output), duration_ns is
 the mean per repetition. Keys and values are hex bytes in memory order; per-CPU maps take one value for
 every CPU or all CPUs' values concatenated. Internal maps are named .bss, .data, .rodata.
-As in the kernel, every program of the object must pass the verifier first (nicsim verify);
---no-verify runs unverified code (faults are still caught, with the pc).`,
+Only PROGRAM and the programs named by --tail-call and --before are loaded (libbpf with autoload off
+for the others): as in the kernel, each of them must pass the verifier first (nicsim verify), while
+the object's other programs are not looked at. --no-verify runs unverified code (faults are still
+caught, with the pc). --map-size and --set change the object before load as its loader would; a map
+left with max_entries 0 fails at map creation (EINVAL), as in the kernel.`,
   options: {
     program: { type: 'string', short: 'p', arg: 'NAME', help: 'program to run (C function name)' },
     'data-in': { type: 'string', arg: 'FILE', help: 'input frame (raw bytes)' },
@@ -45,6 +49,7 @@ As in the kernel, every program of the object must pass the verifier first (nics
     'rx-queue': { type: 'string', arg: 'N', help: 'xdp_md.rx_queue_index (default 0)' },
     'no-verify': { type: 'boolean', help: 'run without verifying first (the kernel always verifies)' },
     engine: { type: 'string', arg: 'interp|jit', help: 'execution engine: the WebAssembly JIT (default) or the interpreter' },
+    ...loaderOptions,
     json: { type: 'boolean', help: 'print one JSON object on stdout' },
   },
   positionals: { min: 1, max: 1 },
@@ -65,18 +70,25 @@ As in the kernel, every program of the object must pass the verifier first (nics
     } catch (e) {
       throw new InputError('test_run.read', `cannot read --data-in: ${(e as Error).message}`, { file: dataInPath });
     }
-    const spec = loadObjectFile(file);
-    // Like the kernel, only programs the verifier accepts can run: every program of the object is
-    // verified first (bpftool prog loadall), and each one's stack depth is taken from the verifier.
+    // One program at a time, as libbpf with autoload off for the others: PROGRAM and what the command
+    // line makes it reach (tail-call targets, programs run before it) are loaded, nothing else.
+    const keep = new Set([name, ...strs(ctx, 'before'), ...strs(ctx, 'tail-call').map((t) => t.slice(t.lastIndexOf(':') + 1))]);
+    const spec = autoloadOnly(prepareObject(loadObjectFile(file, { allowUnsupported: true }), loaderSettings(ctx)), keep);
+    for (const p of spec.programs) {
+      const u = p.autoload ? p.unsupported[0] : undefined;
+      if (u) throw new InputError(u.code, `program ${p.name}: ${u.message}`, u.location);
+    }
+    // Like the kernel, only programs the verifier accepts can run, and each one's stack depth is
+    // taken from the verifier.
     const depths: StackDepths = { stackDepths: new Map(), calleeDepths: new Map() };
     if (!flag(ctx, 'no-verify')) {
       for (const p of spec.programs) {
-        if (!p.autoload || p.unsupported.length || p.typeName !== 'xdp') continue;
+        if (!p.autoload || p.typeName !== 'xdp') continue;
         const v = verifyProgram(spec, p);
         if (!v.accepted) {
           const e = v.error!;
           const where = e.source ? ` (${e.source.file.replace(/^.*\//, '')}:${e.source.line})` : '';
-          ctx.err(`nicsim test-run: ${file}: program ${p.name} is rejected by the verifier at pc ${e.pc}${where}: ${e.message} (nothing runs, as bpftool prog loadall fails; see nicsim verify)`);
+          ctx.err(`nicsim test-run: ${file}: program ${p.name} is rejected by the verifier at pc ${e.pc}${where}: ${e.message} (nothing runs, as the kernel refuses to load it; see nicsim verify)`);
           return Exit.negative;
         }
         addDepths(depths, p.name, v);

@@ -4,6 +4,7 @@ import { Exit, InputError, UsageError } from '../../offload/errors.ts';
 import { loadObjectFile, type ProgramSpec } from '../../offload/elf/index.ts';
 import { verifyProgram, type VerifyResult } from '../../offload/verifier/index.ts';
 import { type Command, flag, str } from './command.ts';
+import { loaderOptions, loaderSettings, prepareObject } from './loader-options.ts';
 
 function parseLevel(v: string | undefined): 0 | 1 | 2 {
   if (v === undefined) return 0;
@@ -41,9 +42,7 @@ function humanLines(r: VerifyResult): string[] {
 }
 
 export const verifyCommand: Command = {
-  name: 'verify',
-  summary: 'would the Linux verifier load this XDP program? verdict, failing pc, source line, reason',
-  usage: ['verify OBJECT [--program NAME] [--unprivileged] [--offload] [--log-level 0|1|2] [--no-btf] [--json]'],
+  usage: ['verify OBJECT [--program NAME] [--unprivileged] [--offload] [--log-level 0|1|2] [--no-btf] [--map-size MAP=N]... [--set NAME=VALUE]... [--json]'],
   description: `Runs nicsim's safety verifier, which applies the rules of the Linux 6.18 eBPF verifier to XDP
 programs: register types and bounds, packet/stack/map/context access checks, helper prototypes,
 reference tracking, bpf-to-bpf calls, bounded loops (by path exploration with state pruning) and the
@@ -53,7 +52,9 @@ but without CAP_PERFMON (no pointer leaks or comparisons, no uninitialised stack
 paths checked). --offload verifies the program as loaded for a NIC (prog_ifindex set): the kernel
 then also lets it write xdp_md.rx_queue_index; what the NIC itself can run is \`nicsim check\`'s question.
 --log-level 1 and 2 print what the kernel's verifier log shows at those levels (the failing path;
-every state), line for line.
+every state), line for line. --program verifies that program alone (libbpf with autoload off for the
+others). --map-size and --set change the object before load as its loader would; a map left with
+max_entries 0 fails at map creation (EINVAL), as in the kernel.
 Exit status: 0 when every program is accepted, 1 when one is rejected, 3 for a bad object.`,
   options: {
     program: { type: 'string', short: 'p', arg: 'NAME', help: 'only this program (default: every XDP program)' },
@@ -61,13 +62,14 @@ Exit status: 0 when every program is accepted, 1 when one is rejected, 3 for a b
     'log-level': { type: 'string', arg: 'N', help: 'verifier log: 0 none, 1 failing path, 2 every state' },
     offload: { type: 'boolean', help: 'verify as a program loaded for a NIC (rx_queue_index writable)' },
     'no-btf': { type: 'boolean', help: 'ignore BTF func/line info (as a raw BPF_PROG_LOAD would)' },
+    ...loaderOptions,
     json: { type: 'boolean', help: 'print one JSON object on stdout' },
   },
   positionals: { min: 1, max: 1 },
   async run(ctx) {
     const file = ctx.positionals[0]!;
     const logLevel = parseLevel(str(ctx, 'log-level'));
-    const spec = loadObjectFile(file, { allowUnsupported: true });
+    const spec = prepareObject(loadObjectFile(file, { allowUnsupported: true }), loaderSettings(ctx));
     const name = str(ctx, 'program');
     let progs: ProgramSpec[];
     if (name !== undefined) {

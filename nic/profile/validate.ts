@@ -1,17 +1,19 @@
 // Schema enforcement with ajv (allErrors, defaults filled in) and the translation of each ajv error
 // into a located diagnostic: `configs/x.yaml:12:5: cores.count: must be >= 1`. The location is the
 // text in the file of the extends chain that set the offending value (see extends.ts originOf).
-import { Ajv2020, type ErrorObject } from 'ajv/dist/2020.js';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import { originOf } from './extends.ts';
 import { ProfileError, type ProfileDiagnostic } from './errors.ts';
 import { profileSchema } from './schema.ts';
 import { locate, type PathSeg, type Source } from './source.ts';
 
-const ajv = new Ajv2020({ allErrors: true, useDefaults: true, verbose: true, strict: true, allowUnionTypes: true });
-const validateFn = ajv.compile(profileSchema);
+// Compiled on first use: compiling the schema takes tens of milliseconds, which commands that never read a
+// profile (`--help`, disasm, the conformance plugin) should not pay at start-up.
+let validateFn: ValidateFunction | undefined;
 
 /** Validate (and fill defaults into) `merged` in place; throw ProfileError listing every problem. */
 export function validateMerged(merged: Record<string, unknown>, chain: Source[]): void {
+  validateFn ??= new Ajv2020({ allErrors: true, useDefaults: true, verbose: true, strict: true, allowUnionTypes: true }).compile(profileSchema);
   if (validateFn(merged)) return;
   const diags = toDiagnostics(validateFn.errors ?? [], merged, chain);
   throw new ProfileError(diags);

@@ -90,7 +90,8 @@ export function loadForRun(spec: ObjectSpec, opts: LoadOptions): LoadedObject {
   });
   const programs: LoadedProgram[] = [];
   spec.programs.forEach((p, i) => {
-    if (p.unsupported.length) return;
+    // Programs the loader does not load (autoload off) are never decoded.
+    if (!p.autoload || p.unsupported.length) return;
     const loc = { file: spec.file, section: p.section, offset: p.offset };
     const slots = decodeProgram(p.insns, { loc });
     const callee = opts.calleeDepths?.get(p.name);

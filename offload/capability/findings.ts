@@ -30,6 +30,7 @@ export const FINDING_CODES = {
   'isa.store_release': 'instruction',
   'isa.bpf_call': 'instruction',
   'isa.ld_abs': 'instruction',
+  'isa.callx': 'instruction',
   tail_call: 'instruction',
   'mem.store': 'instruction',
   'mem.store_imm': 'instruction',

@@ -2,7 +2,7 @@
 // multiply/divide, are its operands in the range the device's arithmetic covers? Checks run in the
 // nfp driver's order (nfp_verify_insn: opcode, then nfp_bpf_check_alu) and each instruction gets at
 // most one ISA finding: the first check that fails, as the driver stops at its first error.
-import { ATOMIC_IMM, type AluInsn, type AtomicInsn, type Insn, LOAD_ACQ, STORE_REL, rowOf } from '../isa/index.ts';
+import { ATOMIC_IMM, type AluInsn, type AtomicInsn, type Insn, LOAD_ACQ, STORE_REL, assertNever, rowOf } from '../isa/index.ts';
 import { type RuleContext, hex, nfpOpcode, typeNum } from './context.ts';
 import type { FindingCode } from './findings.ts';
 
@@ -71,8 +71,18 @@ export function checkIsa(ctx: RuleContext, pc: number, insn: Insn): void {
       r(`isa.${insn.kind}`, `offload.isa.${insn.kind}`, false, `no ${what} (BPF_ATOMIC, Linux 6.15)`, `${what} of ${insn.size * 8} bits is not supported`, nfp);
       return;
     }
-    default:
+    case 'callx':
+      // Only the conformance plugin decodes callx; the safety verifier refuses it before this pass.
+      r('isa.callx', 'offload.isa', 'callx', 'callx (0x8d) is in neither the kernel\'s instruction set nor RFC 9669', notSupported, notSupported);
       return;
+    case 'ja':
+    case 'exit':
+    case 'lddw':
+    case 'st':
+    case 'stx':
+      return;
+    default:
+      return assertNever(insn, 'instruction');
   }
 }
 

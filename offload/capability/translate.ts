@@ -92,7 +92,8 @@ export function classOf(ctx: RuleContext, pc: number, insn: Insn): CountClass {
     case 'may_goto':
       return 'jcond64';
     case 'call':
-      return insn.callee === 'local' ? 'call_bpf' : 'call_helper';
+    case 'callx':
+      return insn.kind === 'call' && insn.callee === 'local' ? 'call_bpf' : 'call_helper';
     case 'exit':
       return ctx.funcOf(pc) === 0 ? 'exit' : 'exit_subprog';
     case 'lddw':

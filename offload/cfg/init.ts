@@ -27,6 +27,8 @@ function use(insn: Insn): Use {
       return { reads: b(insn.dst) | (insn.src === 'reg' ? b(insn.sreg) : 0), writes: 0, clobbers: 0 };
     case 'call':
       return { reads: 0, writes: b(0), clobbers: CALLER_SAVED };
+    case 'callx':
+      return { reads: b(insn.dst), writes: b(0), clobbers: CALLER_SAVED };
     case 'exit':
       return { reads: b(0), writes: 0, clobbers: 0 };
     case 'lddw':

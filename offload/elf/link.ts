@@ -98,7 +98,11 @@ export function linkProgram(main: ElfFunction, inp: LinkInput): LinkedProgram {
       else if (relo?.kind === 'func_addr') target = (relo.symOff + imm) / 8;
       else if (relo) throw fail(fn, i, `unexpected ${relo.kind} relocation on a call instruction in '${fn.name}'`);
       else {
-        if (fn.sectionIndex !== inp.textIndex) {
+        const own = fn.sectionPc + i + imm + 1;
+        // A program in .text (an object with no other program) calling into its own instructions is the
+        // same case as in a program section.
+        const intoItself = fn === main && own >= fn.sectionPc && own < fn.sectionPc + fn.length;
+        if (fn.sectionIndex !== inp.textIndex || intoItself) {
           // Hand-written code may call into its own instructions. libbpf refuses such objects; the
           // kernel, given the bytes, treats the target as a subprogram. Keep the call as written.
           warnings.push({
@@ -108,7 +112,7 @@ export function linkProgram(main: ElfFunction, inp: LinkInput): LinkedProgram {
           });
           continue;
         }
-        target = fn.sectionPc + i + imm + 1;
+        target = own;
       }
       const sub = inp.funcs.find((f) => f.sectionIndex === inp.textIndex && f.isSubprog && target >= f.sectionPc && target < f.sectionPc + f.length);
       if (!sub) throw fail(fn, i, `call in '${fn.name}' targets .text instruction ${target}, which is not inside any subprogram`);

@@ -137,6 +137,8 @@ function parseLlvm(text: string, line: number): Pending | null {
     };
     return { insn, line, ...('label' in t ? { label: t.label } : {}) };
   }
+  // callx rN (llvm's text for 0x8d)
+  if ((m = /^callx\s+(r\d+)$/.exec(s))) return { insn: { kind: 'callx', dst: reg(m[1]!, 'r') }, line };
   // call
   if ((m = /^call\s+(.+)$/.exec(s))) {
     const a = m[1]!.trim();
@@ -305,6 +307,8 @@ function parseUbpf(text: string, line: number): Pending | null {
     if (ops.length === 1) ops.unshift('helper');
     arity(2);
     const [mode, t] = ops as [string, string];
+    // `call %rN` is callx (the bpf_conformance assembler: the helper id is in the register).
+    if (mode === 'helper' && t.startsWith('%')) return { insn: { kind: 'callx', dst: reg(t, '%r') }, line };
     if (mode === 'helper') return { insn: { kind: 'call', callee: 'helper', imm: num(t, 32, 'helper id'), off: 0 }, line };
     if (mode === 'runtime' || mode === 'kfunc') return { insn: { kind: 'call', callee: 'kfunc', imm: num(t, 32, 'function id'), off: 0 }, line };
     if (mode === 'local') {

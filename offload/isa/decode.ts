@@ -27,8 +27,8 @@ function fail(code: string, reason: string, pc: number, loc: Location): never {
   throw new InputError(code, reason, { ...loc, pc, ...(loc.offset !== undefined ? { offset: loc.offset + pc * 8 } : {}) });
 }
 
-function selectRow(raw: RawInsn, pc: number, loc: Location): OpRow {
-  const rows = ROWS_BY_CODE[raw.code]!;
+function selectRow(raw: RawInsn, pc: number, loc: Location, callx: boolean): OpRow {
+  const rows = ROWS_BY_CODE[raw.code]!.filter((r) => r.kernel !== false || callx);
   if (rows.length === 0) fail('isa.unknown_opcode', `unknown opcode ${hex2(raw.code)}`, pc, loc);
   if (rows.length === 1) return rows[0]!;
   const r0 = rows[0]!;
@@ -59,8 +59,8 @@ function checkReg(what: string, n: number, pc: number, loc: Location, write: boo
  * Decodes one instruction (both slots for lddw: pass `next`). Throws InputError on an illegal
  * encoding.
  */
-export function decodeInsn(raw: RawInsn, next: RawInsn | undefined, pc = 0, loc: Location = {}): Insn {
-  const r = selectRow(raw, pc, loc);
+export function decodeInsn(raw: RawInsn, next: RawInsn | undefined, pc = 0, loc: Location = {}, callx = false): Insn {
+  const r = selectRow(raw, pc, loc, callx);
   const { rules } = r;
   const t = r.template;
   // Field legality.
@@ -88,6 +88,8 @@ export function decodeInsn(raw: RawInsn, next: RawInsn | undefined, pc = 0, loc:
       return { kind: 'jcond', op: t.op, width: t.width, src: t.src, dst: raw.dst, sreg: t.src === 'reg' ? raw.src : 0, imm: t.src === 'imm' ? raw.imm : 0, off: raw.off };
     case 'call':
       return { kind: 'call', callee: t.callee as CallKind, imm: raw.imm, off: t.callee === 'kfunc' ? raw.off : 0 };
+    case 'callx':
+      return { kind: 'callx', dst: raw.dst };
     case 'exit':
       return raw.off ? { kind: 'exit', off: raw.off } : { kind: 'exit' };
     case 'may_goto':
@@ -122,6 +124,8 @@ export interface DecodeOptions {
   loc?: Location;
   /** Check that jump and call targets stay inside the program (default true). */
   checkTargets?: boolean;
+  /** Accept callx (0x8d), which the kernel does not have (default false: "unknown opcode 0x8d"). */
+  callx?: boolean;
 }
 
 /** Decodes a whole program. Slot i of the result is the instruction at pc i (null after an lddw). */
@@ -134,7 +138,7 @@ export function decodeProgram(bytes: Uint8Array, opts: DecodeOptions = {}): Slot
   for (let pc = 0; pc < n; pc++) {
     const raw = rawAt(bytes, pc);
     const next = pc + 1 < n ? rawAt(bytes, pc + 1) : undefined;
-    const insn = decodeInsn(raw, raw.code === 0x18 ? next : undefined, pc, loc);
+    const insn = decodeInsn(raw, raw.code === 0x18 ? next : undefined, pc, loc, opts.callx === true);
     slots[pc] = insn;
     if (insn.kind === 'lddw') slots[++pc] = null;
   }

@@ -70,6 +70,8 @@ export function disasm(insn: Insn, opts: DisasmOptions = {}): string {
       if (opts.llvmQuirks || insn.callee === 'helper') return `call ${shex(insn.imm)}`;
       if (insn.callee === 'local') return `call pc${insn.imm < 0 ? '-' : '+'}0x${Math.abs(insn.imm).toString(16)}`;
       return `call kfunc ${shex(insn.imm)}${insn.off ? `, ${shex(insn.off)}` : ''}`;
+    case 'callx':
+      return `callx r${insn.dst}`;
     case 'exit':
       return 'exit';
     case 'may_goto':
@@ -160,6 +162,8 @@ export function disasmUbpf(insn: Insn): string {
       return `${mn} ${r(insn.dst)}, ${insn.src === 'reg' ? r(insn.sreg) : insn.imm}, ${o(insn.off)}`;
     case 'call':
       return insn.callee === 'helper' ? `call ${insn.imm}` : insn.callee === 'local' ? `call local ${o(insn.imm)}` : `call runtime ${insn.imm}`;
+    case 'callx':
+      return `call ${r(insn.dst)}`;
     case 'exit':
       return 'exit';
     case 'may_goto':

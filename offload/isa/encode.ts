@@ -31,6 +31,9 @@ export function fieldsOf(insn: Insn): { code: number; dst: number; src: number; 
       f.imm = insn.imm;
       f.off = insn.off;
       break;
+    case 'callx':
+      f.dst = insn.dst;
+      break;
     case 'exit':
       f.off = insn.off ?? 0;
       break;

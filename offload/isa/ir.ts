@@ -87,6 +87,16 @@ export interface CallInsn {
   /** kfunc only: index of the BTF fd in fd_array (0 = vmlinux). */
   off: number;
 }
+/**
+ * `callx dst` (JMP | CALL | X, 0x8d): calls the helper whose id is in register dst. Not in RFC 9669's
+ * table nor in the kernel's instruction set (the kernel refuses it as "unknown opcode 8d"); the
+ * bpf_conformance suite has it as its `callx` group, and llvm assembles it. Decoded only on request
+ * (DecodeOptions.callx).
+ */
+export interface CallxInsn {
+  kind: 'callx';
+  dst: Reg;
+}
 export interface ExitInsn {
   kind: 'exit';
   /** The kernel ignores exit's offset field; kept so that decode/encode is lossless. */
@@ -169,6 +179,7 @@ export type Insn =
   | GotolInsn
   | JcondInsn
   | CallInsn
+  | CallxInsn
   | ExitInsn
   | MayGotoInsn
   | LddwInsn

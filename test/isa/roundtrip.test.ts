@@ -47,6 +47,8 @@ function sample(row: OpRow, next: () => number, i: number): Insn {
       return { ...t, dst: rreg(), sreg: t.src === 'reg' ? rreg() : 0, imm: t.src === 'imm' ? i32() : 0, off: i16() };
     case 'call':
       return { ...t, imm: i32(), off: t.callee === 'kfunc' ? i16() : 0 };
+    case 'callx':
+      return { ...t, dst: rreg() };
     case 'exit':
       return i % 2 ? { kind: 'exit', off: i16() || 1 } : { kind: 'exit' };
     case 'lddw': {
@@ -80,8 +82,8 @@ describe('opcode table', () => {
     expect(new Set(sel).size).toBe(sel.length);
     // RFC 9669 + cpu v4: 63 ALU, 9 byte swaps, 2 unconditional jumps, 44 conditional, 3 calls, exit,
     // lddw, 6 legacy loads, 7 loads, 4 stores, 4 register stores, 20 atomics; plus the Linux
-    // extensions may_goto and load-acquire / store-release in 4 sizes.
-    expect(OPCODES.length).toBe(32 + 31 + 9 + 2 + 44 + 3 + 1 + 1 + 6 + 7 + 4 + 4 + 20 + 1 + 8);
+    // extensions may_goto and load-acquire / store-release in 4 sizes; callx (bpf_conformance's group).
+    expect(OPCODES.length).toBe(32 + 31 + 9 + 2 + 44 + 3 + 1 + 1 + 6 + 7 + 4 + 4 + 20 + 1 + 8 + 1);
   });
 });
 
@@ -92,7 +94,7 @@ describe.each(OPCODES.map((r) => [r.id, r] as const))('%s', (_id, row) => {
   it('bytes -> IR -> bytes is lossless', () => {
     for (const insn of insns) {
       const bytes = encodeInsn(insn);
-      const back = decodeProgram(bytes, { checkTargets: false });
+      const back = decodeProgram(bytes, { checkTargets: false, callx: true });
       expect(back[0]).toEqual(insn);
       expect(encodeProgram(back)).toEqual(bytes);
     }

@@ -47,7 +47,7 @@ const known = (JSON.parse(readFileSync(`${root}test/fixtures/verifier/known-diff
  */
 const ALIASES: Record<string, string[]> = {
   ctx_access: ['ptr_arith'], // unprivileged: variable ctx offsets are refused at the addition
-  data_meta: ['ptr_compare'], // unprivileged: pkt_meta compared with pkt_end
+  data_meta: ['ptr_compare', 'ptr_arith'], // unprivileged: pkt_meta compared with pkt_end / a non-initial pkt; variable pkt offsets refused at the addition
   helper_gpl: ['helper_unavailable'], // unprivileged: trace_printk is not offered at all
   helper_priv_only: ['helper_unavailable'], // "program of this type cannot use helper"
   packet_cmp: ['packet_bounds', 'ptr_compare'], // the comparison gave no range / is refused

@@ -115,7 +115,8 @@ export function resolvePseudo(env: Env): void {
       i++;
       continue;
     }
-    if (ROWS_BY_CODE[r.code]!.length === 0 && !isAtomicB(r.code))
+    // Rows outside the kernel's instruction table (callx) are unknown opcodes to it.
+    if (ROWS_BY_CODE[r.code]!.every((row) => row.kernel === false) && !isAtomicB(r.code))
       env.failAt(null, 'EINVAL', `unknown opcode ${r.code.toString(16).padStart(2, '0')}`);
   }
 }

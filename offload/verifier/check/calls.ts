@@ -66,6 +66,11 @@ function globalArgsMatch(env: Env, subprog: number, regs: Reg[]): boolean {
   const btf = env.prog.btf;
   if (!btf || !sp.btfTypeId) return false;
   const proto = globalProto(btf, sp.btfTypeId);
+  // btf_prepare_func_args checks the return type before the arguments.
+  if (!proto.returnsScalar) {
+    env.verbose(`Global function ${proto.name}() doesn't return scalar. Only those are supported.`);
+    return false;
+  }
   for (let i = 0; i < proto.args.length; i++) {
     const regno = i + 1;
     const reg = regs[regno]!;

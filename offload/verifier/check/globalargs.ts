@@ -9,14 +9,18 @@ export type GlobalArg = { kind: 'scalar' } | { kind: 'ctx' } | { kind: 'mem'; si
 export interface GlobalProto {
   name: string;
   args: GlobalArg[];
+  /** The BTF return type is an integer or enum (the kernel verifies no other global functions). */
+  returnsScalar: boolean;
 }
 
 /** The argument kinds of the global function with BTF FUNC type `funcId`. */
 export function globalProto(btf: Btf, funcId: number): GlobalProto {
   const fn = typeById(btf, funcId);
-  if (fn.kind !== 'func') return { name: '?', args: [] };
+  if (fn.kind !== 'func') return { name: '?', args: [], returnsScalar: true };
   const proto = typeById(btf, fn.type);
-  if (proto.kind !== 'func_proto') return { name: fn.name, args: [] };
+  if (proto.kind !== 'func_proto') return { name: fn.name, args: [], returnsScalar: true };
+  const ret = skipModsAndTypedefs(btf, proto.returnType);
+  const returnsScalar = ret.kind === 'int' || ret.kind === 'enum' || ret.kind === 'enum64';
   const args = proto.params.map((p): GlobalArg => {
     const t = skipModsAndTypedefs(btf, p.type);
     if (t.kind === 'int' || t.kind === 'enum' || t.kind === 'enum64') return { kind: 'scalar' };
@@ -35,5 +39,5 @@ export function globalProto(btf: Btf, funcId: number): GlobalProto {
     }
     return { kind: 'unsupported', what: t.kind };
   });
-  return { name: fn.name, args };
+  return { name: fn.name, args, returnsScalar };
 }

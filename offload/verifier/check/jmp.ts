@@ -41,7 +41,12 @@ function markPktEnd(st: VState, regno: number, rangeOpen: boolean): void {
   r.range = rangeOpen ? BEYOND_PKT_END : AT_PKT_END;
 }
 
-const initPkt = (r: Reg, which: number): boolean => r.type === which && r.id === 0 && r.var.mask === 0n && r.var.value === 0n;
+/**
+ * reg_is_init_pkt_pointer: the packet pointer as loaded from the context (no id, no fixed or variable
+ * offset). A pkt_meta range is learned only from a comparison with it: `meta + 8 > data + 8` proves
+ * nothing about meta + 8 <= data.
+ */
+const initPkt = (r: Reg, which: number): boolean => r.type === which && r.id === 0 && r.off === 0 && r.var.mask === 0n && r.var.value === 0n;
 
 /** try_match_pkt_pointers */
 function tryMatchPkt(insn: JcondInsn, dst: Reg, src: Reg, thisBr: VState, other: VState): boolean {
