@@ -4,15 +4,19 @@
 // program). A punted packet's state (registers, pc, frame chain, budget, stack, packet) is copied to
 // the host-path core, which resumes it with the full program: no instruction runs twice and every map
 // side effect happens once (maps are shared). Results are left in the runner's fields (no object per
-// packet). `jit` is refused with a clear message until firmware/jit exists.
+// packet). The interpreter accounts the cost model's cycles as it runs (firmware/vm CycleProfile); the
+// JIT does not, so under `jit` a packet's NIC cycles are its instruction count times the entry
+// program's mean cycles per instruction (an estimate, said so in the run's model section).
 import { UsageError } from '../../offload/errors.ts';
 import type { Arena } from '../../firmware/arena.ts';
 import { EXIT, type Engine } from '../../firmware/engine.ts';
 import { HELPER_IDS } from '../../firmware/helpers/names.ts';
 import { S_PC } from '../../firmware/state.ts';
 import { interpreter } from '../../firmware/vm/engine.ts';
-import type { Program, Vm } from '../../firmware/vm/interpreter.ts';
+import type { CycleProfile, Program, Vm } from '../../firmware/vm/interpreter.ts';
 import { withPunts } from '../../firmware/vm/interpreter.ts';
+import { jitEngine, type JitCode } from '../../firmware/jit/engine.ts';
+import type { CycleTables } from '../model/device-model.ts';
 import { XdpCore } from '../../firmware/xdp/core.ts';
 import { reasonIndex } from './records.ts';
 
@@ -24,12 +28,13 @@ export const RunEnd = { exit: 0, fault: 1 } as const;
 
 const E2BIG = -7;
 
-export function engineByName(name: string): Engine {
+/** The engine called `name`; `jit` needs the run's compiled code (an object it cannot compile runs on the interpreter). */
+export function engineByName(name: string, jit?: JitCode | null): Engine {
   switch (name) {
     case 'interp':
       return interpreter;
     case 'jit':
-      throw new UsageError(`--engine jit: the JIT engine (firmware/jit) is not part of this build; use --engine interp`);
+      return jit ? jitEngine(jit) : interpreter;
     default:
       throw new UsageError(`--engine ${name}: unknown engine (engines: ${ENGINE_NAMES.join(', ')})`);
   }
@@ -57,7 +62,10 @@ export interface RunnerOptions {
   puntPcs: readonly number[];
   seed: number;
   engine: string;
+  jit?: JitCode | null;
   budget?: number;
+  /** The cost model's cycle tables; the runner accounts cycles per packet and per pc with them. */
+  cycles?: CycleTables;
 }
 
 /** One modeled core: a NIC core and its host-path core. */
@@ -71,6 +79,13 @@ export class CoreRunner {
   hostInsns = 0;
   /** pc where the last packet left the NIC core (-1: it did not). */
   puntPc = -1;
+  /** The cost model's cycles of the last packet: NIC compute (fixed cost included), NIC stall, host path. */
+  compute = 0;
+  stall = 0;
+  hostCycles = 0;
+  /** Cycles per pc, by program id, summed over every packet (NIC and host path). */
+  readonly nicProfile: CycleProfile | null;
+  readonly hostProfile: CycleProfile | null;
   faultReason = 0;
   faultPc = -1;
   faultMessage = '';
@@ -80,11 +95,15 @@ export class CoreRunner {
   private readonly arena: Arena;
   private readonly entry: number;
   private readonly onHost: boolean;
+  private readonly tables: CycleTables | null;
+  /** Under the JIT: mean NIC cycles per instruction of the entry program (no per-instruction accounting). */
+  private readonly jitCyclesPerInsn: number;
 
   constructor(o: RunnerOptions) {
     this.arena = o.arena;
-    this.engine = engineByName(o.engine);
+    this.engine = engineByName(o.engine, o.jit);
     this.hostEngine = interpreter;
+    this.tables = o.cycles ?? null;
     const seed = (o.seed ^ Math.imul(o.cpu + 1, 0x9e3779b1)) >>> 0 || 1;
     const opts = { cpu: o.cpu, seed, ...(o.budget !== undefined ? { budget: o.budget } : {}) };
     this.nic = new CountingCore(o.arena, o.cpu, opts);
@@ -97,6 +116,16 @@ export class CoreRunner {
     this.entry = o.entry;
     this.onHost = o.placement === 'host';
     this.last = this.nic;
+    const t = this.tables;
+    const acc = (costs: (Float64Array | undefined)[]) => costs.map((c) => (c ? new Float64Array(c.length) : undefined));
+    this.nicProfile = t ? { cost: t.nic, acc: acc(t.nic), memory: t.memory } : null;
+    this.hostProfile = t ? { cost: t.host, acc: acc(t.host), memory: new Float64Array(4) } : null;
+    this.nic.vm.profile = this.engine === interpreter ? this.nicProfile : null;
+    this.host.vm.profile = this.hostProfile;
+    let sum = 0;
+    let n = 0;
+    for (const c of t?.nic[o.entry] ?? []) if (c > 0) (sum += c), n++;
+    this.jitCyclesPerInsn = n ? sum / n : 0;
   }
 
   /** Loads `frame` and runs the entry program; returns a RunEnd. */
@@ -109,6 +138,7 @@ export class CoreRunner {
     this.nicInsns = 0;
     this.hostInsns = 0;
     this.puntPc = -1;
+    this.nic.vm.cycles = this.nic.vm.stall = this.host.vm.cycles = this.host.vm.stall = 0;
     let k = first.start(this.onHost ? this.hostEngine : this.engine, this.entry);
     if (this.onHost) this.hostInsns = first.executed;
     else this.nicInsns = first.executed;
@@ -126,6 +156,13 @@ export class CoreRunner {
       core = host;
     }
     this.last = core;
+    const t = this.tables;
+    if (t) {
+      const nicCycles = this.nic.vm.profile === null ? this.nicInsns * this.jitCyclesPerInsn : this.nic.vm.cycles;
+      this.compute = this.onHost ? 0 : nicCycles + t.nicPerPacket;
+      this.stall = this.onHost ? 0 : this.nic.vm.stall;
+      this.hostCycles = this.hostInsns > 0 || this.onHost ? this.host.vm.cycles + t.hostPerPacket : 0;
+    }
     if (k === EXIT.fault) {
       const f = core.fault!;
       this.faultReason = reasonIndex(f.faultCode);

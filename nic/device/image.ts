@@ -11,6 +11,10 @@ import type { ArenaDescriptor } from '../../firmware/arena.ts';
 import type { Program } from '../../firmware/vm/interpreter.ts';
 import type { Profile } from '../profile/index.ts';
 import type { XdpAction } from '../profile/vocab.ts';
+import { kernelOffloadPath } from '../../offload/capability/rules-maps.ts';
+import { type CycleTables, cycleTables } from '../model/device-model.ts';
+import { compileJit, type JitCode, mapBoundsOf } from '../../firmware/jit/engine.ts';
+import { XdpCore } from '../../firmware/xdp/core.ts';
 import { loadForRun, type LoadedObject } from '../runtime/load.ts';
 
 /** Where packets run, from the capability verdict. */
@@ -32,9 +36,10 @@ export interface DeviceImage {
   puntPcs: number[];
   /** offload.actions: what the hardware does with each return code. */
   actions: Record<'aborted' | 'drop' | 'pass' | 'tx' | 'redirect' | 'other', XdpAction>;
-  /** NIC ring model: per-packet and per-instruction cost in ns. */
-  perPacketNs: number;
-  nsPerInsn: number;
+  /** The cost model's cycle tables: what each instruction costs on the NIC and on the host path. */
+  cycles: CycleTables;
+  /** The JIT's compiled module (engine jit), compiled once per run; null for the interpreter. */
+  jit: JitCode | null;
   ringDepth: number;
   queues: number;
   seed: number;
@@ -77,7 +82,7 @@ export interface Admission {
 export function admit(spec: ObjectSpec, program: ProgramSpec, profile: Profile): Admission {
   const stackDepths = new Map<string, number>();
   const calleeDepths = new Map<string, Map<number, number>>();
-  const offloaded = profile.kind === 'offload';
+  const offloaded = kernelOffloadPath(profile);
   for (const p of spec.programs) {
     if (!p.autoload || p.unsupported.length || p.typeName !== 'xdp') continue;
     const v = verifyProgram(spec, p, { offloaded });
@@ -113,7 +118,12 @@ export function buildImage(spec: ObjectSpec, program: ProgramSpec, profile: Prof
   const entry = loaded.programs.find((p) => p.spec === program);
   if (!entry) throw new InputError('run.no_program', `program '${program.name}' cannot be loaded`, { file: spec.file });
   const placement: Placement = a.check.verdict === 'offload' ? 'nic' : a.check.verdict === 'partial' ? 'partial' : 'host';
-  const mhz = profile.cores.clock_mhz;
+  let jit: JitCode | null = null;
+  if (o.engine === 'jit') {
+    const probe = new XdpCore(loaded.arena, 0, { cpu: 0 });
+    spec.maps.forEach((m, i) => probe.setMapReadonly(i, m.readonly));
+    jit = compileJit(loaded.programs.map((p) => ({ program: p.program, slots: p.slots })), mapBoundsOf(probe));
+  }
   const image: DeviceImage = {
     object: spec.file,
     program: program.name,
@@ -126,8 +136,8 @@ export function buildImage(spec: ObjectSpec, program: ProgramSpec, profile: Prof
     placement,
     puntPcs: a.check.punt_pcs,
     actions: profile.offload.actions,
-    perPacketNs: (profile.cost.per_packet_cycles * 1000) / mhz,
-    nsPerInsn: (profile.cost.cpi * 1000) / mhz,
+    cycles: cycleTables(profile, a.check, loaded.programs, entry.id),
+    jit,
     ringDepth: profile.rx.ring_depth,
     queues: profile.rx.queues,
     seed: o.seed,

@@ -29,4 +29,6 @@ export interface WorkerReport {
   packets: number;
   /** First message of each fault kind, keyed "reason@pc". */
   faultMessages: Record<string, string>;
+  /** The cost model's cycles per pc, by program id (NIC and host path), over this worker's packets. */
+  cycles: (Float64Array | null)[];
 }

@@ -25,8 +25,11 @@ import type { ServeTask, WorkerReport } from './messages.ts';
 import {
   C_CORE, C_E2BIG, C_FALLBACK_PC, C_FAULT_PC, C_HOST_INSNS, C_INDEX, C_NIC_INSNS, C_OUT_LEN, C_OUTCOME, C_PCIE_BYTES, C_REASON,
   C_REDIRECT_KIND, C_REDIRECT_TARGET, CPL_HEADER, HOST_PLACEMENT, Outcome, P_INDEX, P_LEN, P_QUEUE, P_TS_F64, P_WIRE, PKT_HEADER,
-  RedirectKind, REASONS,
+  RedirectKind, REASONS, C_COMPUTE_F64, C_STALL_F64, C_HOST_F64,
 } from './records.ts';
+import { RunModel, type RunModelJson } from '../model/device-model.ts';
+import type { ModelResult } from '../model/throughput.ts';
+import type { HotLine } from '../model/report.ts';
 import { ByteRing } from './ring.ts';
 import { RxModel } from './rx-model.ts';
 import { Rss } from './rss.ts';
@@ -107,6 +110,10 @@ export interface RunResult {
   recovered: { worker: number; reason: string; resent: number }[];
   wall_seconds: number;
   wall_mpps: number;
+  /** The throughput model: simulated time on the profile's hardware (see nic/model/). */
+  model: RunModelJson;
+  /** The model's full result and hot lines (for --report; not part of --json's documented shape). */
+  modelDetail: { result: ModelResult; hot: HotLine[] };
 }
 
 interface Slot {
@@ -203,6 +210,11 @@ export class Nic {
     // In-flight packets, by index mod WINDOW (wireOf: wire bytes the capture left out).
     const tsOf = new BigInt64Array(WINDOW);
     const wireOf = new Int32Array(WINDOW);
+    const lenOf = new Int32Array(WINDOW);
+    const model = new RunModel(this.profile, this.program, img.entry, C, img.ringDepth);
+    // every packet crosses PCIe into host memory before a driver-mode program runs; on a NIC only
+    // what the device hands over does (PASS, fallback)
+    const driverMode = this.profile.kind === 'driver';
     const queueOf = new Uint16Array(WINDOW);
     const coreWorker = (c: number) => c % W;
     const slotOfQueue = (q: number) => coreWorker(q % C);
@@ -282,6 +294,23 @@ export class Nic {
       const outcome = i[w + C_OUTCOME]!;
       const slotIx = index & (WINDOW - 1);
       const q = queueOf[slotIx]!;
+      {
+        const f = at >> 3;
+        const wire = lenOf[slotIx]! + wireOf[slotIx]!;
+        const pass = outcome === Outcome.pass;
+        const dropped = outcome === Outcome.nic_drop;
+        model.add(i[w + C_CORE]!, {
+          arrivalNs: Number(tsOf[slotIx]! - (ts0.v ?? 0n)),
+          wireBytes: wire,
+          queue: q,
+          compute: ring.f64[f + C_COMPUTE_F64]!,
+          stall: ring.f64[f + C_STALL_F64]!,
+          hostCycles: ring.f64[f + C_HOST_F64]!,
+          pcieBytes: dropped ? 0 : driverMode ? wire : i[w + C_PCIE_BYTES]! + (pass && i[w + C_FALLBACK_PC]! === -1 ? lenOf[slotIx]! : 0),
+          pass,
+          dropped,
+        });
+      }
       if (outcome === Outcome.nic_drop) {
         nicDrops++;
         dropsQueue[q]!++;
@@ -374,6 +403,7 @@ export class Nic {
         const slotIx = produced & (WINDOW - 1);
         tsOf[slotIx] = p.tsNs;
         wireOf[slotIx] = Math.max(0, p.wireLen - len);
+        lenOf[slotIx] = len;
         queueOf[slotIx] = q;
         produced++;
         pending = null;
@@ -488,6 +518,8 @@ export class Nic {
       await pool.destroy();
     }
     const wall = (performance.now() - t0) / 1000;
+    for (const s of slots) s.report?.cycles.forEach((c, id) => c && model.addCycles(id, c));
+    const modeled = model.finish();
     const messages: Record<string, string> = {};
     for (const s of slots) Object.assign(messages, s.report?.faultMessages ?? {});
     const by_pc: Record<string, FallbackPc> = {};
@@ -518,6 +550,8 @@ export class Nic {
       recovered,
       wall_seconds: wall,
       wall_mpps: wall > 0 ? produced / wall / 1e6 : 0,
+      model: modeled.json,
+      modelDetail: { result: modeled.model, hot: modeled.hot },
     };
   }
 }

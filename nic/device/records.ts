@@ -12,10 +12,12 @@ import { FAULT_CODES } from '../../firmware/vm/fault.ts';
 //   0 record bytes   1 input index   2 outcome   3 modeled core   4 redirect kind   5 redirect target
 //   6 output length  7 NIC instructions executed   8 host instructions executed   9 fallback pc (-1: none)
 //   10 fault / reason code (REASONS index)   11 fault pc (-1: none)   12 PCIe bytes   13 E2BIG map failures
-//   14..15 reserved, then output bytes (CPL_HEADER bytes in)
+//   14..15 reserved   16..21 float64 (index of the record's f64 view = (offset >> 3) + k): modeled NIC
+//   compute cycles (C_COMPUTE_F64), NIC stall cycles (C_STALL_F64), host-path cycles (C_HOST_F64)
+//   22..23 reserved, then output bytes (CPL_HEADER bytes in)
 
 export const PKT_HEADER = 32;
-export const CPL_HEADER = 64;
+export const CPL_HEADER = 96;
 
 export const P_LEN = 1;
 export const P_WIRE = 2;
@@ -37,6 +39,10 @@ export const C_REASON = 10;
 export const C_FAULT_PC = 11;
 export const C_PCIE_BYTES = 12;
 export const C_E2BIG = 13;
+/** Float64 indexes (of the record's f64 view, relative to offset >> 3): the cost model's cycles. */
+export const C_COMPUTE_F64 = 8;
+export const C_STALL_F64 = 9;
+export const C_HOST_F64 = 10;
 
 /** What happened to one packet; every input packet gets exactly one. */
 export const Outcome = {

@@ -24,6 +24,7 @@ export function runJson(r: RunResult): Record<string, unknown> {
     outputs: r.outputs,
     wall_seconds: r.wall_seconds,
     wall_mpps: r.wall_mpps,
+    model: r.model,
     object: r.object,
     program: r.program,
     profile: r.profile,
@@ -61,6 +62,15 @@ export function formatRun(r: RunResult): string[] {
   out.push(`  per queue: ${r.queues.map((q) => `q${q.queue} ${n(q.packets)}${q.nic_drops ? ` (+${n(q.nic_drops)} dropped)` : ''}`).join(', ')}`);
   out.push(`  per core:  ${r.per_core.map((c) => `core${c.core}@t${c.worker} ${n(c.packets)}`).join(', ')}`);
   for (const rec of r.recovered) out.push(`  worker ${rec.worker} replaced (${rec.reason}); ${n(rec.resent)} packets re-run`);
+  const m = r.model;
+  const f2 = (x: number) => (Number.isFinite(x) ? x.toFixed(x >= 100 ? 0 : 3) : 'unbounded');
+  out.push(`  model (simulated time on ${r.profile}): ${f2(m.mpps)} Mpps, ${f2(m.gbps)} Gbit/s at ${f2(m.offered_mpps)} Mpps offered (capacity ${f2(m.capacity_mpps)} Mpps)`);
+  out.push(`    bottleneck: ${m.bottleneck}${m.bottleneck_detail ? ` (${m.bottleneck_detail})` : ''}; latency p50 ${m.latency_ns.p50.toFixed(0)} ns, p90 ${m.latency_ns.p90.toFixed(0)} ns, p99 ${m.latency_ns.p99.toFixed(0)} ns`);
+  out.push(`    per-core utilization: ${m.per_core_utilization.map((u, c) => `core${c} ${(u * 100).toFixed(1)} %`).join(', ')}`);
+  if (m.hot_lines.length) {
+    out.push('    hot lines (share of modeled cycles):');
+    for (const h of m.hot_lines.slice(0, 5)) out.push(`      ${h.cycles_pct.toFixed(1).padStart(5)} %  ${h.file.split('/').pop()}:${h.line}  ${h.text}`);
+  }
   const outs = Object.entries(r.outputs);
   if (outs.length) out.push(`  outputs: ${outs.map(([k, v]) => `${k} -> ${v}`).join(', ')}`);
   const maps = Object.entries(r.maps);

@@ -10,10 +10,11 @@ import { CoreRunner, RunEnd } from './engines.ts';
 import type { ServeTask, WorkerReport } from './messages.ts';
 import {
   C_CORE, C_E2BIG, C_FALLBACK_PC, C_FAULT_PC, C_HOST_INSNS, C_INDEX, C_NIC_INSNS, C_OUT_LEN, C_OUTCOME, C_PCIE_BYTES, C_REASON,
-  C_REDIRECT_KIND, C_REDIRECT_TARGET, CPL_HEADER, Outcome, P_INDEX, P_LEN, P_QUEUE, P_TS_F64, PKT_HEADER, RedirectKind, REASONS, HOST_PLACEMENT,
+  C_REDIRECT_KIND, C_REDIRECT_TARGET, CPL_HEADER, C_COMPUTE_F64, C_STALL_F64, C_HOST_F64, Outcome, P_INDEX, P_LEN, P_QUEUE, P_TS_F64, PKT_HEADER, RedirectKind, REASONS, HOST_PLACEMENT,
 } from './records.ts';
 import { ByteRing } from './ring.ts';
 import { RxModel } from './rx-model.ts';
+import { occupancyNs } from '../model/device-model.ts';
 
 const ACTION_NAMES = ['aborted', 'drop', 'pass', 'tx', 'redirect'] as const;
 const R_XDP_ABORTED = REASONS.indexOf('xdp_aborted');
@@ -44,7 +45,7 @@ export default function serve(task: ServeTask): WorkerReport {
   for (const c of task.cores) {
     runners[c] = new CoreRunner({
       arena, cpu: c, cores: img.cores, readonly: img.readonly, programs: img.programs, entry: img.entry, placement: img.placement,
-      puntPcs: img.puntPcs, seed: img.seed, engine: img.engine, ...(img.budget !== undefined ? { budget: img.budget } : {}),
+      puntPcs: img.puntPcs, seed: img.seed, engine: img.engine, jit: img.jit, cycles: img.cycles, ...(img.budget !== undefined ? { budget: img.budget } : {}),
     });
   }
   const host = img.placement === 'host';
@@ -150,7 +151,9 @@ export default function serve(task: ServeTask): WorkerReport {
         fallbackPc = r.puntPc;
       }
       classify(r, end, !host && r.puntPc < 0);
-      rx.commit(queue, coreNo, t, img.perPacketNs + nicInsns * img.nsPerInsn);
+      // the ring model's service time is the cost model's occupancy of the core (host-path packets
+      // leave the NIC at once: the host's own queue is the throughput model's business)
+      rx.commit(queue, coreNo, t, occupancyNs(img.cycles, r.compute, r.stall));
       if (task.outputs && (v.outcome === Outcome.pass || v.outcome === Outcome.tx || v.outcome === Outcome.redirect)) outLen = r.last.buf.totalLen;
     }
     let o = output.reserve(CPL_HEADER + outLen);
@@ -176,6 +179,11 @@ export default function serve(task: ServeTask): WorkerReport {
     oi[ow + C_FAULT_PC] = v.faultPc;
     oi[ow + C_PCIE_BYTES] = pcie;
     oi[ow + C_E2BIG] = e2big;
+    const of = o >> 3;
+    const dropped = v.outcome === Outcome.nic_drop;
+    output.f64[of + C_COMPUTE_F64] = dropped ? 0 : r.compute;
+    output.f64[of + C_STALL_F64] = dropped ? 0 : r.stall;
+    output.f64[of + C_HOST_F64] = dropped ? 0 : r.hostCycles;
     if (outLen > 0) r.last.buf.copy(0, output.u8, o + CPL_HEADER, outLen, false);
     input.next();
     packets++;
@@ -188,5 +196,17 @@ export default function serve(task: ServeTask): WorkerReport {
     }
   }
   output.close();
-  return { kind: 'report', threadId, cores: task.cores, packets, faultMessages };
+  // cycles per pc of every program, NIC and host path together, summed over this worker's cores
+  const cycles: (Float64Array | null)[] = [];
+  for (const r of runners) {
+    if (!r) continue;
+    for (const prof of [r.nicProfile, r.hostProfile]) {
+      prof?.acc.forEach((a, id) => {
+        if (!a) return;
+        const into = (cycles[id] ??= new Float64Array(a.length));
+        for (let i = 0; i < a.length; i++) into[i] = into[i]! + a[i]!;
+      });
+    }
+  }
+  return { kind: 'report', threadId, cores: task.cores, packets, faultMessages, cycles };
 }
