@@ -151,6 +151,8 @@ export default function serve(task: ServeTask): WorkerReport {
         fallbackPc = r.puntPc;
       }
       classify(r, end, !host && r.puntPc < 0);
+      // what the device does with the packet costs its own cycles (descriptors, DMA out)
+      if (!host && r.puntPc < 0) r.compute += img.cycles.action[v.outcome]!;
       // the ring model's service time is the cost model's occupancy of the core (host-path packets
       // leave the NIC at once: the host's own queue is the throughput model's business)
       rx.commit(queue, coreNo, t, occupancyNs(img.cycles, r.compute, r.stall));

@@ -18,6 +18,8 @@ export interface CycleTables {
   memory: Float64Array;
   /** Fixed cycles per packet on the NIC and on the host path. */
   nicPerPacket: number;
+  /** Extra NIC cycles by the action carried out, indexed by XDP action (aborted, drop, pass, tx, redirect). */
+  action: Float64Array;
   hostPerPacket: number;
   threads: number;
   clockMhz: number;
@@ -53,7 +55,9 @@ export function cycleTables(profile: Profile, check: CheckResult, programs: read
     nic[p.id] = nicCost;
     host[p.id] = hostCostTable;
   }
-  return { nic, host, memory, nicPerPacket: profile.cost.per_packet_cycles, hostPerPacket: h.perPacket, threads: Math.max(1, profile.cores.threads_per_core), clockMhz: profile.cores.clock_mhz };
+  const a = profile.cost.action_cycles;
+  const action = Float64Array.from([a.aborted, a.drop, a.pass, a.tx, a.redirect]);
+  return { nic, host, memory, action, nicPerPacket: profile.cost.per_packet_cycles, hostPerPacket: h.perPacket, threads: Math.max(1, profile.cores.threads_per_core), clockMhz: profile.cores.clock_mhz };
 }
 
 /** Nanoseconds a packet occupies its NIC core: threads hide stalls, not compute. */

@@ -240,6 +240,13 @@ export const profileSchema: Schema = {
           default: { default: 50 },
         },
         per_packet_cycles: num('fixed cycles per packet outside the program (receive, dispatch, transmit)', 0, false),
+        action_cycles: section({
+          drop: num('extra cycles per dropped packet (buffer recycling)', 0, false),
+          pass: num('extra cycles per packet handed to the host (descriptor, DMA to host memory)', 0, false),
+          tx: num('extra cycles per packet sent back out of the port (TX descriptor, DMA out)', 0, false),
+          redirect: num('extra cycles per redirected packet (target lookup, TX on another port)', 0, false),
+          aborted: num('extra cycles per aborted packet', 0, false),
+        }),
         calibration: {
           type: 'array',
           description: 'published measurements to calibrate the cost model against',

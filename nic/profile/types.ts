@@ -162,6 +162,8 @@ export interface Cost {
   memory_latency: { stack: number; ctx: number; packet: number; map_value: number };
   helper_cycles: Partial<Record<HelperName | 'default', number>>;
   per_packet_cycles: number;
+  /** Extra cycles per packet by the action the device carried out. */
+  action_cycles: { drop: number; pass: number; tx: number; redirect: number; aborted: number };
   calibration: Calibration[];
 }
 
