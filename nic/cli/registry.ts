@@ -17,6 +17,7 @@ export const commands: readonly CommandEntry[] = [
   { name: 'verify', summary: 'would the Linux verifier load this XDP program? verdict, failing pc, source line, reason', load: async () => (await import('./verify.ts')).verifyCommand },
   { name: 'check', summary: 'will an XDP program offload to a NIC? capability verdict per hardware profile', load: async () => (await import('./check.ts')).checkCommand },
   { name: 'run', summary: 'run an XDP program on the virtual NIC over a pcap or generated traffic', load: async () => (await import('./run.ts')).runCommand },
+  { name: 'sweep', summary: 'modeled throughput versus cores and profiles (a run per point), as a table, CSV or HTML report', load: async () => (await import('./sweep.ts')).sweepCommand },
   { name: 'asm', summary: 'assemble BPF assembly (llvm or ubpf syntax) into instruction bytes', load: async () => (await import('./asm.ts')).asmCommand },
   { name: 'conformance-plugin', summary: 'run one program for the bpf_conformance runner (plugin protocol)', load: async () => (await import('./conformance-plugin.ts')).conformancePluginCommand },
 ];

@@ -9,6 +9,7 @@ import { generatedTraffic, readCapture, type Packet } from '../device/io.ts';
 import { formatRun, runJson } from '../device/summary.ts';
 import { ENGINE_NAMES } from '../device/engines.ts';
 import { type Command, flag, str, strs } from './command.ts';
+import { reportRun, writeReport } from '../model/run-report.ts';
 
 function intOpt(v: string | undefined, name: string, min = 0): number | undefined {
   if (v === undefined) return undefined;
@@ -19,7 +20,7 @@ function intOpt(v: string | undefined, name: string, min = 0): number | undefine
 export const runCommand: Command = {
   usage: [
     'run OBJECT [--program NAME] --profile FILE (--pcap FILE | --traffic SPEC) [--packets N]',
-    '    [--cores N] [--out DIR] [--seed N] [--map-update MAP:KEYHEX:VALUEHEX]... [--engine interp|jit] [--json]',
+    '    [--cores N] [--out DIR] [--seed N] [--map-update MAP:KEYHEX:VALUEHEX]... [--engine interp|jit] [--report FILE.html] [--json]',
   ],
   description: `Admission first: the safety verifier and the capability verifier for the profile (nicsim check).
 Verdict rejected refuses the run (exit 1); offload runs every packet on the NIC cores; partial runs on
@@ -31,7 +32,12 @@ default cores.count) run on worker threads, one per host thread used. Maps are s
 per-CPU maps have one copy per modeled core. With --out, PASS packets go to pass.pcap, TX to tx.pcap,
 REDIRECT to redirect-if<N>.pcap / cpumap-cpu<N>.pcap / xsk-q<N>.pcap, each in input order.
 Same input, seed and core count give the same outputs and map dumps for programs whose cross-core map
-updates commute (README "nicsim run").`,
+updates commute (README "nicsim run").
+The model section prices each packet's executed path with the profile's cost model (cycles per
+instruction class as translated for the NIC, memory latency by region, helper cycles, fixed and
+per-action costs, threads hiding stalls) and replays the arrivals in simulated time: Mpps and Gbit/s at
+the offered load, capacity, bottleneck (cores, one hot queue, line rate, PCIe, host path), per-core
+utilisation, latency percentiles and the hottest C lines. --report FILE.html draws it.`,
   options: {
     program: { type: 'string', short: 'p', arg: 'NAME', help: 'program to run (default: the only XDP program)' },
     profile: { type: 'string', arg: 'FILE', help: 'hardware profile (configs/*.yaml)' },
@@ -43,6 +49,7 @@ updates commute (README "nicsim run").`,
     seed: { type: 'string', arg: 'N', help: 'seed of bpf_get_prandom_u32 and of generated traffic (default 1)' },
     'map-update': { type: 'string', multiple: true, arg: 'MAP:KEY:VALUE', help: 'write a map entry before the run' },
     engine: { type: 'string', arg: 'NAME', help: `engine of the cores: ${ENGINE_NAMES.join(' | ')} (default interp)` },
+    report: { type: 'string', arg: 'FILE.html', help: 'write a self-contained HTML report (charts of the model, hot lines)' },
     json: { type: 'boolean', help: 'print one JSON object on stdout' },
   },
   positionals: { min: 1, max: 1 },
@@ -100,6 +107,8 @@ updates commute (README "nicsim run").`,
       progress?.stop();
     }
     for (const w of warnings()) ctx.err(`nicsim run: warning: ${w}`);
+    const report = str(ctx, 'report');
+    if (report !== undefined) writeReport(report, { runs: [reportRun(r)] });
     if (json) ctx.out(JSON.stringify(runJson(r)));
     else for (const l of formatRun(r)) ctx.out(l);
     return Exit.ok;
