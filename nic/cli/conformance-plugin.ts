@@ -3,14 +3,16 @@
 // memory as the first argument (hex bytes, each followed by two spaces; absent when the test has no
 // memory) and the plugin options after it; it writes the program as one line of hex on stdin and
 // reads r0 in hex from stdout. Failures (invalid program, fault) are a message and a non-zero exit.
-import { Exit, isNicsimError, UsageError } from '../../offload/errors.ts';
+import { Exit, InputError, isNicsimError, UsageError } from '../../offload/errors.ts';
 import { runRaw } from '../../firmware/vm/raw.ts';
 import { Vm } from '../../firmware/vm/interpreter.ts';
 import type { Command } from './command.ts';
+import { intOption, U32_MAX } from './numbers.ts';
 
-function hexBytes(s: string, what: string): Uint8Array {
+/** Hex bytes of the memory argument (a usage error) or of the program on stdin (bad input). */
+function hexBytes(s: string, bad: () => Error): Uint8Array {
   const t = s.replace(/\s+/g, '');
-  if (!/^([0-9a-fA-F]{2})*$/.test(t)) throw new UsageError(`conformance-plugin: ${what} is not hex bytes`);
+  if (!/^([0-9a-fA-F]{2})*$/.test(t)) throw bad();
   return Uint8Array.from(Buffer.from(t, 'hex'));
 }
 
@@ -22,7 +24,7 @@ export const conformancePluginCommand: Command = {
 r2 holds its length), the program comes as one hex line on stdin, r0 is printed in hex on stdout.
 Invalid programs and runtime faults print a message on stderr and exit non-zero.
 Use test/kernel/conformance-plugin.sh as the runner's --plugin_path.`,
-  options: { budget: { type: 'string', arg: 'N', help: 'instruction budget per run (default 64M)' } },
+  options: { budget: { type: 'string', arg: 'N', help: `instruction budget per run (default 64M, at most ${U32_MAX})` } },
   positionals: { min: 0, max: Infinity },
   lenientArgs: true,
   async run(ctx) {
@@ -33,17 +35,19 @@ Use test/kernel/conformance-plugin.sh as the runner's --plugin_path.`,
       const a = args[i]!;
       if (a === '--budget') {
         const n = args[++i];
-        if (!n || !/^\d+$/.test(n)) throw new UsageError('conformance-plugin: --budget needs a number');
-        vm.budget = Number(n);
+        if (n === undefined) throw new UsageError('--budget needs a number');
+        vm.budget = intOption('budget', n, { min: 1, max: U32_MAX })!;
+      } else if (a.startsWith('--budget=')) {
+        vm.budget = intOption('budget', a.slice('--budget='.length), { min: 1, max: U32_MAX })!;
       } else if (a.startsWith('--')) {
-        throw new UsageError(`conformance-plugin: unknown option '${a}'`);
+        throw new UsageError(`unknown option '${a}'`);
       } else {
         memHex += a;
       }
     }
-    const mem = hexBytes(memHex, 'memory argument');
+    const mem = hexBytes(memHex, () => new UsageError('the memory argument is not hex bytes'));
     const line = (await ctx.io.stdin()).split('\n').find((l) => l.trim() !== '') ?? '';
-    const program = hexBytes(line, 'program on stdin');
+    const program = hexBytes(line, () => new InputError('plugin.hex', 'the program is not hex bytes', { file: '<stdin>' }));
     try {
       const r = runRaw(program, mem, vm);
       ctx.out(r.r0.replace(/^0x/, ''));

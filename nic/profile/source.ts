@@ -1,10 +1,10 @@
 // One profile file parsed with positions: the YAML document (CST-backed nodes with byte ranges), a
 // LineCounter to turn byte offsets into line:col, and the plain value. Paths inside the document are
 // looked up here so that errors found later (schema, extends) can point at the text that caused them.
-import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { isMap, isNode, isPair, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import { InputError } from '../../offload/errors.ts';
+import { readInputText } from '../../offload/input.ts';
 
 export type PathSeg = string | number;
 
@@ -30,13 +30,7 @@ export function displayPath(abs: string): string {
 
 export function readSource(abs: string): Source {
   const shown = displayPath(abs);
-  let text: string;
-  try {
-    text = readFileSync(abs, 'utf8');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new InputError('profile.read', `cannot read profile: ${err.code ?? err.message}`, { file: shown });
-  }
+  const text = readInputText(abs, 'profile', { code: 'profile.read', what: 'profile', shown });
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   const bad = doc.errors[0];
