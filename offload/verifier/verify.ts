@@ -233,6 +233,9 @@ export function verifyProgram(spec: ObjectSpec, program: ProgramSpec | string, o
   const t0 = performance.now();
   const prog = typeof program === 'string' ? spec.programs.find((p) => p.name === program) : program;
   if (!prog) throw new InputError('verify.no_program', `no program named '${String(program)}' in the object`, { file: spec.name });
+  // bpf_prog_load refuses these before the verifier runs
+  if (prog.insns.length % 8) throw new InputError('isa.bad_length', `program size ${prog.insns.length} is not a multiple of 8 bytes`, { file: spec.name, section: prog.section });
+  if (prog.insns.length === 0) throw new InputError('verify.empty', 'the program has no instructions (the kernel: E2BIG)', { file: spec.name, section: prog.section });
   const view = programView(spec, prog, { withoutBtf: opts.withoutBtf });
   const env = new Env(view, privileges(opts), opts.logLevel ?? 0, opts.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS, opts.logSize ?? Infinity);
   env.offloaded = opts.offloaded === true;
