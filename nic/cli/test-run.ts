@@ -34,7 +34,7 @@ As in the kernel, every program of the object must pass the verifier first (nics
     program: { type: 'string', short: 'p', arg: 'NAME', help: 'program to run (C function name)' },
     'data-in': { type: 'string', arg: 'FILE', help: 'input frame (raw bytes)' },
     'data-out': { type: 'string', arg: 'FILE', help: 'write the output frame here' },
-    repeat: { type: 'string', arg: 'N', help: 'run N times (default 1)' },
+    repeat: { type: 'string', arg: 'N', help: 'run N times (default 1; a u32, 0 counts as 1, as in the kernel)' },
     'map-update': { type: 'string', multiple: true, arg: 'MAP:KEY:VALUE', help: 'write a map entry before the run' },
     'tail-call': { type: 'string', multiple: true, arg: 'MAP:INDEX:PROG', help: 'put PROG into a prog_array slot' },
     before: { type: 'string', multiple: true, arg: 'PROGRAM', help: 'run PROGRAM first on the same input (seeds maps)' },

@@ -1,5 +1,5 @@
 // The hostile-input fuzz campaign (issue 13), outside `npm test`: every target of test/fuzz/targets.ts
-// (ELF/BTF loader, decoder, assembler, profile loader, verifier) for a share of the time, each in a
+// (ELF/BTF loader, decoder, assembler, profile loader, verifier, pcap/pcapng readers) for a share of the time, each in a
 // worker thread with a heap limit (resourceLimits) and watched for a per-input time bound. Prints per
 // target `N inputs, C crashes, H hangs` and the peak heap after one input; crashing, hanging and
 // out-of-memory inputs are saved under the output folder with their reason.
@@ -40,6 +40,8 @@ export interface TargetReport {
   crashes: number;
   hangs: number;
   peakHeapMb: number;
+  /** The process's resident memory (main thread and worker), highest seen after an input. */
+  peakRssMb: number;
   findings: string[];
 }
 
@@ -91,6 +93,7 @@ function runWorker(target: string, seed: number, seconds: number, report: Target
         save(m.violation, m.input, m.message);
       } else {
         report.peakHeapMb = Math.max(report.peakHeapMb, m.peakHeap / 2 ** 20);
+        report.peakRssMb = Math.max(report.peakRssMb, m.peakRss / 2 ** 20);
         if (m.peakInput && m.peakHeap / 2 ** 20 >= report.peakHeapMb) writeFileSync(join(outDir, `${target}-peak-heap.bin`), m.peakInput);
         finish('done');
       }
@@ -111,7 +114,7 @@ const reports: TargetReport[] = [];
 const share = totalSeconds / targets.length;
 let seed = Number(values.seed) >>> 0;
 for (const target of targets) {
-  const report: TargetReport = { target, inputs: 0, crashes: 0, hangs: 0, peakHeapMb: 0, findings: [] };
+  const report: TargetReport = { target, inputs: 0, crashes: 0, hangs: 0, peakHeapMb: 0, peakRssMb: 0, findings: [] };
   const end = Date.now() + share * 1000;
   // a hang or a dead worker ends that worker: start another with a new seed for the time left
   while (Date.now() < end - 500) {
@@ -120,7 +123,7 @@ for (const target of targets) {
     if (how === 'done') break;
   }
   reports.push(report);
-  console.log(`${target}: ${report.inputs} inputs, ${report.crashes} crashes, ${report.hangs} hangs (peak heap after an input ${report.peakHeapMb.toFixed(0)} MiB)`);
+  console.log(`${target}: ${report.inputs} inputs, ${report.crashes} crashes, ${report.hangs} hangs (peak after an input: heap ${report.peakHeapMb.toFixed(0)} MiB, process RSS ${report.peakRssMb.toFixed(0)} MiB)`);
   for (const f of report.findings) console.log(`  ${f}`);
 }
 writeFileSync(join(outDir, 'report.json'), JSON.stringify(reports, null, 1));

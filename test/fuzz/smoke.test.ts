@@ -9,17 +9,17 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PropertyViolation, targetNamed } from './targets.ts';
 
-const RUNS: Record<string, number> = { elf: 40, decode: 400, asm: 150, profile: 15, verifier: 40 };
+const RUNS: Record<string, number> = { elf: 40, decode: 400, asm: 150, profile: 15, verifier: 40, capture: 60, cli: 25 };
 const out = mkdtempSync(join(tmpdir(), 'nicsim-fuzz-smoke-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 describe('fuzz targets: whatever the input, only typed errors (and the verifier within its bounds)', () => {
-  it.each(Object.entries(RUNS))('%s (%i inputs)', (name, numRuns) => {
+  it.each(Object.entries(RUNS))('%s (%i inputs)', async (name, numRuns) => {
     const t = targetNamed(name);
-    fc.assert(
-      fc.property(t.arbitrary(), (input) => {
+    await fc.assert(
+      fc.asyncProperty(t.arbitrary(), async (input) => {
         try {
-          t.run(input);
+          await t.run(input);
         } catch (e) {
           if (e instanceof PropertyViolation) throw new Error(`${e.kind}: ${e.message}`);
           throw e;

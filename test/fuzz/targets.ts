@@ -5,6 +5,7 @@
 // (NicsimError, exit 1/2/3), never an untyped exception (exit 4). The verifier target states two more:
 // exploration stays within the kernel's 1,000,001 processed instructions, and a program it accepts
 // never faults in the bounds-checked interpreter (a fault would be a false accept).
+// The capture target (pcap / pcapng readers of nic/traffic) reads every packet of a mutated capture.
 // Used by test/fuzz/worker.ts (the timed campaign, test/campaigns/fuzz.ts) and by the smoke test.
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -18,6 +19,8 @@ import { assembleBytes, decodeProgram, disasm, disasmUbpf } from '../../offload/
 import { BPF_COMPLEXITY_LIMIT_INSNS, verifyProgram } from '../../offload/verifier/index.ts';
 import { loadProfile } from '../../nic/profile/index.ts';
 import { loadForRun } from '../../nic/runtime/load.ts';
+import { openCapture } from '../../nic/traffic/index.ts';
+import { main } from '../../nic/cli/main.ts';
 import { testRun } from '../../nic/runtime/test-run.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -36,8 +39,8 @@ export interface Target {
   name: string;
   /** Inputs as bytes (text targets are UTF-8). */
   arbitrary(): fc.Arbitrary<Uint8Array>;
-  /** Feeds one input through nicsim; throws PropertyViolation when a property breaks. */
-  run(input: Uint8Array): void;
+  /** Feeds one input through nicsim; throws (or rejects with) PropertyViolation when a property breaks. */
+  run(input: Uint8Array): void | Promise<void>;
 }
 
 /** Runs `f`; typed errors are fine, anything else is a violation. */
@@ -285,7 +288,63 @@ const verifier: Target = {
   },
 };
 
-export const TARGETS: Target[] = [elf, decode, asm, profile, verifier];
+let captureDir: string | undefined;
+const capture: Target = {
+  name: 'capture',
+  arbitrary: () => {
+    const seeds = [...files('test/fixtures/traffic', '.pcap'), ...files('test/fixtures/traffic', '.pcapng')].map((f) => new Uint8Array(readFileSync(f)));
+    return mutated(seeds, 6, 4);
+  },
+  run(input) {
+    captureDir ??= mkdtempSync(join(tmpdir(), 'nicsim-fuzz-capture-'));
+    const file = join(captureDir, 'fuzz.pcap');
+    writeFileSync(file, input);
+    typed('openCapture', () => {
+      const r = openCapture(file);
+      try {
+        let n = 0;
+        while (r.next() !== null) {
+          // the read buffer is bounded by the largest record, never by the file
+          if (r.bufferBytes > 2 * input.length + (1 << 20)) throw new PropertyViolation('bound', `read buffer of ${r.bufferBytes} bytes for a ${input.length}-byte file`);
+          if (++n > input.length) throw new PropertyViolation('bound', `more packets (${n}) than bytes in the file`);
+        }
+      } finally {
+        r.close();
+      }
+    });
+  },
+};
+
+/**
+ * Every command end to end (nic/cli/main.ts, in process) on a mutated object: the exit status is
+ * never 4, and the worker's heap limit bounds the memory any command may take for any input.
+ */
+let cliDir: string | undefined;
+const cli: Target = {
+  name: 'cli',
+  arbitrary: () => fc.tuple(mutated(objects().slice(0, 13).map((o) => o.bytes), 4, 4), fc.nat(4)).map(([b, c]) => Uint8Array.from([c, ...b])),
+  async run(input) {
+    if (!input.length) return;
+    cliDir ??= mkdtempSync(join(tmpdir(), 'nicsim-fuzz-cli-'));
+    const obj = join(cliDir, 'fuzz.o');
+    const pkt = join(cliDir, 'pkt.bin');
+    writeFileSync(obj, input.subarray(1));
+    writeFileSync(pkt, new Uint8Array(64).fill(0x45));
+    const commands = [
+      ['verify', obj, '--log-level', '2', '--log-size', '65536', '--json'],
+      ['check', obj, '--profile', join(root, 'configs/agilio-cx.yaml'), '--json'],
+      ['disasm', obj],
+      ['disasm', obj, '--format', 'llvm'],
+      ['test-run', obj, '--program', 'count_protocols', '--data-in', pkt, '--no-verify', '--json'],
+    ];
+    const argv = commands[input[0]! % commands.length]!;
+    let err = '';
+    const code = await main(argv, { stdout: () => undefined, stderr: (t) => void (err += t), stdin: async () => '' });
+    if (code === 4) throw new PropertyViolation('untyped', `nicsim ${argv.join(' ')} exited 4: ${err}`);
+  },
+};
+
+export const TARGETS: Target[] = [elf, decode, asm, profile, verifier, capture, cli];
 
 export function targetNamed(name: string): Target {
   const t = TARGETS.find((x) => x.name === name);

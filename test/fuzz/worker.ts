@@ -18,7 +18,7 @@ export interface WorkerInit {
 
 export type WorkerMessage =
   | { kind: 'violation'; violation: string; message: string; input: Uint8Array; runs: number }
-  | { kind: 'done'; runs: number; peakHeap: number; peakInput: Uint8Array | null };
+  | { kind: 'done'; runs: number; peakHeap: number; peakInput: Uint8Array | null; peakRss: number };
 
 const init = workerData as WorkerInit;
 const target = targetNamed(init.target);
@@ -29,8 +29,9 @@ const inputArea = new Uint8Array(init.shared, 16);
 let runs = 0;
 let peakHeap = 0;
 let peakInput: Uint8Array | null = null;
+let peakRss = 0;
 
-const property = fc.property(target.arbitrary(), (input) => {
+const property = fc.asyncProperty(target.arbitrary(), async (input) => {
   const n = Math.min(input.length, room);
   inputArea.set(input.subarray(0, n));
   Atomics.store(seq, 1, n);
@@ -38,12 +39,13 @@ const property = fc.property(target.arbitrary(), (input) => {
   Atomics.add(seq, 0, 1);
   runs++;
   try {
-    target.run(input);
+    await target.run(input);
   } catch (e) {
     if (e instanceof PropertyViolation) return false;
     throw e;
   } finally {
     const used = getHeapStatistics().used_heap_size;
+    peakRss = Math.max(peakRss, process.memoryUsage.rss());
     if (used > peakHeap) {
       peakHeap = used;
       peakInput = Uint8Array.from(input);
@@ -56,13 +58,13 @@ const deadline = Date.now() + init.seconds * 1000;
 let seed = init.seed;
 while (Date.now() < deadline) {
   const left = deadline - Date.now();
-  const r = fc.check(property, { seed, numRuns: Number.MAX_SAFE_INTEGER, interruptAfterTimeLimit: left, markInterruptAsFailure: false, endOnFailure: false });
+  const r = await fc.check(property, { seed, numRuns: Number.MAX_SAFE_INTEGER, interruptAfterTimeLimit: left, markInterruptAsFailure: false, endOnFailure: false });
   if (r.failed && r.counterexample) {
     const input = r.counterexample[0] as Uint8Array;
     let violation = 'untyped';
     let message = String(r.errorInstance ?? 'property failed');
     try {
-      target.run(input);
+      await target.run(input);
     } catch (e) {
       if (e instanceof PropertyViolation) {
         violation = e.kind;
@@ -73,4 +75,4 @@ while (Date.now() < deadline) {
   }
   seed = (seed * 1103515245 + 12345) >>> 0;
 }
-parentPort!.postMessage({ kind: 'done', runs, peakHeap, peakInput } satisfies WorkerMessage);
+parentPort!.postMessage({ kind: 'done', runs, peakHeap, peakInput, peakRss } satisfies WorkerMessage);
