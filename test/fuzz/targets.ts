@@ -7,7 +7,7 @@
 // never faults in the bounds-checked interpreter (a fault would be a false accept).
 // The capture target (pcap / pcapng readers of nic/traffic) reads every packet of a mutated capture.
 // Used by test/fuzz/worker.ts (the timed campaign, test/campaigns/fuzz.ts) and by the smoke test.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
@@ -21,6 +21,7 @@ import { loadProfile } from '../../nic/profile/index.ts';
 import { loadForRun } from '../../nic/runtime/load.ts';
 import { openCapture } from '../../nic/traffic/index.ts';
 import { main } from '../../nic/cli/main.ts';
+import { fuzzObject, fuzzProgram, rawXdpProgram, readFuzzFixture } from '../verifier/fuzz-fixture.ts';
 import { testRun } from '../../nic/runtime/test-run.ts';
 
 const root = new URL('../../', import.meta.url).pathname;
@@ -288,6 +289,49 @@ const verifier: Target = {
   },
 };
 
+/**
+ * The verifier on raw programs: mutations of the recorded random programs (test/fixtures/verifier/
+ * fuzz.json.gz, whose maps the kernel script recreates). Accepted programs must not fault in the
+ * interpreter; with NICSIM_FUZZ_ACCEPTED=FILE each accepted program's hex is appended to FILE, for
+ * test/kernel/fuzz-kernel-check.py to load into the kernel (a program nicsim accepts and the kernel
+ * refuses is a false accept).
+ */
+let rawFixture: { spec: ObjectSpec; seeds: Uint8Array[] } | undefined;
+function raw() {
+  if (!rawFixture) {
+    const fx = readFuzzFixture(new URL('../fixtures/verifier/fuzz.json.gz', import.meta.url));
+    rawFixture = { spec: fuzzObject(fx), seeds: fx.programs.slice(0, 1000).map(([hex]) => fuzzProgram(hex).insns) };
+  }
+  return rawFixture;
+}
+const verifierRaw: Target = {
+  name: 'verifier-raw',
+  arbitrary: () => fc.tuple(mutated(raw().seeds, 3, 1), fc.boolean()).map(([insns, unpriv]) => Uint8Array.from([unpriv ? 1 : 0, ...insns])),
+  run(input) {
+    if (!input.length) return;
+    const { spec } = raw();
+    const prog = rawXdpProgram(Uint8Array.from(input.subarray(1)));
+    let result: ReturnType<typeof verifyProgram> | undefined;
+    typed('verifyProgram', () => void (result = verifyProgram(spec, prog, { unprivileged: input[0] === 1, withoutBtf: true, facts: false })));
+    if (!result) return;
+    if (result.insnsProcessed > BPF_COMPLEXITY_LIMIT_INSNS + 1) throw new PropertyViolation('bound', `processed ${result.insnsProcessed} insns, beyond the kernel's limit`);
+    if (!result.accepted) return;
+    const dump = process.env.NICSIM_FUZZ_ACCEPTED;
+    if (dump) appendFileSync(dump, `${input[0] === 1 ? 'unpriv' : 'root'} ${Buffer.from(input.subarray(1)).toString('hex')}\n`);
+    typed('loadForRun', () => {
+      const full: ObjectSpec = { ...spec, programs: [prog] };
+      const obj = loadForRun(full, { cpus: 2 });
+      try {
+        testRun(obj, { program: prog.name, dataIn: new Uint8Array(64).fill(0x11) });
+      } catch (e) {
+        if (isNicsimError(e) && e.code.startsWith('fault.') && e.code !== 'fault.helper' && e.code !== 'fault.tail_call')
+          throw new PropertyViolation('false-accept', `accepted by the verifier, faults at run time: ${e.message}`);
+        throw e;
+      }
+    });
+  },
+};
+
 let captureDir: string | undefined;
 const capture: Target = {
   name: 'capture',
@@ -344,7 +388,7 @@ const cli: Target = {
   },
 };
 
-export const TARGETS: Target[] = [elf, decode, asm, profile, verifier, capture, cli];
+export const TARGETS: Target[] = [elf, decode, asm, profile, verifier, verifierRaw, capture, cli];
 
 export function targetNamed(name: string): Target {
   const t = TARGETS.find((x) => x.name === name);
