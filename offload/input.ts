@@ -15,9 +15,9 @@ export const INPUT_LIMITS = {
   packet: 1 << 20,
   /** Assembly text or a bpf_conformance .data file. */
   asm: 16 << 20,
-  /** A packet capture (pcap / pcapng). */
-  capture: 1 << 30,
 } as const;
+// Packet captures are streamed, not read whole: nic/traffic/source.ts bounds them (regular files or
+// `-`, a read buffer bounded by the largest record).
 export type InputKind = keyof typeof INPUT_LIMITS;
 
 function kindOf(st: Stats): string {

@@ -9,7 +9,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PropertyViolation, targetNamed } from './targets.ts';
 
-const RUNS: Record<string, number> = { elf: 40, decode: 400, asm: 150, profile: 15, verifier: 40, capture: 60, cli: 25 };
+const RUNS: Record<string, number> = { elf: 40, decode: 400, asm: 150, profile: 15, verifier: 40, 'verifier-raw': 60, capture: 60, cli: 25 };
 const out = mkdtempSync(join(tmpdir(), 'nicsim-fuzz-smoke-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
 
