@@ -3,6 +3,7 @@
 import { formatInterpreter, runInterpreterBench } from './interpreter.ts';
 import { runMapsBench } from './maps.ts';
 import { formatVerifierBench, runVerifierBench } from './verifier.bench.ts';
+import { formatDeviceBench, runDeviceBench } from './device.ts';
 
 const only = process.argv[2];
 async function main(): Promise<void> {
@@ -18,6 +19,10 @@ async function main(): Promise<void> {
     console.log('== safety verifier (nicsim vs the kernel\'s recorded verification time; quick: one timing window each)');
     // The per-program table: npx tsx bench/verifier.bench.ts
     for (const l of formatVerifierBench(runVerifierBench({ quick: true })).slice(-2)) console.log(`  ${l}`);
+  }
+  if (!only || only === 'device') {
+    console.log('== nicsim run: the device (npx tsx bench/device.ts [--packets N] [--stream N])');
+    for (const l of formatDeviceBench(await runDeviceBench())) console.log(`  ${l}`);
   }
 }
 await main();

@@ -3,6 +3,7 @@ import { cpus } from 'node:os';
 import { Exit, NicsimError, UsageError } from '../../offload/errors.ts';
 import { loadObjectFile } from '../../offload/elf/index.ts';
 import { readInputFile } from '../../offload/input.ts';
+import { addDepths, type StackDepths } from '../runtime/depths.ts';
 import { loadForRun } from '../runtime/load.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
 import { testRun, TestRunError } from '../runtime/test-run.ts';
@@ -62,7 +63,7 @@ As in the kernel, every program of the object must pass the verifier first (nics
     const spec = loadObjectFile(file);
     // Like the kernel, only programs the verifier accepts can run: every program of the object is
     // verified first (bpftool prog loadall), and each one's stack depth is taken from the verifier.
-    const stackDepths = new Map<string, number>();
+    const depths: StackDepths = { stackDepths: new Map(), calleeDepths: new Map() };
     if (!flag(ctx, 'no-verify')) {
       for (const p of spec.programs) {
         if (!p.autoload || p.unsupported.length || p.typeName !== 'xdp') continue;
@@ -73,11 +74,10 @@ As in the kernel, every program of the object must pass the verifier first (nics
           const reason = `program ${p.name} is rejected by the verifier at pc ${e.pc}${where}: ${e.message} (nothing runs, as bpftool prog loadall fails; see nicsim verify)`;
           throw new NicsimError('test_run.rejected', reason, { file }, Exit.negative);
         }
-        const depth = v.facts?.subprogs[0]?.stackDepth;
-        if (depth !== undefined) stackDepths.set(p.name, depth);
+        addDepths(depths, p.name, v);
       }
     }
-    const obj = loadForRun(spec, { cpus: ncpu, stackDepths });
+    const obj = loadForRun(spec, { cpus: ncpu, ...depths });
     const json = flag(ctx, 'json');
     try {
       const r = testRun(obj, {
@@ -115,8 +115,9 @@ As in the kernel, every program of the object must pass the verifier first (nics
       // TestRunError (the kernel's errno for a frame size) is printed by the dispatcher, located at
       // the frame's file
       if (e instanceof TestRunError) throw e.at({ file: dataInPath });
-      // A fault of the running program (exit 1): name the object and program it happened in.
-      if (e instanceof Fault) throw e.at({ file, section: name });
+      // A fault of the running program (exit 1): name the object and the program it happened in (a
+      // tail-called program's own name).
+      if (e instanceof Fault) throw e.at({ file, section: e.site?.program ?? name });
       throw e;
     }
   },

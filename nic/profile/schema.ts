@@ -89,8 +89,20 @@ export const profileSchema: Schema = {
         },
         ['count', 'clock_mhz'],
       ),
+      rx: section({
+        queues: int('RX queues: RSS spreads received packets over them; queue q is served by core q mod cores', 1, 1),
+        ring_depth: int('descriptors per RX ring: packets waiting for their core; a packet arriving at a full ring is dropped by the NIC', 1024, 1),
+        rss_key: { type: ['string', 'null'], pattern: '^([0-9a-fA-F]{2}){40}$', description: 'Toeplitz key, 40 bytes as hex (null: the Microsoft verification key most NICs ship)', default: null },
+        indirection: { type: ['array', 'null'], items: { type: 'integer', minimum: 0 }, minItems: 1, description: 'RSS indirection table: hash bucket -> queue (null: 128 entries, entry i = i mod queues)', default: null },
+      }),
       offload: section({
         instruction_memory: int('NIC instructions one program may occupy (after translation)', 1_000_000, 1),
+        loader: {
+          enum: ['kernel', 'device'],
+          description:
+            "how programs reach the device (kind: offload): kernel = the kernel's device-bound offload path (prog_ifindex; kernel/bpf/offload.c refuses every map type but ARRAY and HASH with EINVAL, and the program is verified as loaded for a device); device = the device's own toolchain/loader (hXDP, DPUs): the profile's own lists decide",
+          default: 'kernel',
+        },
         stack: section({
           bytes: int('stack bytes available to the program, all frames together', 512),
           frame_align: int('each frame is rounded up to a multiple of this many bytes', 32, 1),

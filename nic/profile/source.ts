@@ -48,14 +48,19 @@ export function readSource(abs: string): Source {
   return { abs, shown, doc, lines, value };
 }
 
-/** The first mapping key that repeats an earlier key of its mapping, as a yaml-style error. */
+/** The first mapping key that is a collection or repeats an earlier key of its mapping, as a yaml-style error. */
 function duplicateKey(doc: Document): { message: string; pos: [number, number] } | undefined {
   let found: { message: string; pos: [number, number] } | undefined;
   visit(doc, {
     Map(_k, map) {
       const keys = new Set<string>();
       for (const it of map.items) {
-        if (!isScalar(it.key)) continue;
+        if (!isScalar(it.key)) {
+          // a mapping or sequence as a key (`? {a: b}`): profiles are keyed by names
+          const at = (isNode(it.key) ? it.key.range?.[0] : undefined) ?? map.range?.[0] ?? 0;
+          found = { message: 'a mapping key must be a plain name, not a collection', pos: [at, at + 1] };
+          return visit.BREAK;
+        }
         const k = `${typeof it.key.value}:${String(it.key.value)}`;
         if (keys.has(k)) {
           const at = it.key.range?.[0] ?? 0;

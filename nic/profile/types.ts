@@ -34,6 +34,16 @@ export interface Cores {
   issue_width: number;
 }
 
+/** Receive side: RSS queues and their rings (nic/device). */
+export interface Rx {
+  queues: number;
+  ring_depth: number;
+  /** 40-byte Toeplitz key as hex, or null for the Microsoft key. */
+  rss_key: string | null;
+  /** Indirection table (bucket -> queue), or null for i mod queues over 128 entries. */
+  indirection: number[] | null;
+}
+
 export interface Stack {
   bytes: number;
   frame_align: number;
@@ -122,6 +132,8 @@ export interface Ctx {
 
 export interface Offload {
   instruction_memory: number;
+  /** How programs reach the device: the kernel's device-bound offload path, or the device's own loader. */
+  loader: 'kernel' | 'device';
   stack: Stack;
   packet_bytes: number | null;
   /** Whose driver messages capability findings reproduce (`nfp`: the Linux nfp driver's texts). */
@@ -170,6 +182,7 @@ export interface Profile {
   kind: ProfileKind;
   executes: boolean;
   cores: Cores;
+  rx: Rx;
   offload: Offload;
   cost: Cost;
   host: Host;

@@ -20,7 +20,7 @@ import { checkIsa } from './rules-isa.ts';
 import { checkMaps, type MapTotals, type MapUse } from './rules-maps.ts';
 import { checkMemory } from './rules-mem.ts';
 import { checkActions, checkPacket, checkStack, stackUse } from './rules-program.ts';
-import { countNicInstructions } from './translate.ts';
+import { countNicInstructions, type PcTranslation } from './translate.ts';
 
 export type Verdict = 'offload' | 'partial' | 'host' | 'rejected';
 
@@ -41,6 +41,10 @@ export interface CheckResult {
   instruction_memory: number;
   /** NIC instructions by translation class, before packing. */
   nic_by_class: Record<string, number>;
+  /** Per pc: translation class and NIC instructions (not in the JSON report; the cost model reads it). */
+  translation: PcTranslation | null;
+  /** The decoded program and the safety verifier's facts (not in the JSON report; the static bound reads them). */
+  analysis: { slots: readonly Slot[]; facts: CapabilityFacts } | null;
   /** BPF instructions the safety verifier reaches (dead code excluded). */
   bpf_instructions: number;
   /** Stack bytes of the deepest call chain as the device accounts them, and the limit. */
@@ -95,6 +99,8 @@ export function rejectedResult(spec: ObjectSpec, program: ProgramSpec, ref: Prof
     nic_instructions: 0,
     instruction_memory: p.instruction_memory,
     nic_by_class: {},
+    translation: null,
+    analysis: null,
     bpf_instructions: 0,
     stack: 0,
     stack_limit: p.stack.bytes,
@@ -172,6 +178,8 @@ export function checkWithFacts(spec: ObjectSpec, program: ProgramSpec, ref: Prof
     nic_instructions: nic.total,
     instruction_memory: imem,
     nic_by_class: nic.byClass,
+    translation: nic.perPc,
+    analysis: { slots, facts },
     bpf_instructions: reachable.length,
     stack: stack.bytes,
     stack_limit: profile.offload.stack.bytes,

@@ -99,6 +99,13 @@ export interface CapabilityFacts {
   stackZero?(pc: number, off: number, size: number): boolean | undefined;
   /** Optional: the kernel's zext_dst mark (a 32-bit result whose upper half is read later). */
   zext?(pc: number): boolean;
+  /**
+   * Optional: how many times the safety verifier processed pc outside speculative paths. Every
+   * execution of pc on one concrete path is covered by a distinct processed visit (bounded loops
+   * are unrolled, pruned paths continue in an explored state's subtree), so it bounds loop
+   * iterations for the worst-case path (nic/model/bound.ts).
+   */
+  visits?(pc: number): number;
 }
 
 /** Convenience: the register's single kind if every visit agrees. */

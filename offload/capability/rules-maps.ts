@@ -2,9 +2,11 @@
 // object on the device before any program loads, in ELF order, so every map counts — whether this
 // program references it or not. Checks follow nfp_bpf_map_alloc() (offload.c): per map the first
 // failing check is reported and only maps that fit consume the device's map and element budgets.
-// One step comes before the driver: the kernel offloads only ARRAY and HASH maps and refuses other
-// types with EINVAL without asking the driver (kernel/bpf/offload.c), so for those there is no driver
-// message.
+// One step comes before the driver when programs reach the device through the kernel's device-bound
+// offload path (`offload.loader: kernel`): the kernel offloads only ARRAY and HASH maps and refuses
+// other types with EINVAL without asking the driver (kernel/bpf/offload.c), so for those there is no
+// driver message. A device with its own loader (`offload.loader: device`: hXDP, DPUs) takes whatever
+// its profile lists.
 import { mapTypeName, splitMapFlags } from '../../nic/profile/index.ts';
 import type { MapTypeName } from '../../nic/profile/index.ts';
 import type { ObjectSpec, MapSpec } from '../elf/index.ts';
@@ -49,6 +51,11 @@ export interface MapCheck {
 
 const KERNEL_OFFLOADABLE: readonly MapTypeName[] = ['array', 'hash'];
 
+/** Programs reach this device through the kernel's device-bound offload path (prog_ifindex). */
+export function kernelOffloadPath(profile: Profile): boolean {
+  return profile.kind === 'offload' && profile.offload.loader === 'kernel';
+}
+
 export function elementBytes(profile: Profile, m: Pick<MapSpec, 'keySize' | 'valueSize'>): number {
   const r8 = (n: number) => Math.ceil(n / 8) * 8;
   return profile.offload.maps.element_size === 'round8' ? r8(m.keySize) + r8(m.valueSize) : m.keySize + m.valueSize;
@@ -59,7 +66,7 @@ export function checkMaps(spec: ObjectSpec, profile: Profile, usedMaps: Readonly
   const findings: FindingDraft[] = [];
   const maps: MapUse[] = [];
   const totals: MapTotals = { device_maps: 0, elements: 0, element_budget: p.total_elements, bytes: 0, memory_bytes: p.memory_bytes };
-  const offload = profile.kind === 'offload';
+  const kernelPath = kernelOffloadPath(profile);
 
   spec.maps.forEach((m, i) => {
     const t = mapTypeName(m.type);
@@ -86,7 +93,7 @@ export function checkMaps(spec: ObjectSpec, profile: Profile, usedMaps: Readonly
     };
     const where = `map ${m.name} (${typeName}, key ${m.keySize} B, value ${m.valueSize} B, ${m.maxEntries} entries)`;
 
-    const kernelRefuses = offload && (!t || !KERNEL_OFFLOADABLE.includes(t));
+    const kernelRefuses = kernelPath && (!t || !KERNEL_OFFLOADABLE.includes(t));
     const typeFinding = (): void =>
       fail({
         code: 'map.type',

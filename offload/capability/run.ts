@@ -1,9 +1,11 @@
 // Running the capability verifier: the safety verifier first (once per program and load mode: as a
-// program loaded for a NIC for `kind: offload` profiles, as an ordinary XDP program otherwise, since
-// the kernel verifies the two differently); if it rejects, the verdict is `rejected` with its error;
+// program loaded for a NIC for profiles reached through the kernel's device-bound offload path
+// (`kind: offload`, `offload.loader: kernel`), as an ordinary XDP program otherwise, since the kernel
+// verifies the two differently); if it rejects, the verdict is `rejected` with its error;
 // otherwise the capability pass runs against each profile with the safety verifier's facts.
 import { InputError } from '../errors.ts';
 import type { ObjectSpec, ProgramSpec } from '../elf/index.ts';
+import { kernelOffloadPath } from './rules-maps.ts';
 import { type CheckResult, type ProfileRef, type SafetyRejection, checkWithFacts, rejectedResult } from './check.ts';
 import type { CapabilityFacts } from './facts.ts';
 
@@ -22,7 +24,7 @@ export function checkProgram(spec: ObjectSpec, program: ProgramSpec, ref: Profil
 export function checkProgramAll(spec: ObjectSpec, program: ProgramSpec, refs: readonly ProfileRef[], safety: SafetyCheck): CheckResult[] {
   const verdicts = new Map<boolean, ReturnType<SafetyCheck>>();
   return refs.map((ref) => {
-    const offloaded = ref.profile.kind === 'offload';
+    const offloaded = kernelOffloadPath(ref.profile);
     let s = verdicts.get(offloaded);
     if (!s) verdicts.set(offloaded, (s = safety(spec, program, { offloaded })));
     return 'rejected' in s ? rejectedResult(spec, program, ref, s.rejected) : checkWithFacts(spec, program, ref, s.facts);

@@ -55,6 +55,7 @@ export function capabilityFacts(pf: ProgramFacts): CapabilityFacts {
     stackDepth: (start) => depth.get(start) ?? 0,
     maxPacketOffset: pf.maxPktOffset,
     zext: (pc) => pf.insns[pc]?.zext === true,
+    visits: (pc) => pf.insns[pc]?.visits ?? 0,
   };
 }
 

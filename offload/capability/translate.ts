@@ -20,6 +20,14 @@ export interface NicCount {
   bpf: number;
   /** NIC instructions by class, before packing (intro/outro/padding/subprog_support included). */
   byClass: Record<string, number>;
+  /** Per pc: the translation class and NIC instructions (extras included, before packing); 0 / '' where not counted. */
+  perPc: PcTranslation;
+}
+
+/** What each BPF instruction becomes on the device, indexed by pc (the cost model reads it). */
+export interface PcTranslation {
+  cls: string[];
+  nic: Int32Array;
 }
 
 const SIZE: Record<number, AccessSize> = { 1: 'b', 2: 'h', 4: 'w', 8: 'dw' };
@@ -151,20 +159,29 @@ export function countNicInstructions(ctx: RuleContext, pcs: Iterable<number>, pu
   add('outro', t.outro);
   add('padding', t.padding);
   if (subprogSupport) add('subprog_support', t.subprog_support);
+  const perPc: PcTranslation = { cls: new Array<string>(ctx.slots.length).fill(''), nic: new Int32Array(ctx.slots.length) };
   let bpf = 0;
   for (const pc of pcs) {
     const insn = ctx.slots[pc];
     if (!insn) continue;
     bpf++;
     if (punts.has(pc)) {
-      add('punt', countOf(ctx, 'punt', insn));
+      const n = countOf(ctx, 'punt', insn);
+      add('punt', n);
+      perPc.cls[pc] = 'punt';
+      perPc.nic[pc] = n;
       continue;
     }
     const cls = classOf(ctx, pc, insn);
-    add(cls, countOf(ctx, cls, insn));
-    add('imm_wide', wideHalves(insn) * t.imm_wide);
-    if (ctx.facts.zext?.(pc)) add('zext', t.zext);
+    const base = countOf(ctx, cls, insn);
+    const wide = wideHalves(insn) * t.imm_wide;
+    const zext = ctx.facts.zext?.(pc) ? t.zext : 0;
+    add(cls, base);
+    add('imm_wide', wide);
+    add('zext', zext);
+    perPc.cls[pc] = cls;
+    perPc.nic[pc] = base + wide + zext;
   }
   const raw = Object.values(byClass).reduce((a, b) => a + b, 0);
-  return { total: Math.ceil(raw / t.packing_ratio), raw, bpf, byClass };
+  return { total: Math.ceil(raw / t.packing_ratio), raw, bpf, byClass, perPc };
 }

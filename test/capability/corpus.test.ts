@@ -11,6 +11,7 @@ import { isNicsimError } from '../../offload/errors.ts';
 import { loadObjectFile } from '../../offload/elf/index.ts';
 import { checkObject, profileRefs } from '../../offload/capability/index.ts';
 import { verifierSafety } from '../../offload/capability/safety.ts';
+import { kernelOffloadPath } from '../../offload/capability/rules-maps.ts';
 import { listShippedProfiles } from '../../nic/profile/index.ts';
 import { root } from '../cli/run.ts';
 
@@ -38,7 +39,7 @@ describe('the verifier corpus through the capability pass', () => {
         throw err;
       }
       checked++;
-      const kinds = new Map(refs.map((r) => [r.name, r.profile.kind === 'offload']));
+      const kinds = new Map(refs.map((r) => [r.name, kernelOffloadPath(r.profile)]));
       for (const offloaded of [false, true]) {
         const rejected = results.filter((r) => kinds.get(r.profile) === offloaded).map((r) => r.verdict === 'rejected');
         expect(new Set(rejected).size, e.program).toBe(1);

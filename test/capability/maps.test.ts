@@ -58,6 +58,18 @@ describe('offload.maps keys', () => {
     expect(r.findings[0]!.nfp).toBeUndefined();
     expect(run(host, { name: 'pc', type: 'percpu_array', key: 4, value: 8, entries: 4 }).findings).toEqual([]);
   });
+  it('loader: a device with its own loader (hXDP) takes the types its profile lists, the kernel path only array/hash', () => {
+    const lpm: MapDef = { name: 'routes', type: 'lpm_trie', key: 8, value: 4, entries: 64, flags: 1 };
+    const devmap: MapDef = { name: 'ports', type: 'devmap', key: 4, value: 4, entries: 8 };
+    const hxdp = profile('hxdp');
+    expect(hxdp.offload.loader).toBe('device');
+    expect(run(hxdp, lpm, devmap).findings).toEqual([]);
+    // the same profile reached through the kernel's prog_ifindex path: EINVAL before any driver
+    const viaKernel = withKey(hxdp, 'offload.loader', 'kernel');
+    expect(run(viaKernel, lpm).findings).toMatchObject([{ code: 'map.type', text: expect.stringContaining('EINVAL') }]);
+    // agilio-cx (nfp) is reached through the kernel: its default
+    expect(agilio.offload.loader).toBe('kernel');
+  });
   it('types: an array/hash type the device lacks gets the driver message, after the flags check', () => {
     const p = withKey(agilio, 'offload.maps.types', ['hash']);
     expect(run(p, { name: 'a', type: 'array', key: 4, value: 4, entries: 4 }).findings).toMatchObject([{ code: 'map.type', nfp: 'map type not supported' }]);

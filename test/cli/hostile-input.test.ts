@@ -210,6 +210,22 @@ describe('issue 13: unbounded time or memory', () => {
     }
     expect(isNicsimError(e) && e.code).toBe('map.device_memory');
     expect((e as Error).message).toMatch(/legacy_hash does not fit the device of agilio-cx/);
+    // nicsim run (the virtual NIC, given a profile) refuses it before creating any map
+    const run = await cli(['run', f, '--program', 'legacy_prog', '--profile', agilio, '--traffic', 'count=4']);
+    expect(run.code, run.err).toBe(3);
+    oneLocatedLine(run.err, f);
+    expect(run.err).toMatch(/does not fit the device of agilio-cx/);
+  });
+});
+
+describe('issue 13: found by the fuzz campaign', () => {
+  it('a profile with a collection as a mapping key is a located YAML error (no node warning)', async () => {
+    const f = join(tmp, 'collection-key.yaml');
+    writeFileSync(f, 'kind: nic\n? {redirect: redirect}\n: 1\n');
+    const r = await cli(['check', count, '--profile', f]);
+    expect(r.code).toBe(3);
+    oneLocatedLine(r.err, `${f}:2:3`);
+    expect(r.err).toContain('a mapping key must be a plain name');
   });
 });
 

@@ -1,0 +1,190 @@
+// Device benchmark (issue 9 targets): simulated packets per second (wall) of `nicsim run` with 1 and 2
+// modeled cores on three examples of different size; the ring + dispatch overhead (the same packets
+// through test-run's path, one core in this thread, vs through the device's rings with one core on
+// one worker); a streamed pcap of 10 million packets (wall Mpps, peak RSS). Steady state: timed from
+// the 20 % mark to the end of each run (worker start-up excluded). Run: npx tsx bench/device.ts
+// [--packets N] [--stream N]  (or npm run bench). Never a timed test; compare ratios on a quiet machine.
+import { spawnSync } from 'node:child_process';
+import { existsSync, statSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { loadObjectFile } from '../offload/elf/index.ts';
+import { type Packet, pcapSink, readCapture } from '../nic/device/io.ts';
+import { Nic } from '../nic/device/nic.ts';
+import { admit, pickProgram } from '../nic/device/image.ts';
+import { loadProfile } from '../nic/profile/index.ts';
+import { coreFor, loadForRun } from '../nic/runtime/load.ts';
+
+const ROOT = new URL('../', import.meta.url).pathname;
+const PROFILE = `${ROOT}configs/host-x86.yaml`;
+
+/** Three examples: small, medium, large (reachable BPF instructions 68, 265, 413). */
+export const BENCH_EXAMPLES = [
+  { object: 'examples/xdp_fallback.o', program: 'fallback', mapUpdates: ['cfg:00000000:07000000'] },
+  { object: 'examples/xdp_firewall.o', program: 'firewall', mapUpdates: [] as string[] },
+  { object: 'examples/xdp_count.o', program: 'count_protocols', mapUpdates: [] as string[] },
+];
+
+/** The bundled corpus's frames under 1 KiB, each in FLOWS copies with a different IPv4 source (many RSS flows). */
+function framePool(): Uint8Array[] {
+  const frames = (JSON.parse(readFileSync(`${ROOT}test/fixtures/packets/packets.json`, 'utf8')) as { hex: string }[])
+    .map((p) => Uint8Array.from(Buffer.from(p.hex, 'hex')))
+    .filter((f) => f.length >= 14 && f.length < 1024);
+  const FLOWS = 64;
+  const pool: Uint8Array[] = [];
+  for (let k = 0; k < FLOWS; k++) {
+    for (const f of frames) {
+      const c = Uint8Array.from(f);
+      if (c.length >= 34 && c[12] === 0x08 && c[13] === 0x00) {
+        c[28] = k;
+        c[29] = (k * 7) & 255;
+      }
+      pool.push(c);
+    }
+  }
+  return pool;
+}
+
+function* traffic(pool: Uint8Array[], n: number): Generator<Packet> {
+  for (let i = 0; i < n; i++) {
+    const data = pool[(i * 7919) % pool.length]!;
+    yield { tsNs: BigInt(i) * 100n, data, wireLen: data.length, index: i };
+  }
+}
+
+/** Steady-state packets per second of a device run (from the 20 % mark to the end). */
+async function deviceMpps(ex: (typeof BENCH_EXAMPLES)[number], cores: number, workers: number, src: Iterable<Packet>, n: number): Promise<{ mpps: number; wall: number; cpuUs: number }> {
+  const nic = Nic.open(`${ROOT}${ex.object}`, loadProfile(PROFILE), { program: ex.program, cores, workers, mapUpdates: ex.mapUpdates });
+  let t20 = 0;
+  let d20 = 0;
+  let tEnd = 0;
+  let dEnd = 0;
+  let cpu20 = 0;
+  let cpuEnd = 0;
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return u.user + u.system;
+  };
+  const r = await nic.run(src, {
+    onProgress: (done) => {
+      const t = performance.now();
+      if (!t20 && done >= n * 0.2) {
+        t20 = t;
+        d20 = done;
+        cpu20 = cpu();
+      }
+      tEnd = t;
+      dEnd = done;
+      cpuEnd = cpu();
+    },
+  });
+  if (r.packets !== n) throw new Error(`ran ${r.packets} of ${n} packets`);
+  return { mpps: (dEnd - d20) / ((tEnd - t20) * 1000), wall: r.wall_seconds, cpuUs: (cpuEnd - cpu20) / (dEnd - d20) };
+}
+
+/** The same packets through test-run's path: one core in this thread, buf.reset + run per packet. */
+function directMpps(ex: (typeof BENCH_EXAMPLES)[number], pool: Uint8Array[], n: number): { mpps: number; cpuUs: number } {
+  const spec = loadObjectFile(`${ROOT}${ex.object}`);
+  const prog = pickProgram(spec, ex.program);
+  const a = admit(spec, prog, loadProfile(PROFILE));
+  const obj = loadForRun(spec, { cpus: 1, stackDepths: a.stackDepths, calleeDepths: a.calleeDepths });
+  for (const u of ex.mapUpdates) {
+    const [m, k, v] = u.split(':');
+    obj.maps[spec.maps.findIndex((x) => x.name === m)]!.updateHost(Buffer.from(k!, 'hex'), Buffer.from(v!, 'hex'));
+  }
+  const core = coreFor(obj, 0);
+  const loaded = obj.programs.find((p) => p.spec === prog)!;
+  let t20 = 0;
+  let c20 = process.cpuUsage();
+  const from = Math.floor(n * 0.2);
+  for (let i = 0; i < n; i++) {
+    if (i === from) {
+      t20 = performance.now();
+      c20 = process.cpuUsage();
+    }
+    core.run(loaded.program, pool[(i * 7919) % pool.length]!);
+  }
+  const c = process.cpuUsage(c20);
+  return { mpps: (n - from) / ((performance.now() - t20) * 1000), cpuUs: (c.user + c.system) / (n - from) };
+}
+
+export interface DeviceBench {
+  scaling: { example: string; one: number; two: number; ratio: number }[];
+  /** Wall Mpps and CPU µs per packet (all threads of the process) of each path. */
+  overhead: { example: string; direct: number; device: number; overhead: number; directCpuUs: number; deviceCpuUs: number; cpuOverhead: number }[];
+  stream: { packets: number; mpps: number; wall: number; peakRssMb: number; fileMb: number } | null;
+}
+
+export async function runDeviceBench(opts: { packets?: number; stream?: number } = {}): Promise<DeviceBench> {
+  const n = opts.packets ?? 400_000;
+  const pool = framePool();
+  const scaling: DeviceBench['scaling'] = [];
+  const overhead: DeviceBench['overhead'] = [];
+  for (const ex of BENCH_EXAMPLES) {
+    const one = await deviceMpps(ex, 1, 1, traffic(pool, n), n);
+    const two = await deviceMpps(ex, 2, 2, traffic(pool, n), n);
+    scaling.push({ example: `${ex.object.split('/').pop()} ${ex.program}`, one: one.mpps, two: two.mpps, ratio: two.mpps / one.mpps });
+    const direct = directMpps(ex, pool, n);
+    overhead.push({
+      example: `${ex.object.split('/').pop()} ${ex.program}`,
+      direct: direct.mpps,
+      device: one.mpps,
+      overhead: 1 - one.mpps / direct.mpps,
+      directCpuUs: direct.cpuUs,
+      deviceCpuUs: one.cpuUs,
+      cpuOverhead: 1 - direct.cpuUs / one.cpuUs,
+    });
+  }
+  const m = opts.stream ?? 10_000_000;
+  // In a child process of its own, so that its peak RSS is the streamed run's alone.
+  let stream: DeviceBench['stream'] = null;
+  if (m > 0) {
+    const child = spawnSync(process.execPath, [...process.execArgv, new URL(import.meta.url).pathname, '--stream-child', String(m)], { encoding: 'utf8', maxBuffer: 1 << 20 });
+    if (child.status !== 0) throw new Error(`streamed-pcap bench failed: ${child.stderr}`);
+    stream = JSON.parse(child.stdout.trim().split('\n').pop()!) as NonNullable<DeviceBench['stream']>;
+  }
+  return { scaling, overhead, stream };
+}
+
+/** The streamed run: writes an m-packet pcap of small frames, runs it on 2 cores, reports peak RSS. */
+async function streamChild(m: number): Promise<NonNullable<DeviceBench['stream']>> {
+  const pool = framePool().filter((f) => f.length <= 128);
+  const file = join(tmpdir(), `nicsim-bench-${process.pid}.pcap`);
+  try {
+    const w = pcapSink(file);
+    for (let i = 0; i < m; i++) w.write({ tsNs: 1_700_000_000_000_000_000n + BigInt(i) * 100n, data: pool[(i * 7919) % pool.length]! });
+    w.close();
+    const fileMb = statSync(file).size / 2 ** 20;
+    const r = await deviceMpps(BENCH_EXAMPLES[0]!, 2, 2, readCapture(file), m);
+    return { packets: m, mpps: r.mpps, wall: r.wall, peakRssMb: process.resourceUsage().maxRSS / 1024, fileMb };
+  } finally {
+    if (existsSync(file)) unlinkSync(file);
+  }
+}
+
+export function formatDeviceBench(b: DeviceBench): string[] {
+  const out = ['1 vs 2 modeled cores (2 workers), host-x86 profile, steady-state wall Mpps (target: 2 cores >= 1.85x)'];
+  for (const s of b.scaling) out.push(`  ${s.example.padEnd(34)} 1 core ${s.one.toFixed(3)}  2 cores ${s.two.toFixed(3)}  x${s.ratio.toFixed(2)}`);
+  out.push('ring + dispatch overhead: test-run path (one core, this thread) vs the device (1 core, 1 worker) (target <= 10 %)');
+  for (const o of b.overhead)
+    out.push(
+      `  ${o.example.padEnd(34)} wall: direct ${o.direct.toFixed(3)} Mpps, device ${o.device.toFixed(3)} Mpps, overhead ${(o.overhead * 100).toFixed(1)} %;  CPU: ${o.directCpuUs.toFixed(2)} vs ${o.deviceCpuUs.toFixed(2)} µs/packet, overhead ${(o.cpuOverhead * 100).toFixed(1)} %`,
+    );
+  if (b.stream) {
+    const s = b.stream;
+    out.push(`streamed pcap: ${s.packets.toLocaleString('en-US')} packets (${s.fileMb.toFixed(0)} MiB), 2 cores: ${s.mpps.toFixed(3)} Mpps steady, ${s.wall.toFixed(1)} s wall, peak RSS ${s.peakRssMb.toFixed(0)} MB of the process running it (target <= 300 MB)`);
+  }
+  return out;
+}
+
+if (import.meta.url === `file://${process.argv[1]}` && process.argv[2] === '--stream-child') {
+  console.log(JSON.stringify(await streamChild(Number(process.argv[3]))));
+} else if (import.meta.url === `file://${process.argv[1]}`) {
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? Number(process.argv[i + 1]) : undefined;
+  };
+  const b = await runDeviceBench({ ...(arg('--packets') !== undefined ? { packets: arg('--packets')! } : {}), ...(arg('--stream') !== undefined ? { stream: arg('--stream')! } : {}) });
+  for (const l of formatDeviceBench(b)) console.log(l);
+}

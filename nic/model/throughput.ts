@@ -1,0 +1,278 @@
+// The cost model's dynamic half: per-packet cycle counts (what the runtime measured along each
+// packet's real path, priced by cost.ts) become time on the modeled hardware. Simulated time only:
+// nothing here reads a clock.
+//
+// Resources, each a queue with its own service time:
+//   RX port     serialises frames at the line rate (frame + 20 B preamble/IFG per packet);
+//   NIC cores   one FIFO per core fed by its RSS queues, ring depth bounding the backlog (a packet
+//               arriving at a full ring is dropped at the NIC); a core with T hardware threads is
+//               occupied max(compute, (compute + stall) / T) cycles per packet — threads hide memory
+//               stalls, not compute (as the NFP's microengine threads do) — while the packet itself
+//               sees compute + stall;
+//   PCIe        a shared link to the host for packets the device hands over (PASS, fallback, host
+//               verdict): one-way latency plus bytes at the link bandwidth;
+//   host cores  `host.cores` servers running the host path (fallback continuation, pass overhead).
+// Throughput at the offered load is min(offered, capacity); capacity is the rate at which the first
+// resource saturates for this traffic mix (per-core shares from RSS included, so one hot queue limits
+// the whole NIC). Latency percentiles come from the event simulation over the actual arrival times.
+import type { Profile } from '../profile/index.ts';
+import { Histogram } from './histogram.ts';
+
+/** What the runtime measured for one packet. */
+export interface PacketCost {
+  /** Arrival at the port in ns (capture or generator timestamp). */
+  arrivalNs: number;
+  /** Frame length in bytes (without preamble / IFG). */
+  wireBytes: number;
+  /** RX queue (RSS). */
+  queue: number;
+  /** Device compute cycles: instructions, helpers and the fixed per-packet cost (0: not on the device). */
+  compute: number;
+  /** Device memory-stall cycles. */
+  stall: number;
+  /** Host cycles for the host path (fallback continuation or the whole program); 0 when none. */
+  hostCycles: number;
+  /** Bytes crossing PCIe to the host (0 when the packet stays on the NIC). */
+  pcieBytes: number;
+  /** Handed to the host stack (XDP_PASS): the host pays its pass overhead. */
+  pass: boolean;
+  /**
+   * The device already decided whether its RX ring had room (nic/device's ring model): true = dropped
+   * at the NIC, false = admitted. Undefined: this model decides with its own ring of `ringDepth`.
+   */
+  dropped?: boolean;
+}
+
+export type Resource = 'cores' | 'hot_queue' | 'line_rate' | 'pcie' | 'host';
+
+export interface ResourceLoad {
+  resource: Exclude<Resource, 'hot_queue'>;
+  /** Packets per second this resource sustains for the traffic mix (Infinity: not used). */
+  capacity_pps: number;
+  /** Offered load / capacity. */
+  utilization: number;
+}
+
+export interface ModelResult {
+  packets: number;
+  offered_mpps: number;
+  capacity_mpps: number;
+  /** Throughput at the offered load. */
+  mpps: number;
+  gbps: number;
+  bottleneck: { resource: Resource; detail: string };
+  resources: ResourceLoad[];
+  per_core_utilization: number[];
+  /** Packets dropped at a full RX ring in the event simulation (overload). */
+  nic_drops: number;
+  latency_ns: { p50: number; p90: number; p99: number; max: number; mean: number };
+  latency_histogram: [number, number][];
+}
+
+export interface ModelOptions {
+  /** Modeled NIC cores. */
+  cores: number;
+  /** RX ring depth per core's queues (packets waiting, not yet started). */
+  ringDepth: number;
+}
+
+/** One FIFO core of the event simulation. */
+interface CoreState {
+  freeAt: number;
+  /** Start times of the last `ringDepth` admitted packets (circular). */
+  starts: Float64Array;
+  admitted: number;
+  /** Σ occupancy (ns) of admitted packets. */
+  busyNs: number;
+  /** Occupancy demand of every packet offered to this core, dropped or not (capacity). */
+  demandNs: number;
+  packets: number;
+  drops: number;
+  /** Latest arrival seen: host events up to it are final. */
+  clock: number;
+  queues: Map<number, number>;
+}
+
+/** A packet on its way to the host: when it leaves the device, what it costs there. */
+interface HostEvent {
+  t: number;
+  bytes: number;
+  hostNs: number;
+  /** Device-side latency so far (arrival → leaving the device). */
+  latency: number;
+}
+
+const PREAMBLE_IFG = 20;
+
+export class ThroughputModel {
+  private readonly cores: CoreState[];
+  private readonly hostEvents: HostEvent[][];
+  private readonly hostFree: Float64Array;
+  private pcieFree = 0;
+  private readonly latency = new Histogram();
+  private readonly nicNsPerCycle: number;
+  private readonly hostNsPerCycle: number;
+  private readonly threads: number;
+  private readonly pcieNsPerByte: number;
+  private readonly pcieLatency: number;
+  private readonly lineNsPerByte: number;
+  private firstArrival = Infinity;
+  private lastArrival = -Infinity;
+  private n = 0;
+  private wireBytes = 0;
+  private pcieBytes = 0;
+  private hostNs = 0;
+  private buffered = 0;
+
+  constructor(
+    private readonly profile: Profile,
+    private readonly opts: ModelOptions,
+  ) {
+    const depth = Math.max(1, opts.ringDepth);
+    this.cores = Array.from({ length: opts.cores }, () => ({ freeAt: 0, starts: new Float64Array(depth), admitted: 0, busyNs: 0, demandNs: 0, packets: 0, drops: 0, clock: -Infinity, queues: new Map() }));
+    this.hostEvents = Array.from({ length: opts.cores }, () => []);
+    this.hostFree = new Float64Array(Math.max(1, profile.host.cores));
+    this.nicNsPerCycle = 1000 / profile.cores.clock_mhz;
+    this.hostNsPerCycle = 1000 / profile.host.clock_mhz;
+    this.threads = Math.max(1, profile.cores.threads_per_core);
+    this.pcieNsPerByte = 8 / profile.host.pcie.bandwidth_gbps;
+    this.pcieLatency = profile.host.pcie.latency_ns;
+    this.lineNsPerByte = 8 / profile.host.line_rate_gbps;
+  }
+
+  /** Serialisation time of one frame at the line rate, preamble and inter-frame gap included. */
+  wireNs(bytes: number): number {
+    return (bytes + PREAMBLE_IFG) * this.lineNsPerByte;
+  }
+
+  /** Adds one packet served by `core`; packets of one core must come in arrival order. */
+  add(core: number, p: PacketCost): void {
+    const c = this.cores[core];
+    if (!c) throw new RangeError(`core ${core} outside 0..${this.opts.cores - 1}`);
+    this.n++;
+    this.wireBytes += p.wireBytes;
+    this.pcieBytes += p.pcieBytes;
+    if (p.arrivalNs < this.firstArrival) this.firstArrival = p.arrivalNs;
+    if (p.arrivalNs > this.lastArrival) this.lastArrival = p.arrivalNs;
+    // the frame is in the NIC once its last bit arrived
+    const a = p.arrivalNs + this.wireNs(p.wireBytes);
+    c.clock = Math.max(c.clock, a);
+    c.packets++;
+    c.queues.set(p.queue, (c.queues.get(p.queue) ?? 0) + 1);
+    const occupancy = Math.max(p.compute, (p.compute + p.stall) / this.threads) * this.nicNsPerCycle;
+    c.demandNs += occupancy;
+    const hostNs = p.hostCycles * this.hostNsPerCycle + (p.pass ? this.profile.host.pass_overhead_ns : 0);
+    this.hostNs += hostNs;
+    const depth = c.starts.length;
+    if (p.dropped ?? (c.admitted >= depth && c.starts[c.admitted % depth]! > a)) {
+      c.drops++;
+      return;
+    }
+    const start = Math.max(a, c.freeAt);
+    c.starts[c.admitted % depth] = start;
+    c.admitted++;
+    c.freeAt = start + occupancy;
+    c.busyNs += occupancy;
+    const leave = start + (p.compute + p.stall) * this.nicNsPerCycle;
+    if (p.pcieBytes > 0 || hostNs > 0) {
+      this.hostEvents[core]!.push({ t: leave, bytes: p.pcieBytes, hostNs, latency: leave - a });
+      if (++this.buffered >= 65536) this.drainHost(false);
+    } else {
+      this.latency.add(leave - a);
+    }
+  }
+
+  /** Runs the shared PCIe link and host cores over buffered events that no later packet can precede. */
+  private drainHost(all: boolean): void {
+    let horizon = Infinity;
+    if (!all) for (const c of this.cores) if (c.packets > 0) horizon = Math.min(horizon, c.clock);
+    const ready: HostEvent[] = [];
+    for (const list of this.hostEvents) {
+      // events of one core are nearly but not exactly time-ordered: take everything up to the horizon
+      const keep: HostEvent[] = [];
+      for (const e of list) (e.t <= horizon ? ready : keep).push(e);
+      list.length = 0;
+      for (const e of keep) list.push(e);
+    }
+    ready.sort((x, y) => x.t - y.t);
+    this.buffered -= ready.length;
+    for (const e of ready) {
+      let t = e.t;
+      if (e.bytes > 0) {
+        const s = Math.max(t, this.pcieFree);
+        this.pcieFree = s + e.bytes * this.pcieNsPerByte;
+        t = this.pcieFree + this.pcieLatency;
+      }
+      let done = t;
+      if (e.hostNs > 0) {
+        let best = 0;
+        for (let i = 1; i < this.hostFree.length; i++) if (this.hostFree[i]! < this.hostFree[best]!) best = i;
+        const s = Math.max(t, this.hostFree[best]!);
+        done = s + e.hostNs;
+        this.hostFree[best] = done;
+      }
+      this.latency.add(e.latency + (done - e.t));
+    }
+  }
+
+  finish(): ModelResult {
+    this.drainHost(true);
+    const n = this.n;
+    const mean = (x: number) => (n > 0 ? x / n : 0);
+    const span = this.lastArrival - this.firstArrival;
+    // offered rate: packets per arrival interval; simultaneous arrivals offer more than any resource
+    const offered = n > 1 && span > 0 ? ((n - 1) * 1e9) / span : Infinity;
+    const meanWire = mean(this.wireBytes);
+    const loads: ResourceLoad[] = [];
+    const cap = (resource: ResourceLoad['resource'], perPacketNs: number, servers = 1): number => {
+      const c = perPacketNs > 0 ? (servers * 1e9) / perPacketNs : Infinity;
+      loads.push({ resource, capacity_pps: c, utilization: 0 });
+      return c;
+    };
+    // cores: the NIC saturates when its busiest core does (shares fixed by RSS)
+    let busiest = -1;
+    let coreCap = Infinity;
+    this.cores.forEach((c, i) => {
+      if (c.demandNs <= 0) return;
+      const k = (n * 1e9) / c.demandNs;
+      if (k < coreCap) {
+        coreCap = k;
+        busiest = i;
+      }
+    });
+    loads.push({ resource: 'cores', capacity_pps: coreCap, utilization: 0 });
+    cap('line_rate', (meanWire + PREAMBLE_IFG) * this.lineNsPerByte);
+    cap('pcie', mean(this.pcieBytes) * this.pcieNsPerByte);
+    cap('host', mean(this.hostNs), this.hostFree.length);
+    const capacity = Math.min(...loads.map((l) => l.capacity_pps));
+    const rate = Math.min(offered, capacity);
+    for (const l of loads) l.utilization = Number.isFinite(l.capacity_pps) ? (Number.isFinite(offered) ? offered : capacity) / l.capacity_pps : 0;
+    const binding = loads.reduce((a, b) => (b.capacity_pps < a.capacity_pps ? b : a));
+    let bottleneck: ModelResult['bottleneck'] = { resource: binding.resource, detail: '' };
+    if (binding.resource === 'cores' && busiest >= 0) {
+      const total = this.cores.reduce((s, c) => s + c.demandNs, 0);
+      const hot = this.cores[busiest]!;
+      const [queue] = [...hot.queues.entries()].reduce((a, b) => (b[1] > a[1] ? b : a), [-1, -1]);
+      // skew: the busiest core carries clearly more than its fair share of the work
+      if (this.opts.cores > 1 && hot.demandNs > (1.25 * total) / this.opts.cores) bottleneck = { resource: 'hot_queue', detail: `core ${busiest} (queue ${queue}) carries ${((hot.demandNs / total) * 100).toFixed(0)} % of the NIC's work` };
+      else bottleneck.detail = `${this.cores.filter((c) => c.demandNs > 0).length} of ${this.opts.cores} cores busy`;
+    } else if (binding.resource === 'line_rate') bottleneck.detail = `${this.profile.host.line_rate_gbps} Gbit/s port`;
+    else if (binding.resource === 'pcie') bottleneck.detail = `${this.profile.host.pcie.bandwidth_gbps} Gbit/s PCIe to the host`;
+    else if (binding.resource === 'host') bottleneck.detail = `${this.hostFree.length} host cores on the host path`;
+    const perCore = this.cores.map((c) => (n > 0 && Number.isFinite(rate) ? Math.min(1, (rate * c.demandNs) / n / 1e9) : 0));
+    const h = this.latency;
+    return {
+      packets: n,
+      offered_mpps: offered / 1e6,
+      capacity_mpps: capacity / 1e6,
+      mpps: rate / 1e6,
+      gbps: (rate * meanWire * 8) / 1e9,
+      bottleneck,
+      resources: loads,
+      per_core_utilization: perCore,
+      nic_drops: this.cores.reduce((s, c) => s + c.drops, 0),
+      latency_ns: { p50: h.quantile(0.5), p90: h.quantile(0.9), p99: h.quantile(0.99), max: h.max, mean: h.count ? h.sum / h.count : 0 },
+      latency_histogram: h.buckets(),
+    };
+  }
+}
