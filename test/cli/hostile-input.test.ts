@@ -256,6 +256,7 @@ describe('issue 13: small ones', () => {
       [['disasm', count, '--json'], 2],
       [['frobnicate', '--json'], 2],
       [['asm', '/dev/zero', '--json'], 3],
+      [['run', count, '--profile', join(tmp, 'none.yaml'), '--traffic', 'count=1', '--json'], 3],
     ];
     for (const [argv, code] of runs) {
       const r = await cli(argv);
@@ -294,7 +295,7 @@ describe('issue 13: small ones', () => {
   });
 
   it('no usage error carries a doubled command prefix', async () => {
-    for (const argv of [['test-run', count], ['check', count], ['asm', 'x.s', '--syntax', 'z'], ['disasm', count, '--format', 'z']]) {
+    for (const argv of [['test-run', count], ['check', count], ['asm', 'x.s', '--syntax', 'z'], ['disasm', count, '--format', 'z'], ['run', count], ['run', count, '--profile', agilio]]) {
       const r = await cli(argv);
       expect(r.code).toBe(2);
       expect(r.err).toMatch(new RegExp(`^nicsim ${argv[0]}: (?!${argv[0]}:)`));
