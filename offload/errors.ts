@@ -65,6 +65,11 @@ export class NicsimError extends Error {
     return e;
   }
 
+  /** The lines the CLI prints on stderr (one; a ProfileError prints each diagnostic). */
+  lines(): string[] {
+    return [this.message];
+  }
+
   toJSON(): { code: string; message: string; location: Location } {
     return { code: this.code, message: this.reason, location: this.loc };
   }

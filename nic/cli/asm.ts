@@ -1,8 +1,9 @@
 // nicsim asm: assemble llvm-syntax or ubpf-syntax BPF assembly (or a bpf_conformance .data file).
-import { readFileSync, writeFileSync } from 'node:fs';
-import { Exit, InputError, UsageError } from '../../offload/errors.ts';
+import { Exit, UsageError } from '../../offload/errors.ts';
+import { readInputText } from '../../offload/input.ts';
 import { assembleBytes, type AsmSyntax } from '../../offload/isa/index.ts';
-import { type Command, str } from './command.ts';
+import { type Command, flag, str } from './command.ts';
+import { writeOutputFile } from './output.ts';
 
 export const asmCommand: Command = {
   usage: ['asm FILE|- [--syntax llvm|ubpf] [--format hex|bin] [-o OUT]'],
@@ -14,30 +15,24 @@ detected from %-registers unless --syntax says. Output: hex (one line, the defau
     syntax: { type: 'string', arg: 'SYNTAX', help: 'llvm or ubpf (default: detected)' },
     format: { type: 'string', arg: 'FMT', help: 'hex (default) or bin' },
     output: { type: 'string', short: 'o', arg: 'OUT', help: 'write to OUT instead of stdout' },
+    json: { type: 'boolean', help: 'print {"hex", "insns"} as one JSON object on stdout' },
   },
   positionals: { min: 1, max: 1 },
   async run(ctx) {
     const file = ctx.positionals[0]!;
     const syntax = str(ctx, 'syntax');
-    if (syntax !== undefined && syntax !== 'llvm' && syntax !== 'ubpf') throw new UsageError(`asm: unknown --syntax '${syntax}' (llvm, ubpf)`);
+    if (syntax !== undefined && syntax !== 'llvm' && syntax !== 'ubpf') throw new UsageError(`unknown --syntax '${syntax}' (llvm, ubpf)`);
     const format = str(ctx, 'format') ?? 'hex';
-    if (format !== 'hex' && format !== 'bin') throw new UsageError(`asm: unknown --format '${format}' (hex, bin)`);
-    let text: string;
-    try {
-      text = file === '-' ? await ctx.io.stdin() : readFileSync(file, 'utf8');
-    } catch (e) {
-      throw new InputError('asm.read', `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file });
-    }
-    const bytes = assembleBytes(text, { ...(syntax ? { syntax: syntax as AsmSyntax } : {}), file: file === '-' ? '<stdin>' : file });
+    if (format !== 'hex' && format !== 'bin') throw new UsageError(`unknown --format '${format}' (hex, bin)`);
     const out = str(ctx, 'output');
-    if (format === 'bin') {
-      if (!out) throw new UsageError('asm: --format bin needs -o OUT');
-      writeFileSync(out, bytes);
-      return Exit.ok;
-    }
+    if (format === 'bin' && !out) throw new UsageError('--format bin needs -o OUT');
+    // standard input and files share one bound (offload/input.ts)
+    const text = file === '-' ? await ctx.io.stdin() : readInputText(file, 'asm', { code: 'asm.read', what: 'assembly' });
+    const bytes = assembleBytes(text, { ...(syntax ? { syntax: syntax as AsmSyntax } : {}), file: file === '-' ? '<stdin>' : file });
     const hex = Buffer.from(bytes).toString('hex');
-    if (out) writeFileSync(out, `${hex}\n`);
-    else ctx.out(hex);
+    if (out) writeOutputFile(out, format === 'bin' ? bytes : `${hex}\n`, '-o');
+    if (flag(ctx, 'json')) ctx.out(JSON.stringify({ hex, insns: bytes.length / 8 }));
+    else if (!out) ctx.out(hex);
     return Exit.ok;
   },
 };

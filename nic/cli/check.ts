@@ -11,7 +11,7 @@ import {
   resultJson,
   verifierSafety,
 } from '../../offload/capability/index.ts';
-import { listShippedProfiles, ProfileError } from '../profile/index.ts';
+import { listShippedProfiles } from '../profile/index.ts';
 import { formatBound, staticBound } from '../model/bound.ts';
 import { type Command, flag, str } from './command.ts';
 import { loaderOptions, loaderSettings, prepareObject } from './loader-options.ts';
@@ -42,18 +42,10 @@ bad object or profile.`,
     const file = ctx.positionals[0]!;
     const profile = str(ctx, 'profile');
     const all = flag(ctx, 'all-profiles');
-    if ((profile === undefined) === !all) throw new UsageError('check: give exactly one of --profile FILE or --all-profiles');
-    let refs;
-    try {
-      refs = profileRefs(all ? listShippedProfiles().map((s) => s.file) : [profile!]);
-      if (all) refs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    } catch (e) {
-      if (e instanceof ProfileError) {
-        for (const line of e.format().split('\n')) ctx.err(`nicsim check: ${line}`);
-        return Exit.badInput;
-      }
-      throw e;
-    }
+    if ((profile === undefined) === !all) throw new UsageError('give exactly one of --profile FILE or --all-profiles');
+    // a bad profile throws ProfileError: the dispatcher prints each of its diagnostics
+    const refs = profileRefs(all ? listShippedProfiles().map((s) => s.file) : [profile!]);
+    if (all) refs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     const spec = prepareObject(loadObjectFile(file), loaderSettings(ctx));
     const results = checkObject(spec, refs, verifierSafety, str(ctx, 'program'));
     const partialOk = flag(ctx, 'allow-partial');

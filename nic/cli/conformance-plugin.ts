@@ -3,13 +3,15 @@
 // memory as the first argument (hex bytes, each followed by two spaces; absent when the test has no
 // memory) and the plugin options after it; it writes the program as one line of hex on stdin and
 // reads r0 in hex from stdout. Failures (invalid program, fault) are a message and a non-zero exit.
-import { Exit, isNicsimError, UsageError } from '../../offload/errors.ts';
+import { Exit, InputError, isNicsimError, UsageError } from '../../offload/errors.ts';
 import { programFromElf, runConformance } from '../conformance/run.ts';
 import type { Command } from './command.ts';
+import { intOption, U32_MAX } from './numbers.ts';
 
-function hexBytes(s: string, what: string): Uint8Array {
+/** Hex bytes of the memory argument (a usage error) or of the program on stdin (bad input). */
+function hexBytes(s: string, bad: () => Error): Uint8Array {
   const t = s.replace(/\s+/g, '');
-  if (!/^([0-9a-fA-F]{2})*$/.test(t)) throw new UsageError(`conformance-plugin: ${what} is not hex bytes`);
+  if (!/^([0-9a-fA-F]{2})*$/.test(t)) throw bad();
   return Uint8Array.from(Buffer.from(t, 'hex'));
 }
 
@@ -24,7 +26,7 @@ callx (the runner's callx group) calls the helper whose id is in its register; n
 Use test/kernel/conformance-plugin.sh as the runner's --plugin_path.`,
   options: {
     elf: { type: 'boolean', help: 'stdin is an ELF object (hex) with one program' },
-    budget: { type: 'string', arg: 'N', help: 'instruction budget per run (default 64M)' },
+    budget: { type: 'string', arg: 'N', help: `instruction budget per run (default 64M, at most ${U32_MAX})` },
   },
   positionals: { min: 0, max: Infinity },
   lenientArgs: true,
@@ -37,19 +39,21 @@ Use test/kernel/conformance-plugin.sh as the runner's --plugin_path.`,
       const a = args[i]!;
       if (a === '--budget') {
         const n = args[++i];
-        if (!n || !/^\d+$/.test(n)) throw new UsageError('conformance-plugin: --budget needs a number');
-        budget = Number(n);
+        if (n === undefined) throw new UsageError('--budget needs a number');
+        budget = intOption('budget', n, { min: 1, max: U32_MAX })!;
+      } else if (a.startsWith('--budget=')) {
+        budget = intOption('budget', a.slice('--budget='.length), { min: 1, max: U32_MAX })!;
       } else if (a === '--elf') {
         elf = true;
       } else if (a.startsWith('--')) {
-        throw new UsageError(`conformance-plugin: unknown option '${a}'`);
+        throw new UsageError(`unknown option '${a}'`);
       } else {
         memHex += a;
       }
     }
-    const mem = hexBytes(memHex, 'memory argument');
+    const mem = hexBytes(memHex, () => new UsageError('the memory argument is not hex bytes'));
     const line = (await ctx.io.stdin()).split('\n').find((l) => l.trim() !== '') ?? '';
-    const input = hexBytes(line, elf ? 'ELF object on stdin' : 'program on stdin');
+    const input = hexBytes(line, () => new InputError('plugin.hex', elf ? 'the ELF object on stdin is not hex bytes' : 'the program is not hex bytes', { file: '<stdin>' }));
     try {
       const { r0 } = runConformance(elf ? programFromElf(input) : input, mem, budget);
       ctx.out(r0.toString(16));

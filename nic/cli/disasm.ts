@@ -1,20 +1,11 @@
 // nicsim disasm: disassembly of an object's programs.
-import { readFileSync } from 'node:fs';
 import { Exit, InputError, UsageError } from '../../offload/errors.ts';
-import { findProgram, loadObject } from '../../offload/elf/index.ts';
+import { findProgram, loadObject, readObjectFile } from '../../offload/elf/index.ts';
 import { objdumpText } from '../../offload/disasm/llvm.ts';
 import { annotateProgram } from '../../offload/disasm/annotated.ts';
 import { decodeProgram, disasmUbpf } from '../../offload/isa/index.ts';
 import { type Command, flag, str } from './command.ts';
 
-export function readObject(path: string): Uint8Array {
-  try {
-    const b = readFileSync(path);
-    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
-  } catch (e) {
-    throw new InputError('elf.read_failed', `cannot read object file: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, { file: path });
-  }
-}
 
 export const disasmCommand: Command = {
   usage: ['disasm OBJECT [--program NAME] [--format nicsim|llvm|ubpf] [--source | --no-source]'],
@@ -33,8 +24,8 @@ bpf_conformance / ubpf assembler syntax.`,
   async run(ctx) {
     const file = ctx.positionals[0]!;
     const format = str(ctx, 'format') ?? 'nicsim';
-    if (!['nicsim', 'llvm', 'ubpf'].includes(format)) throw new UsageError(`disasm: unknown --format '${format}' (nicsim, llvm, ubpf)`);
-    const bytes = readObject(file);
+    if (!['nicsim', 'llvm', 'ubpf'].includes(format)) throw new UsageError(`unknown --format '${format}' (nicsim, llvm, ubpf)`);
+    const bytes = readObjectFile(file);
     const name = str(ctx, 'program');
     if (format === 'llvm') {
       const text = objdumpText(bytes, file);

@@ -2,20 +2,55 @@
 // Conventions for every command: human output by default, `--json` puts exactly one JSON document on
 // stdout, diagnostics go to stderr; exit 0 success / positive verdict, 1 negative verdict, 2 usage,
 // 3 bad input file, 4 internal error.
+// With `--json` anywhere before `--`, every outcome is exactly one JSON document on stdout, errors
+// included: `{"error": {"code", "message", "location"}}` (usage errors too, and for commands without
+// a JSON form, where `--json` itself is the usage error).
 import { parseArgs } from 'node:util';
-import { Exit, type ExitCode, isNicsimError, UsageError } from '../../offload/errors.ts';
+import { Exit, type ExitCode, isNicsimError, NicsimError, UsageError } from '../../offload/errors.ts';
+import { readStreamCapped } from '../../offload/input.ts';
 import type { Command, CommandContext, Io } from './command.ts';
 import { type CommandEntry, commands } from './registry.ts';
 
 const processIo: Io = {
   stdout: (t) => void process.stdout.write(t),
   stderr: (t) => void process.stderr.write(t),
-  stdin: async () => {
-    const chunks: Buffer[] = [];
-    for await (const c of process.stdin) chunks.push(c as Buffer);
-    return Buffer.concat(chunks).toString('utf8');
-  },
+  stdin: async () => Buffer.from(await readStreamCapped(process.stdin, 'asm', { code: 'stdin.read', what: 'standard input', shown: '<stdin>' })).toString('utf8'),
 };
+
+/**
+ * `--opt -5` → `--opt=-5` for string options, so that a negative number reaches the option's own
+ * check (one line, exit 2) instead of parseArgs' three-line "ambiguous argument" message.
+ */
+function joinNegativeValues(args: string[], cmd: Command): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') {
+      out.push(...args.slice(i));
+      break;
+    }
+    const long = a.startsWith('--') ? cmd.options[a.slice(2)] : undefined;
+    const short = !long && /^-[^-]$/.test(a) ? Object.entries(cmd.options).find(([, o]) => o.short === a[1]) : undefined;
+    const name = long ? a.slice(2) : short?.[0];
+    const opt = long ?? short?.[1];
+    const next = args[i + 1];
+    if (name !== undefined && opt?.type === 'string' && next !== undefined && /^-\d/.test(next)) {
+      out.push(`--${name}=${next}`);
+      i++;
+    } else out.push(a);
+  }
+  return out;
+}
+
+function wantsJson(args: string[]): boolean {
+  const end = args.indexOf('--');
+  return (end < 0 ? args : args.slice(0, end)).includes('--json');
+}
+
+/** The JSON document of an error: code, message (the reason) and location. */
+export function errorJson(e: NicsimError): string {
+  return JSON.stringify({ error: e.toJSON() });
+}
 
 export function topLevelHelp(): string {
   const width = Math.max(...commands.map((c) => c.name.length));
@@ -61,9 +96,12 @@ export async function main(argv: string[], io: Io = processIo): Promise<ExitCode
     io.stdout('nicsim 0.1.0\n');
     return Exit.ok;
   }
+  const json = wantsJson(rest);
   const entry = commands.find((c) => c.name === name);
   if (!entry) {
-    io.stderr(`nicsim: unknown command '${name}' (see nicsim --help)\n`);
+    const e = new UsageError(`unknown command '${name}' (see nicsim --help)`);
+    if (json) io.stdout(errorJson(e) + '\n');
+    io.stderr(`nicsim: ${e.message}\n`);
     return Exit.usage;
   }
   try {
@@ -83,15 +121,15 @@ export async function main(argv: string[], io: Io = processIo): Promise<ExitCode
         options[k] = { type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.multiple ? { multiple: true } : {}) };
       }
       try {
-        const parsed = parseArgs({ args: rest, options, allowPositionals: true, strict: true });
+        const parsed = parseArgs({ args: joinNegativeValues(rest, cmd), options, allowPositionals: true, strict: true });
         values = parsed.values as CommandContext['values'];
         positionals = parsed.positionals;
       } catch (e) {
-        throw new UsageError(`${name}: ${(e as Error).message.replace(/\. To specify.*$/s, '')}`);
+        throw new UsageError(`${(e as Error).message.split('\n')[0]!.replace(/\. To specify.*$/s, '')}`);
       }
       for (const [k, o] of Object.entries(cmd.options)) if (values[k] === undefined && o.default !== undefined) values[k] = o.default;
-      if (positionals.length < cmd.positionals.min) throw new UsageError(`${name}: missing argument (usage: nicsim ${cmd.usage[0]})`);
-      if (positionals.length > cmd.positionals.max) throw new UsageError(`${name}: unexpected argument '${positionals[cmd.positionals.max]}'`);
+      if (positionals.length < cmd.positionals.min) throw new UsageError(`missing argument (usage: nicsim ${cmd.usage[0]})`);
+      if (positionals.length > cmd.positionals.max) throw new UsageError(`unexpected argument '${positionals[cmd.positionals.max]}'`);
     }
     const ctx: CommandContext = {
       values,
@@ -103,11 +141,14 @@ export async function main(argv: string[], io: Io = processIo): Promise<ExitCode
     return await cmd.run(ctx);
   } catch (e) {
     if (isNicsimError(e)) {
-      io.stderr(`nicsim ${name}: ${e.message}\n`);
+      if (json) io.stdout(errorJson(e) + '\n');
+      for (const line of e.lines()) io.stderr(`nicsim ${name}: ${line}\n`);
       return e.exit;
     }
     const err = e as Error;
-    io.stderr(`nicsim ${name}: internal error: ${err?.message ?? String(e)}\n`);
+    const reason = `internal error: ${err?.message ?? String(e)}`;
+    if (json) io.stdout(errorJson(new NicsimError('internal', reason, {}, Exit.internal)) + '\n');
+    io.stderr(`nicsim ${name}: ${reason}\n`);
     if (process.env.NICSIM_DEBUG) io.stderr(`${err?.stack ?? ''}\n`);
     return Exit.internal;
   }

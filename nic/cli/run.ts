@@ -3,18 +3,18 @@
 import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
 import { Exit, UsageError } from '../../offload/errors.ts';
-import { loadProfile, ProfileError } from '../profile/index.ts';
+import { loadProfile } from '../profile/index.ts';
 import { Nic, type RunResult } from '../device/nic.ts';
 import { generatedTraffic, readCapture, type Packet } from '../device/io.ts';
 import { formatRun, runJson } from '../device/summary.ts';
 import { ENGINE_NAMES } from '../device/engines.ts';
 import { type Command, flag, str, strs } from './command.ts';
 import { reportRun, writeReport } from '../model/run-report.ts';
+import { intOption, U32_MAX } from './numbers.ts';
 
+/** Numeric options through nicsim's one parser (numbers.ts): at most a u32. */
 function intOpt(v: string | undefined, name: string, min = 0): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} must be an integer >= ${min}, got '${v}'`);
-  return Number(v);
+  return intOption(name, v, { min, max: U32_MAX });
 }
 
 export const runCommand: Command = {
@@ -56,24 +56,16 @@ utilisation, latency percentiles and the hottest C lines. --report FILE.html dra
   async run(ctx) {
     const file = ctx.positionals[0]!;
     const profilePath = str(ctx, 'profile');
-    if (!profilePath) throw new UsageError('run: --profile FILE is required');
+    if (!profilePath) throw new UsageError('--profile FILE is required');
     const pcap = str(ctx, 'pcap');
     const traffic = str(ctx, 'traffic');
-    if ((pcap === undefined) === (traffic === undefined)) throw new UsageError('run: give exactly one of --pcap FILE or --traffic SPEC');
+    if ((pcap === undefined) === (traffic === undefined)) throw new UsageError('give exactly one of --pcap FILE or --traffic SPEC');
     const cores = intOpt(str(ctx, 'cores'), 'cores', 1);
     const seed = intOpt(str(ctx, 'seed'), 'seed') ?? 1;
     const limit = intOpt(str(ctx, 'packets'), 'packets', 1);
     const engine = str(ctx, 'engine') ?? 'interp';
-    let profile;
-    try {
-      profile = loadProfile(profilePath);
-    } catch (e) {
-      if (e instanceof ProfileError) {
-        for (const line of e.format().split('\n')) ctx.err(`nicsim run: ${line}`);
-        return Exit.badInput;
-      }
-      throw e;
-    }
+    // a bad profile throws ProfileError: the dispatcher prints each diagnostic (and the --json document)
+    const profile = loadProfile(profilePath);
     const nic = Nic.open(file, profile, {
       ...(str(ctx, 'program') !== undefined ? { program: str(ctx, 'program')! } : {}),
       ...(cores !== undefined ? { cores } : {}),

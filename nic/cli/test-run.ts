@@ -1,22 +1,22 @@
 // nicsim test-run: BPF_PROG_TEST_RUN for XDP programs of a clang-built object.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { Exit, InputError, UsageError } from '../../offload/errors.ts';
+import { Exit, InputError, NicsimError, UsageError } from '../../offload/errors.ts';
 import { loadObjectFile } from '../../offload/elf/index.ts';
+import { readInputFile } from '../../offload/input.ts';
 import { addDepths, type StackDepths } from '../runtime/depths.ts';
 import { loadForRun } from '../runtime/load.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
 import { testRun, TestRunError } from '../runtime/test-run.ts';
 import { Fault } from '../../firmware/vm/fault.ts';
-import { type Command, flag, str, strs } from './command.ts';
+import { Limits } from '../../firmware/maps/constants.ts';
+import { type Command, type CommandContext, flag, str, strs } from './command.ts';
+import { intOption, U32_MAX } from './numbers.ts';
+import { writeOutputFile } from './output.ts';
 import { loaderOptions, loaderSettings, prepareObject } from './loader-options.ts';
 import { autoloadOnly } from '../../offload/elf/configure.ts';
 
-function intOpt(v: string | undefined, name: string, min = 0): number | undefined {
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(v) || Number(v) < min) throw new UsageError(`--${name} must be an integer >= ${min}, got '${v}'`);
-  return Number(v);
-}
+/** A u32 field of BPF_PROG_TEST_RUN's attributes (repeat, cpu) or of struct xdp_md. */
+const u32 = (ctx: CommandContext, name: string) => intOption(name, str(ctx, name), { min: 0, max: U32_MAX, why: '(a u32, as in the kernel)' });
 
 export const testRunCommand: Command = {
   usage: [
@@ -39,7 +39,7 @@ left with max_entries 0 fails at map creation (EINVAL), as in the kernel.`,
     program: { type: 'string', short: 'p', arg: 'NAME', help: 'program to run (C function name)' },
     'data-in': { type: 'string', arg: 'FILE', help: 'input frame (raw bytes)' },
     'data-out': { type: 'string', arg: 'FILE', help: 'write the output frame here' },
-    repeat: { type: 'string', arg: 'N', help: 'run N times (default 1)' },
+    repeat: { type: 'string', arg: 'N', help: 'run N times (default 1; a u32, 0 counts as 1, as in the kernel)' },
     'map-update': { type: 'string', multiple: true, arg: 'MAP:KEY:VALUE', help: 'write a map entry before the run' },
     'tail-call': { type: 'string', multiple: true, arg: 'MAP:INDEX:PROG', help: 'put PROG into a prog_array slot' },
     before: { type: 'string', multiple: true, arg: 'PROGRAM', help: 'run PROGRAM first on the same input (seeds maps)' },
@@ -57,19 +57,17 @@ left with max_entries 0 fails at map creation (EINVAL), as in the kernel.`,
     const file = ctx.positionals[0]!;
     const name = str(ctx, 'program');
     const dataInPath = str(ctx, 'data-in');
-    if (!name) throw new UsageError('test-run: --program is required');
-    if (!dataInPath) throw new UsageError('test-run: --data-in is required');
+    if (!name) throw new UsageError('--program is required');
+    if (!dataInPath) throw new UsageError('--data-in is required');
     const engine = str(ctx, 'engine') ?? 'jit';
     if (engine !== 'interp' && engine !== 'jit') throw new UsageError(`--engine must be interp or jit, not '${engine}'`);
-    const ncpu = intOpt(str(ctx, 'cpus'), 'cpus', 1) ?? cpus().length;
-    const cpu = intOpt(str(ctx, 'cpu'), 'cpu') ?? 0;
+    const ncpu = intOption('cpus', str(ctx, 'cpus'), { min: 1, max: Limits.NR_CPUS, why: "(the recorded kernel's NR_CPUS)" }) ?? cpus().length;
+    const cpu = u32(ctx, 'cpu') ?? 0;
+    const repeat = u32(ctx, 'repeat') ?? 1;
+    const ingressIfindex = u32(ctx, 'ingress-ifindex');
+    const rxQueueIndex = u32(ctx, 'rx-queue');
     if (cpu >= ncpu) throw new UsageError(`--cpu ${cpu} is not one of the ${ncpu} CPUs`);
-    let dataIn: Uint8Array;
-    try {
-      dataIn = readFileSync(dataInPath);
-    } catch (e) {
-      throw new InputError('test_run.read', `cannot read --data-in: ${(e as Error).message}`, { file: dataInPath });
-    }
+    const dataIn = readInputFile(dataInPath, 'packet', { code: 'test_run.read', what: '--data-in' });
     // One program at a time, as libbpf with autoload off for the others: PROGRAM and what the command
     // line makes it reach (tail-call targets, programs run before it) are loaded, nothing else.
     const keep = new Set([name, ...strs(ctx, 'before'), ...strs(ctx, 'tail-call').map((t) => t.slice(t.lastIndexOf(':') + 1))]);
@@ -88,8 +86,8 @@ left with max_entries 0 fails at map creation (EINVAL), as in the kernel.`,
         if (!v.accepted) {
           const e = v.error!;
           const where = e.source ? ` (${e.source.file.replace(/^.*\//, '')}:${e.source.line})` : '';
-          ctx.err(`nicsim test-run: ${file}: program ${p.name} is rejected by the verifier at pc ${e.pc}${where}: ${e.message} (nothing runs, as the kernel refuses to load it; see nicsim verify)`);
-          return Exit.negative;
+          const reason = `program ${p.name} is rejected by the verifier at pc ${e.pc}${where}: ${e.message} (nothing runs, as the kernel refuses to load it; see nicsim verify)`;
+          throw new NicsimError('test_run.rejected', reason, { file }, Exit.negative);
         }
         addDepths(depths, p.name, v);
       }
@@ -100,18 +98,18 @@ left with max_entries 0 fails at map creation (EINVAL), as in the kernel.`,
       const r = testRun(obj, {
         program: name,
         dataIn,
-        repeat: intOpt(str(ctx, 'repeat'), 'repeat') ?? 1,
+        repeat,
         mapUpdates: strs(ctx, 'map-update'),
         tailCalls: strs(ctx, 'tail-call'),
         before: strs(ctx, 'before'),
         cpu,
         engine,
         onJitFallback: (why) => ctx.err(`nicsim test-run: the JIT cannot compile ${file} (${why}); it runs on the interpreter`),
-        ...(str(ctx, 'ingress-ifindex') !== undefined ? { ingressIfindex: intOpt(str(ctx, 'ingress-ifindex'), 'ingress-ifindex')! } : {}),
-        ...(str(ctx, 'rx-queue') !== undefined ? { rxQueueIndex: intOpt(str(ctx, 'rx-queue'), 'rx-queue')! } : {}),
+        ...(ingressIfindex !== undefined ? { ingressIfindex } : {}),
+        ...(rxQueueIndex !== undefined ? { rxQueueIndex } : {}),
       });
       const dataOut = str(ctx, 'data-out');
-      if (dataOut) writeFileSync(dataOut, Buffer.from(r.data_out, 'hex'));
+      if (dataOut) writeOutputFile(dataOut, Buffer.from(r.data_out, 'hex'), '--data-out');
       if (json) {
         ctx.out(JSON.stringify(r));
         return Exit.ok;
@@ -131,11 +129,9 @@ left with max_entries 0 fails at map creation (EINVAL), as in the kernel.`,
       }
       return Exit.ok;
     } catch (e) {
-      if (e instanceof TestRunError) {
-        if (json) ctx.out(JSON.stringify({ error: e.errno, message: e.reason }));
-        ctx.err(`nicsim test-run: ${e.reason}`);
-        return Exit.badInput;
-      }
+      // TestRunError (the kernel's errno for a frame size) is printed by the dispatcher, located at
+      // the frame's file
+      if (e instanceof TestRunError) throw e.at({ file: dataInPath });
       // A fault of the running program (exit 1): name the object and the program it happened in (a
       // tail-called program's own name).
       if (e instanceof Fault) throw e.at({ file, section: e.site?.program ?? name });

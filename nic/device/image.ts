@@ -5,7 +5,7 @@
 // and the cost numbers of the NIC ring model.
 import { InputError, NicsimError, UsageError } from '../../offload/errors.ts';
 import { lineAt, type ObjectSpec, type ProgramSpec } from '../../offload/elf/index.ts';
-import { type CheckResult, checkProgram, verifierSafety } from '../../offload/capability/index.ts';
+import { assertMapsFitDevice, type CheckResult, checkProgram, verifierSafety } from '../../offload/capability/index.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
 import type { ArenaDescriptor } from '../../firmware/arena.ts';
 import type { Program } from '../../firmware/vm/interpreter.ts';
@@ -114,6 +114,8 @@ export interface ImageOptions {
  * NIC core and a host-path core per modeled core) and builds the image.
  */
 export function buildImage(spec: ObjectSpec, program: ProgramSpec, profile: Profile, a: Admission, o: ImageOptions): { image: DeviceImage; loaded: LoadedObject } {
+  // issue 13: no map may make nicsim allocate more than the profile's device memory (checked before any is created)
+  assertMapsFitDevice(spec, profile, profile.name);
   const loaded = loadForRun(spec, { cpus: o.cores, cores: 2 * o.cores, stackDepths: a.stackDepths, calleeDepths: a.calleeDepths });
   const entry = loaded.programs.find((p) => p.spec === program);
   if (!entry) throw new InputError('run.no_program', `program '${program.name}' cannot be loaded`, { file: spec.file });

@@ -27,6 +27,10 @@ export class ProfileError extends InputError {
 
   /** Every diagnostic, one per line. */
   format(): string {
-    return this.diagnostics.map(formatDiagnostic).join('\n');
+    return this.lines().join('\n');
+  }
+
+  override lines(): string[] {
+    return this.diagnostics.map(formatDiagnostic);
   }
 }

@@ -88,22 +88,41 @@ function describe(e: ErrorObject, path: PathSeg[]): { reason: string; key?: stri
   }
 }
 
-export function toDiagnostics(errors: ErrorObject[], data: unknown, chain: Source[]): ProfileDiagnostic[] {
+/** Diagnostics located and printed; the rest are counted in a last "... and M more" line. */
+export const MAX_DIAGNOSTICS = 20;
+
+/**
+ * Located diagnostics of the first MAX_DIAGNOSTICS distinct problems (locating one walks the
+ * document, so a profile with thousands of bad keys stays linear), sorted by position, then one
+ * `... and M more` diagnostic for the rest.
+ */
+export function toDiagnostics(errors: ErrorObject[], data: unknown, chain: Source[], max = MAX_DIAGNOSTICS): ProfileDiagnostic[] {
   const out: ProfileDiagnostic[] = [];
   const seen = new Set<string>();
+  let more = 0;
   for (const e of errors) {
     const path = splitPointer(e.instancePath, data);
     const d = describe(e, path);
     if (!d) continue;
     const full = d.key !== undefined ? [...path, d.key] : path;
+    if (out.length >= max) {
+      const id = `${dotted(full)}:${d.reason}`;
+      if (!seen.has(id)) more++;
+      seen.add(id);
+      continue;
+    }
     const src = originOf(chain, full);
     const at = d.key !== undefined ? locate(src, path, d.key) : locate(src, path);
     const diag: ProfileDiagnostic = { file: src.shown, line: at.line, col: at.col, path: dotted(full), reason: d.reason };
-    const id = `${diag.file}:${diag.line}:${diag.col}:${diag.path}:${diag.reason}`;
+    const id = `${diag.path}:${diag.reason}`;
     if (seen.has(id)) continue;
     seen.add(id);
     out.push(diag);
   }
   out.sort((a, b) => (a.file === b.file ? a.line - b.line || a.col - b.col : a.file < b.file ? -1 : 1));
+  if (more) {
+    const last = out[out.length - 1]!;
+    out.push({ file: last.file, line: last.line, col: last.col, path: '', reason: `... and ${more} more` });
+  }
   return out;
 }

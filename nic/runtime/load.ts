@@ -47,7 +47,7 @@ function mapError(spec: ObjectSpec, m: ElfMapSpec, e: unknown): never {
 /** Byte offset (inside map.data) of the value at key 0 of an array map (internal maps, map_value lddw). */
 function valueZero(map: BpfMap): number {
   const off = map.lookup(new Uint8Array(map.keySize), 0, 0);
-  if (off < 0) throw new Error(`map ${map.name} has no element 0`);
+  if (off < 0) throw new InputError('load.map_value', `map ${map.name} has no element 0: a map value lddw needs an array map (the kernel: no direct value access)`);
   return off;
 }
 

@@ -74,7 +74,7 @@ export interface TestRunResult {
 export class TestRunError extends NicsimError {
   readonly errno: string;
   constructor(errno: string, reason: string) {
-    super('test_run.einval', `${errno}: ${reason}`, {}, 3);
+    super(`test_run.${errno}`, `${errno}: ${reason}`, {}, 3);
     this.errno = errno;
   }
 }

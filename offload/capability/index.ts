@@ -11,6 +11,7 @@
 //   verifierSafety: SafetyCheck                                    offload/verifier as the safety step
 //   checkMatrix(objectPath, profilePaths) -> string                the program x profile matrix (demo)
 //   formatResult(r) / resultJson(r) / formatMatrix(results)        human and --json output
+//   assertMapsFitDevice(spec, profile)                             before creating maps for a device: size bound
 //
 // `ref` is { name, profile } (a loaded Profile, nic/profile). A CheckResult holds the verdict
 // (offload | partial | host | rejected), NIC instructions after translation vs instruction memory,
@@ -41,6 +42,7 @@ export { formatMatrix } from './matrix.ts';
 export { FINDING_CODES, type Finding, type FindingCode, type Severity } from './findings.ts';
 export type { CapabilityFacts, RegKind, RegView, Tnum } from './facts.ts';
 export type { MapUse, MapTotals } from './rules-maps.ts';
+export { assertMapsFitDevice } from './fit.ts';
 
 /** Loads each profile (named after its `name`) for the capability pass. */
 export function profileRefs(paths: readonly string[]): ProfileRef[] {

@@ -10,10 +10,16 @@ import type { RuleContext } from './context.ts';
 
 type Use = 'read' | 'atomic';
 
+// Sparse per-word state: a map's value can be up to 4 GiB (value_size is a u32), only the words the
+// program touches are kept.
 interface Words {
-  use: (Use | undefined)[];
-  nonZeroUpdate: boolean[];
+  count: number;
+  use: Map<number, Use>;
+  nonZeroUpdate: Set<number>;
 }
+
+/** The stack a bpf_map_update_elem value can come from (MAX_BPF_STACK). */
+const MAX_STACK = 512;
 
 export function checkAtomicCounters(ctx: RuleContext): void {
   if (!ctx.profile.offload.memory.atomic_counters_exclusive) return;
@@ -23,8 +29,7 @@ export function checkAtomicCounters(ctx: RuleContext): void {
     if (!spec) return undefined;
     let w = maps.get(m);
     if (!w) {
-      const n = Math.ceil(spec.valueSize / 4);
-      w = { use: new Array(n).fill(undefined), nonZeroUpdate: new Array(n).fill(false) };
+      w = { count: Math.ceil(spec.valueSize / 4), use: new Map(), nonZeroUpdate: new Set() };
       maps.set(m, w);
     }
     return w;
@@ -46,17 +51,17 @@ export function checkAtomicCounters(ctx: RuleContext): void {
           const off = ptr.offMin + Number(BigInt.asIntN(64, v)) + insn.off;
           for (let i = 0; i < insn.size; i += 4 - ((off + i) % 4)) {
             const word = Math.floor((off + i) / 4);
-            if (word < 0 || word >= w.use.length) continue;
-            const old = w.use[word];
+            if (word < 0 || word >= w.count) continue;
+            const old = w.use.get(word);
             if (old !== undefined && old !== use) {
               ctx.report({ code: 'mem.atomic_counter', pc, key, value: true, rule, text: `map ${ctx.spec.maps[m]!.name} value word at offset ${off + i} is used as ${old} and as ${use}`, nfp: `map value use type conflict ${old} vs ${use} off: ${off + i}`, map: ctx.spec.maps[m]!.name });
               continue;
             }
-            if (use === 'atomic' && w.nonZeroUpdate[word]) {
+            if (use === 'atomic' && w.nonZeroUpdate.has(word)) {
               ctx.report({ code: 'mem.atomic_counter', pc, key, value: true, rule, text: `map ${ctx.spec.maps[m]!.name} counter at offset ${off + i} may have been written non-zero by map_update_elem`, nfp: `atomic counter in map value may already be initialized to non-zero value off: ${off + i}`, map: ctx.spec.maps[m]!.name });
               continue;
             }
-            w.use[word] = use;
+            w.use.set(word, use);
           }
         }
       }
@@ -69,15 +74,17 @@ export function checkAtomicCounters(ctx: RuleContext): void {
         const w = words(m);
         const spec = ctx.spec.maps[m];
         if (!w || !spec) continue;
-        for (let i = 0; i < spec.valueSize; i++) {
+        // the value is read from the stack: only bytes inside it can be non-zero writes
+        const end = Math.min(spec.valueSize, Math.max(0, -base), MAX_STACK);
+        for (let i = 0; i < end; i++) {
           if (ctx.facts.stackZero(pc, base + i, 1) === true) continue;
           const word = Math.floor(i / 4);
-          if (w.use[word] === 'atomic') {
+          if (w.use.get(word) === 'atomic') {
             const soff = -(base + i) - 1;
             ctx.report({ code: 'mem.atomic_counter', pc, key, value: true, rule, text: `map_update_elem may write a non-zero value into counter word ${word} of map ${spec.name}`, nfp: `value at offset ${i}/${soff} may be non-zero, bpf_map_update_elem() is required to initialize atomic counters to zero to avoid offload endian issues`, map: spec.name });
             break;
           }
-          w.nonZeroUpdate[word] = true;
+          w.nonZeroUpdate.add(word);
         }
       }
     }

@@ -1,8 +1,7 @@
 // Public API of the ELF loader: bytes or a path in, a pure-data ObjectSpec out. Bad input raises
 // InputError (exit 3) with a code, the file and a byte offset or source position.
 
-import { readFileSync } from 'node:fs';
-import { InputError } from '../errors.ts';
+import { readInputFile } from '../input.ts';
 import { loadObject } from './loader.ts';
 import type { LoadOptions } from './loader.ts';
 import type { ObjectSpec } from './spec.ts';
@@ -18,14 +17,12 @@ export { parseElf } from './file.ts';
 export type { ElfFile } from './file.ts';
 
 export function loadObjectFile(path: string, opts: LoadOptions = {}): ObjectSpec {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    throw new InputError('elf.read_failed', `cannot read object file: ${err.code ?? ''} ${err.message}`.trim(), { file: path });
-  }
-  return loadObject(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), path, opts);
+  return loadObject(readObjectFile(path), path, opts);
+}
+
+/** The bytes of an object file, bounded (offload/input.ts): a regular file of at most 256 MiB. */
+export function readObjectFile(path: string): Uint8Array {
+  return readInputFile(path, 'object', { code: 'elf.read_failed', what: 'object file' });
 }
 
 /** Finds a program by name (or, failing that, by section name). */

@@ -17,7 +17,6 @@ import type { BtfExt } from '../btf/ext.ts';
 import { parseBtf } from '../btf/parse.ts';
 import type { Btf } from '../btf/types.ts';
 import { InputError } from '../errors.ts';
-import type { Location } from '../errors.ts';
 import { parseBtfMaps } from './btfmaps.ts';
 import type { BtfMap } from './btfmaps.ts';
 import { classifySections } from './classify.ts';
@@ -37,7 +36,7 @@ import { lineAt, programFuncInfo, programLineInfo } from './lineinfo.ts';
 import { linkProgram } from './link.ts';
 import { programTypeForSection } from './progtypes.ts';
 import { collectProgRelocs } from './progrelocs.ts';
-import type { Diagnostic, FuncSpec, LineInfo, MapSpec, ObjectSpec, ProgramSpec } from './spec.ts';
+import type { Diagnostic, FuncSpec, MapSpec, ObjectSpec, ProgramSpec } from './spec.ts';
 
 export interface LoadOptions {
   /**
@@ -191,15 +190,20 @@ function buildProgram(
   });
 
   const unsupported: Diagnostic[] = [];
-  const locate = (fn: ElfFunction, insn: number, pc: number): Location => sourceLocation(elf, lineInfo, fn, insn, pc);
+  // located in the object (the file the user gave), with the C source line in the message
+  const diag = (code: string, message: string, fn: ElfFunction, insn: number, pc: number): Diagnostic => {
+    const l = lineAt(lineInfo, pc);
+    const src = l ? ` (${l.file.replace(/^.*\//, '')}:${l.line})` : '';
+    return { code, message: message + src, location: { file: elf.file, section: fn.section, offset: fn.offset + insn * 8, pc } };
+  };
   for (const { fn, pc } of linked.placed) {
     for (const a of core.get(fn) ?? []) {
-      if (a.kind === 'unsupported') unsupported.push({ code: a.code, message: a.message, location: locate(fn, a.insn, pc + a.insn) });
+      if (a.kind === 'unsupported') unsupported.push(diag(a.code, a.message, fn, a.insn, pc + a.insn));
     }
   }
   for (const x of linked.externs) {
     const placedAt = linked.placed.find((p) => p.fn === x.fn)!.pc;
-    unsupported.push({ code: x.code, message: x.message, location: locate(x.fn, x.pc - placedAt, x.pc) });
+    unsupported.push(diag(x.code, x.message, x.fn, x.pc - placedAt, x.pc));
   }
   unsupported.sort((a, b) => (a.location.pc ?? 0) - (b.location.pc ?? 0));
 
@@ -227,8 +231,3 @@ function buildProgram(
 }
 
 /** Source position of an instruction when line info has it, else its place in the object file. */
-function sourceLocation(elf: ElfFile, lines: LineInfo[], fn: ElfFunction, insn: number, pc: number): Location {
-  const l = lineAt(lines, pc);
-  if (l) return { file: l.file, line: l.line, col: l.col, section: fn.section, pc };
-  return { file: elf.file, section: fn.section, offset: fn.offset + insn * 8, pc };
-}

@@ -280,6 +280,7 @@ function looksUbpf(text: string): boolean {
 
 function parseUbpf(text: string, line: number): Pending | null {
   const parts = text.trim().split(/[\s,]+/).filter(Boolean);
+  if (!parts.length) err(`expected an instruction, got '${text.trim()}'`);
   let mn = parts.shift()!.toLowerCase();
   const ops = parts;
   const arity = (n: number) => {
@@ -391,10 +392,15 @@ function parseUbpf(text: string, line: number): Pending | null {
 
 // ---------------------------------------------------------------------------------------------
 
+/** The name of a .data section header line (`-- asm`, any blanks around), else undefined. */
+function sectionName(line: string): string | undefined {
+  return /^\s*--\s+(\S+)\s*$/.exec(line)?.[1];
+}
+
 /** The `-- asm` section of a bpf_conformance .data file, with the line number it starts at. */
 export function dataSection(text: string, name: string): { text: string; firstLine: number } | undefined {
   const lines = text.split('\n');
-  const start = lines.findIndex((l) => l.trim() === `-- ${name}`);
+  const start = lines.findIndex((l) => sectionName(l) === name);
   if (start < 0) return undefined;
   let end = lines.findIndex((l, i) => i > start && /^--\s/.test(l.trim()));
   if (end < 0) end = lines.length;
@@ -409,8 +415,8 @@ const PC_LINE = /^\s*\d+:\s+(.*)$/;
 export function assemble(source: string, opts: AsmOptions = {}): Slot[] {
   let text = source;
   let firstLine = opts.firstLine ?? 1;
-  if (/^--\s+asm\s*$/m.test(text)) {
-    const sec = dataSection(text, 'asm')!;
+  const sec = dataSection(text, 'asm');
+  if (sec) {
     text = sec.text;
     firstLine = sec.firstLine;
   }

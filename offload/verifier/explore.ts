@@ -294,7 +294,7 @@ export function doCheck(env: Env): void {
         pending = null;
         allScratched = false;
         lineInfoTrace(env, pc);
-        insnLine = log.lines.length;
+        insnLine = log.lineCount;
         log.trace(`${pc}: ${logInsnText(env, pc)}`);
       }
       aux.seen = true;
@@ -363,7 +363,8 @@ export function doCheck(env: Env): void {
 /** print_insn_state; `touched`: something was scratched (the kernel prints `;` even if it shows nothing). */
 function printInsnState(log: Env['log'], insnLine: number, pc: number, state: string, touched = true): void {
   if (!state && !touched) return;
-  if (insnLine >= 0 && insnLine === log.lines.length - 1) log.lines[insnLine] = withStateColumn(log.lines[insnLine]!, state);
+  const last = insnLine >= 0 && insnLine === log.lineCount - 1 ? log.lastLine() : undefined;
+  if (last !== undefined) log.setLastLine(withStateColumn(last, state));
   else log.trace(`${pc}:${state}`);
 }
 
@@ -386,8 +387,9 @@ function stackSlotsTouched(env: Env, pc: number): Set<number> | null {
   const base = cls === 1 || acquire ? raw.src : raw.dst;
   const st = env.cur;
   const f = st.frames[st.curframe]!;
-  const r = f.regs[base]!;
-  if (r.type !== T.STACK || r.frameno !== st.curframe) return null;
+  // an invalid register number (>= 11) is rejected by checkInsn; the log just touches nothing
+  const r = f.regs[base];
+  if (!r || r.type !== T.STACK || r.frameno !== st.curframe) return null;
   const size = [4, 2, 1, 8][(raw.code >> 3) & 3]!;
   const lo = r.off + raw.off + (r.var.mask === 0n ? Number(BigInt.asIntN(64, r.var.value)) : Number(r.smin));
   const hi = r.off + raw.off + (r.var.mask === 0n ? Number(BigInt.asIntN(64, r.var.value)) : Number(r.smax)) + size;

@@ -11,6 +11,11 @@ export interface VerifyOptions {
   facts?: boolean;
   /** Join every register into the per-pc facts, not only the ones the instruction reads (slower). */
   allRegs?: boolean;
+  /**
+   * Size of the log buffer in bytes (log_size; default: unlimited). As in the kernel's rotating mode
+   * the log keeps its last logSize - 1 bytes and `logTruncated` is set (the kernel's ENOSPC).
+   */
+  logSize?: number;
   /** Processed-instruction limit (kernel: 1,000,000). */
   insnLimit?: number;
   /** Load without BTF func/line info, as a raw BPF_PROG_LOAD would (global functions become static). */
@@ -164,8 +169,12 @@ export interface VerifyResult {
   error: VerifyError | null;
   /** Every verbose line of the failing (or last) path, like the kernel's log_level 1 messages. */
   messages: string[];
-  /** The log text at the requested level ('' at level 0). */
+  /** The log text at the requested level ('' at level 0); with logSize, at most its last logSize - 1 bytes. */
   log: string;
+  /** The log did not fit in logSize bytes: the kernel fails such a load with ENOSPC. */
+  logTruncated?: boolean;
+  /** The buffer size the whole log needed (the kernel's log_true_size; 0 without a log). */
+  logTrueSize: number;
   /** Per-pc facts (when requested); on rejection they cover what was explored before the error. */
   facts: ProgramFacts | null;
   stats: VerifyStats;

@@ -2,6 +2,7 @@
 // walk of the main program and of every called global function, the combined stack depth check,
 // then the result: verdict, kernel-style error with its instruction and source line, and facts.
 import { HELPER_PROTOS } from '../../firmware/helpers/protos.ts';
+import { InputError } from '../errors.ts';
 import type { ObjectSpec, ProgramSpec } from '../elf/index.ts';
 import { programView } from './cfg/program.ts';
 import { checkCfg, checkSubprogs, findSubprogs, resolvePseudo } from './cfg/prepass.ts';
@@ -231,9 +232,12 @@ function lastErrorLine(messages: string[]): string {
 export function verifyProgram(spec: ObjectSpec, program: ProgramSpec | string, opts: VerifyOptions = {}): VerifyResult {
   const t0 = performance.now();
   const prog = typeof program === 'string' ? spec.programs.find((p) => p.name === program) : program;
-  if (!prog) throw new Error(`no program named '${String(program)}' in the object`);
+  if (!prog) throw new InputError('verify.no_program', `no program named '${String(program)}' in the object`, { file: spec.name });
+  // bpf_prog_load refuses these before the verifier runs
+  if (prog.insns.length % 8) throw new InputError('isa.bad_length', `program size ${prog.insns.length} is not a multiple of 8 bytes`, { file: spec.name, section: prog.section });
+  if (prog.insns.length === 0) throw new InputError('verify.empty', 'the program has no instructions (the kernel: E2BIG)', { file: spec.name, section: prog.section });
   const view = programView(spec, prog, { withoutBtf: opts.withoutBtf });
-  const env = new Env(view, privileges(opts), opts.logLevel ?? 0, opts.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS);
+  const env = new Env(view, privileges(opts), opts.logLevel ?? 0, opts.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS, opts.logSize ?? Infinity);
   env.offloaded = opts.offloaded === true;
   if (opts.facts !== false) env.facts = new FactsCollector(view.len, !!opts.allRegs);
   let failure: VerifierFail | null = null;
@@ -268,6 +272,8 @@ export function verifyProgram(spec: ObjectSpec, program: ProgramSpec | string, o
     error,
     messages: env.log.messages.flatMap((m) => m.split('\n')),
     log: env.log.text(),
+    ...(env.log.truncated ? { logTruncated: true } : {}),
+    logTrueSize: env.log.trueSize,
     facts: env.facts ? buildFacts(env) : null,
     stats: {
       insnsProcessed: env.insnProcessed,

@@ -62,7 +62,9 @@ describe('usage and input errors', () => {
     writeFileSync(f, new Uint8Array(13));
     const r = await cli(['test-run', join(root, 'examples/xdp_count.o'), '--program', 'count_protocols', '--data-in', f, '--json']);
     expect(r.code).toBe(3);
-    expect(JSON.parse(r.out).error).toBe('EINVAL');
+    expect(JSON.parse(r.out).error.code).toBe('test_run.EINVAL');
+    expect(JSON.parse(r.out).error.location.file).toBe(f);
+    expect(r.err).toContain(f);
   });
   it('test-run refuses a program the verifier rejects, as the kernel does (exit 1)', async () => {
     const f = join(tmp, 'pkt64.bin');

@@ -92,7 +92,7 @@ describe.each(files.map((f) => [f.slice(root.length), f] as const))('%s', (_rel,
     const r = await run(argv);
     if ('error' in c.expected) {
       expect(r.code).not.toBe(0);
-      expect(JSON.parse(r.out).error).toBe(c.expected.error);
+      expect(JSON.parse(r.out).error.code).toBe(`test_run.${c.expected.error}`);
       return;
     }
     expect(r.err).toBe('');

@@ -6,6 +6,7 @@ import type { Env, SubprogInfo } from '../check/env.ts';
 import { DEV_BOUND_KFUNCS } from '../check/kfunc.ts';
 import { flowOf, isHelperCall, isKfuncCall, isLdImm64, isPseudoCall, isPseudoFunc, jmpOffset } from './raw.ts';
 import { ROWS_BY_CODE } from './isa-shim.ts';
+import { MAP_TYPE } from '../../elf/maptypes.ts';
 import { HELPER_PROTOS } from '../../../firmware/helpers/protos.ts';
 
 const SYNC_CALLBACK_HELPERS = new Set([164 /* for_each_map_elem */, 181 /* loop */, 180 /* find_vma */, 209 /* user_ringbuf_drain */]);
@@ -109,7 +110,10 @@ export function resolvePseudo(env: Env): void {
       const map = prog.maps[r.imm];
       if (!map) env.failAt(null, 'EINVAL', `fd_idx without fd_array is invalid`);
       if (r.src === 6) {
+        // map_direct_value_addr: only an array map has it, and only with one element (-ENOTSUPP)
         const off = n.imm >>> 0;
+        if (map.type !== MAP_TYPE.array) env.failAt(null, 'EINVAL', 'no direct value access support for this map type');
+        if (map.maxEntries !== 1) env.failAt(null, 'ENOTSUPP', `invalid access to map value pointer, value_size=${map.valueSize} off=${off}`);
         if (off >= map.valueSize) env.failAt(null, 'EINVAL', `invalid access to map value pointer, value_size=${map.valueSize} off=${off}`);
       }
       i++;

@@ -160,8 +160,9 @@ export class Env {
     readonly priv: Privileges,
     logLevel: 0 | 1 | 2,
     readonly insnLimit: number,
+    logSize = Infinity,
   ) {
-    this.log = new VerifierLog(logLevel);
+    this.log = new VerifierLog(logLevel, logSize);
     this.aux = Array.from({ length: prog.len }, () => ({
       ptrType: 0,
       nospec: false,
