@@ -65,6 +65,7 @@ As in the kernel, every program of the object must pass the verifier first (nics
     // Like the kernel, only programs the verifier accepts can run: every program of the object is
     // verified first (bpftool prog loadall), and each one's stack depth is taken from the verifier.
     const stackDepths = new Map<string, number>();
+    const calleeDepths = new Map<string, Map<number, number>>();
     if (!flag(ctx, 'no-verify')) {
       for (const p of spec.programs) {
         if (!p.autoload || p.unsupported.length || p.typeName !== 'xdp') continue;
@@ -77,9 +78,10 @@ As in the kernel, every program of the object must pass the verifier first (nics
         }
         const depth = v.facts?.subprogs[0]?.stackDepth;
         if (depth !== undefined) stackDepths.set(p.name, depth);
+        calleeDepths.set(p.name, new Map((v.facts?.subprogs ?? []).slice(1).map((s) => [s.start, s.stackDepth])));
       }
     }
-    const obj = loadForRun(spec, { cpus: ncpu, stackDepths });
+    const obj = loadForRun(spec, { cpus: ncpu, stackDepths, calleeDepths });
     const json = flag(ctx, 'json');
     try {
       const r = testRun(obj, {
@@ -119,8 +121,9 @@ As in the kernel, every program of the object must pass the verifier first (nics
         ctx.err(`nicsim test-run: ${e.reason}`);
         return Exit.badInput;
       }
-      // A fault of the running program (exit 1): name the object and program it happened in.
-      if (e instanceof Fault) throw e.at({ file, section: name });
+      // A fault of the running program (exit 1): name the object and the program it happened in (a
+      // tail-called program's own name).
+      if (e instanceof Fault) throw e.at({ file, section: e.site?.program ?? name });
       throw e;
     }
   },
