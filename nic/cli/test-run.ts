@@ -7,6 +7,7 @@ import { loadForRun } from '../runtime/load.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
 import { testRun, TestRunError } from '../runtime/test-run.ts';
 import { Fault } from '../../firmware/vm/fault.ts';
+import { type ConntrackTable, parseConntrack } from '../../firmware/kfuncs/conntrack.ts';
 import { type Command, flag, str, strs } from './command.ts';
 
 function intOpt(v: string | undefined, name: string, min = 0): number | undefined {
@@ -20,7 +21,8 @@ export const testRunCommand: Command = {
   summary: 'run an XDP program on one packet, like BPF_PROG_TEST_RUN',
   usage: [
     'test-run OBJECT --program NAME --data-in FILE [--data-out FILE] [--repeat N]',
-    '         [--map-update MAP:KEYHEX:VALUEHEX]... [--tail-call MAP:INDEX:PROGRAM]... [--before PROGRAM]... [--json]',
+    '         [--map-update MAP:KEYHEX:VALUEHEX]... [--tail-call MAP:INDEX:PROGRAM]... [--before PROGRAM]...',
+    '         [--conntrack FILE] [--json]',
   ],
   description: `Loads OBJECT (clang -O2 -g -target bpf), creates its maps, runs PROGRAM on the frame in FILE and
 reports the return value, the output frame and every map. Same contract as the kernel's test_run: frames
@@ -28,6 +30,9 @@ shorter than 14 bytes are refused (EINVAL), the output includes the metadata are
 --repeat runs the program N times on the same buffer (each run sees the previous output), duration_ns is
 the mean per repetition. Keys and values are hex bytes in memory order; per-CPU maps take one value for
 every CPU or all CPUs' values concatenated. Internal maps are named .bss, .data, .rodata.
+--conntrack seeds the host conntrack table the conntrack kfuncs (bpf_xdp_ct_lookup, ...) see, from a JSON
+list of {"proto", "src", "dst", "sport", "dport", "status"?, "timeout_ms"?, "zone"?}; without it the table
+is empty (as in a fresh network namespace). The table after the run is reported as "conntrack".
 As in the kernel, every program of the object must pass the verifier first (nicsim verify);
 --no-verify runs unverified code (faults are still caught, with the pc).`,
   options: {
@@ -42,6 +47,7 @@ As in the kernel, every program of the object must pass the verifier first (nics
     cpu: { type: 'string', arg: 'N', help: 'CPU the program runs on (default 0)' },
     'ingress-ifindex': { type: 'string', arg: 'N', help: 'xdp_md.ingress_ifindex (default 1, loopback)' },
     'rx-queue': { type: 'string', arg: 'N', help: 'xdp_md.rx_queue_index (default 0)' },
+    conntrack: { type: 'string', arg: 'FILE', help: 'seed the host conntrack table the conntrack kfuncs see (JSON list of tuples)' },
     'no-verify': { type: 'boolean', help: 'run without verifying first (the kernel always verifies)' },
     json: { type: 'boolean', help: 'print one JSON object on stdout' },
   },
@@ -60,6 +66,17 @@ As in the kernel, every program of the object must pass the verifier first (nics
       dataIn = readFileSync(dataInPath);
     } catch (e) {
       throw new InputError('test_run.read', `cannot read --data-in: ${(e as Error).message}`, { file: dataInPath });
+    }
+    const ctPath = str(ctx, 'conntrack');
+    let conntrack: ConntrackTable | undefined;
+    if (ctPath !== undefined) {
+      let text: string;
+      try {
+        text = readFileSync(ctPath, 'utf8');
+      } catch (e) {
+        throw new InputError('test_run.read', `cannot read --conntrack: ${(e as Error).message}`, { file: ctPath });
+      }
+      conntrack = parseConntrack(text, ctPath);
     }
     const spec = loadObjectFile(file);
     // Like the kernel, only programs the verifier accepts can run: every program of the object is
@@ -92,6 +109,7 @@ As in the kernel, every program of the object must pass the verifier first (nics
         tailCalls: strs(ctx, 'tail-call'),
         before: strs(ctx, 'before'),
         cpu,
+        ...(conntrack ? { conntrack } : {}),
         ...(str(ctx, 'ingress-ifindex') !== undefined ? { ingressIfindex: intOpt(str(ctx, 'ingress-ifindex'), 'ingress-ifindex')! } : {}),
         ...(str(ctx, 'rx-queue') !== undefined ? { rxQueueIndex: intOpt(str(ctx, 'rx-queue'), 'rx-queue')! } : {}),
       });
