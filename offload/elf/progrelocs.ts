@@ -8,7 +8,7 @@
 
 import { findByNameKind } from '../btf/resolve.ts';
 import type { Btf } from '../btf/types.ts';
-import { kfuncByName } from '../btf/kfuncs.ts';
+import { ABSENT_KFUNCS, KFUNC_KERNEL, kfuncByName } from '../btf/kfuncs.ts';
 import { InputError } from '../errors.ts';
 import type { Classified } from './classify.ts';
 import type { ElfFile } from './file.ts';
@@ -129,7 +129,13 @@ function describeExtern(name: string, isCall: boolean, btf: Btf | undefined): { 
       }
     }
   }
-  if (isCall) return { code: 'elf.unsupported_kfunc', message: `call to kernel function (kfunc) '${name}' is not supported: nicsim has no kernel to resolve it against` };
+  if (isCall) {
+    const why = ABSENT_KFUNCS[name];
+    return {
+      code: 'elf.unsupported_kfunc',
+      message: `call to kernel function (kfunc) '${name}' is not supported: not found in the BTF of the kernel nicsim models (Linux ${KFUNC_KERNEL})${why ? `: ${why}` : ''}`,
+    };
+  }
   if (sec === '.kconfig') return { code: 'elf.unsupported_extern', message: `extern '${name}' (__kconfig) is not supported: nicsim has no kernel configuration to read it from` };
   if (sec === '.ksyms') return { code: 'elf.unsupported_extern', message: `extern '${name}' (__ksym) is not supported: nicsim has no kernel symbols to resolve it against` };
   return { code: 'elf.unsupported_extern', message: `extern symbol '${name}' is not supported: it is not defined in this object` };

@@ -360,6 +360,51 @@ def probe(btf_id):
     return fd, (lines[-1] if lines else "")
 
 
+BPF_F_XDP_DEV_BOUND_ONLY = 1 << 6
+
+
+def load_bound(btf_id, ifindex, flags):
+    """BPF_PROG_LOAD of a metadata-kfunc call (r2, r3 = two zeroed stack slots) with prog_ifindex."""
+    import ctypes
+    import struct
+    code = bpfsys.insn(0x7a, 10, 0, -8, 0) + bpfsys.insn(0x7a, 10, 0, -16, 0)
+    code += bpfsys.insn(0xbf, 2, 10) + bpfsys.insn(0x07, 2, 0, 0, -8) + bpfsys.insn(0xbf, 3, 10) + bpfsys.insn(0x07, 3, 0, 0, -16)
+    code += bpfsys.insn(0x85, 0, 2, 0, btf_id) + bpfsys.insn(0x95)
+    ib = ctypes.create_string_buffer(code, len(code))
+    lb = ctypes.create_string_buffer(b"GPL\0")
+    attr = bytearray(160)
+    struct.pack_into("<IIQQIIQII", attr, 0, bpfsys.BPF_PROG_TYPE_XDP, len(code) // 8, bpfsys._ptr(ib), bpfsys._ptr(lb), 0, 0, 0, 0, flags)
+    struct.pack_into("<I", attr, 64, ifindex)
+    return bpfsys._bpf(bpfsys.BPF_PROG_LOAD, attr)
+
+
+def dev_bound(rows):
+    """The XDP metadata kfuncs in device-bound programs: loopback and a veth pair (whose driver implements
+    them), load and BPF_PROG_TEST_RUN errnos."""
+    import errno
+    out = {}
+    subprocess.run(["ip", "link", "add", "nicsimk0", "type", "veth", "peer", "name", "nicsimk1"], check=True)
+    try:
+        veth = int(open("/sys/class/net/nicsimk0/ifindex").read())
+        for r in rows:
+            if not r["name"].startswith("bpf_xdp_metadata_"):
+                continue
+            res = {}
+            for dev, ifindex in (("lo", 1), ("veth", veth)):
+                for mode, flags in (("dev_bound", BPF_F_XDP_DEV_BOUND_ONLY), ("offload", 0)):
+                    fd = load_bound(r["btf_id"], ifindex, flags)
+                    e = {"load": "ok" if fd >= 0 else errno.errorcode[-fd]}
+                    if fd >= 0:
+                        err = bpfsys.prog_test_run(fd, bytes(64))[0]
+                        e["test_run"] = "ok" if err == 0 else errno.errorcode[-err]
+                        bpfsys.close(fd)
+                    res[f"{dev}_{mode}"] = e
+            out[r["name"]] = res
+    finally:
+        subprocess.run(["ip", "link", "del", "nicsimk0"], check=True)
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--print", action="store_true")
@@ -397,6 +442,7 @@ def main():
         "recorded_by": "test/kernel/record-kfuncs.py",
         "module_btfs_with_kfuncs": modules,
         "absent": {n: "not in this kernel's BTF (built without the option that provides it)" for n in absent},
+        "metadata_dev_bound": dev_bound(rows),
         "kfuncs": rows,
     }
     text = json.dumps(doc, indent=1) + "\n"

@@ -245,6 +245,8 @@ export function checkKfuncCall(env: Env): void {
   const k = kfuncAt(env, env.insnIdx);
   if (!k) env.fail('EINVAL', `kernel btf_id ${raw.imm >>> 0} is not a function`);
   if (!k.xdp) env.fail('EACCES', `calling kernel function ${k.name} is not allowed`);
+  // clang emits calls of __bpf_trap for reads of uninitialised variables
+  if (k.name === '__bpf_trap') env.fail('EFAULT', 'unexpected __bpf_trap() due to uninitialized variable?');
   const why = unmodelled(k);
   if (why) env.fail('ENOTSUPP', `nicsim does not verify calls of kernel function ${k.name}: ${why}`);
   if (hasFlag(k, 'KF_DESTRUCTIVE') && !env.priv.allowPtrLeaks) env.fail('EACCES', 'destructive kfunc calls require CAP_SYS_BOOT capability');
