@@ -18,6 +18,7 @@ import { F_PROG, F_RET_PC, F_SAVED, FRAME_WORDS, S_BUDGET, S_DEPTH, S_FRAMES, S_
 import { Fault } from './fault.ts';
 import { bswap16, bswap32, mul64, type Pair, sdivmod64, udivmod64 } from './int64.ts';
 import { makeRegion, type Region, RegionKind } from './memory.ts';
+import { f64View, zeroRange } from './zero.ts';
 
 export { MAX_CALL_FRAMES, STACK_FRAME } from '../layout.ts';
 
@@ -279,7 +280,8 @@ export interface VmMemory {
 }
 
 function privateVmMemory(): VmMemory {
-  return { state: stateView(new ArrayBuffer(STATE_WORDS * 4), 0), stack: new Uint8Array(STACK_BYTES) };
+  // Shared like an arena's blocks, so that exec only ever sees one kind of typed-array backing store.
+  return { state: stateView(new SharedArrayBuffer(STATE_WORDS * 4), 0), stack: new Uint8Array(new SharedArrayBuffer(STACK_BYTES)) };
 }
 
 /**
@@ -295,6 +297,8 @@ export class Vm {
   /** Region table; index i is addressed by pointers whose high word is REGION_TAG + i. Region 0 is the stack. */
   regions: Region[] = [];
   readonly stack: Region;
+  /** f64 view of the stack (zeroing frames without a byte-by-byte fill on shared memory). */
+  private readonly stack64: Float64Array;
   env: Env = noEnv;
   /** Programs by id, for returns into a caller's program, tail calls and resume. */
   programs: readonly (Program | undefined)[] = [];
@@ -323,6 +327,7 @@ export class Vm {
     this.lo = mem.state.lo;
     this.hi = mem.state.hi;
     this.stack = makeRegion('stack', mem.stack, true);
+    this.stack64 = f64View(mem.stack);
     this.regions.push(this.stack);
   }
 
@@ -521,7 +526,7 @@ export class Vm {
     this.hi[10] = REGION_TAG + REGION_STACK;
     // The current frame and the callers' frames above it are accessible; nothing below.
     this.stack.start = STACK_BYTES - STACK_FRAME;
-    this.stack.u8.fill(0, STACK_BYTES - prog.stackDepth, STACK_BYTES);
+    if (prog.stackDepth > 0) zeroRange(this.stack.u8, this.stack64, STACK_BYTES - prog.stackDepth, STACK_BYTES);
     this.entry = prog;
   }
 
@@ -570,7 +575,7 @@ export class Vm {
     const savedStart = this.stack.start;
     lo[10] = top - STACK_FRAME;
     this.stack.start = top - 2 * STACK_FRAME;
-    this.stack.u8.fill(0, top - 2 * STACK_FRAME, top - STACK_FRAME);
+    zeroRange(this.stack.u8, this.stack64, top - 2 * STACK_FRAME, top - STACK_FRAME);
     this.nesting++;
     try {
       this.exec(prog, pc, depth + 1, 0);
@@ -766,7 +771,7 @@ export class Vm {
           const top = lo[10]! >>> 0;
           this.stack.start = top - STACK_FRAME;
           // off = the callee's stack use (predecode), so only that much is cleared.
-          this.stack.u8.fill(0, top - off, top);
+          zeroRange(this.stack.u8, this.stack64, top - off, top);
           pc += imm;
           break;
         }

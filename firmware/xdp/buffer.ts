@@ -8,6 +8,7 @@
 // the arena (firmware/arena.ts), so copying those blocks moves the packet to another core.
 //   ctx words: 0 data  1 data_end  2 data_meta  3 ingress_ifindex  4 rx_queue_index  5 egress_ifindex
 //              6 CTX_NFRAGS  7 CTX_DIRTY_LO  8 CTX_DIRTY_HI  9.. CTX_FRAG_LEN + i (bytes used in page i)
+import { f64View, zeroRange } from '../vm/zero.ts';
 
 export const FRAME_SIZE = 4096;
 export const XDP_PACKET_HEADROOM = 256;
@@ -58,9 +59,12 @@ export class XdpBuffer {
   readonly w: Int32Array;
   /** Fragment pages, one view per page (fixed; CTX_NFRAGS says how many are in use). */
   readonly pages: readonly Uint8Array[];
+  /** f64 view of the frame, for zeroing (vm/zero.ts). */
+  private readonly frame64: Float64Array;
 
   constructor(mem: PacketMemory = privateMemory()) {
     this.frame = mem.frame;
+    this.frame64 = f64View(mem.frame);
     this.w = mem.ctx;
     const pages: Uint8Array[] = [];
     for (let i = 0; i < MAX_FRAGS; i++) pages.push(mem.frags.subarray(i * FRAG_SIZE, (i + 1) * FRAG_SIZE));
@@ -106,14 +110,18 @@ export class XdpBuffer {
     const frame = this.frame;
     // Only the window the previous packet used can hold non-zero bytes (adjust_* keep the window
     // inside [XDP_FRAME_SIZE, FRAME_SIZE - SHARED_INFO], and programs only write inside the window).
-    const lo = Math.min(w[CTX_DIRTY_LO]!, w[CTX_DATA_META]!);
-    const hi = Math.max(w[CTX_DIRTY_HI]!, w[CTX_DATA_END]!);
+    const meta = w[CTX_DATA_META]!;
+    const end = w[CTX_DATA_END]!;
+    let lo = w[CTX_DIRTY_LO]!;
+    let hi = w[CTX_DIRTY_HI]!;
+    if (meta < lo) lo = meta;
+    if (end > hi) hi = end;
     const data = XDP_PACKET_HEADROOM;
     const n = packet.length;
     const linear = n < MAX_LINEAR ? n : MAX_LINEAR;
     // Clear only what the new packet does not overwrite.
-    if (lo < data) frame.fill(0, lo, data);
-    if (hi > data + linear) frame.fill(0, data + linear, hi);
+    if (lo < data) zeroRange(frame, this.frame64, lo, data);
+    if (hi > data + linear) zeroRange(frame, this.frame64, data + linear, hi);
     if (linear === n) frame.set(packet, data);
     else frame.set(packet.subarray(0, linear), data);
     w[CTX_DATA] = data;
@@ -180,7 +188,7 @@ export class XdpBuffer {
     const end = this.dataEnd + delta;
     if (end > hardEnd) return EINVAL;
     if (end < this.data + ETH_HLEN) return EINVAL;
-    if (delta > 0) this.frame.fill(0, this.dataEnd, end);
+    if (delta > 0) zeroRange(this.frame, this.frame64, this.dataEnd, end);
     this.dataEnd = end;
     this.w[CTX_DIRTY_HI] = Math.max(this.w[CTX_DIRTY_HI]!, end);
     return 0;

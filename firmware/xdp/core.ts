@@ -12,14 +12,13 @@ import type { Arena, CoreBlocks } from '../arena.ts';
 import { callHelper } from '../helpers/table.ts';
 import { MAP_PTR_TAG, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG } from '../layout.ts';
 import type { BpfMap } from '../maps/index.ts';
-import { REDIRECT_IFINDEX, REDIRECT_MAP, REDIRECT_NONE, S_HI, S_LO, S_PC, S_REDIR, S_REDIR_A, S_REDIR_B, S_TAIL } from '../state.ts';
+import { REDIRECT_IFINDEX, REDIRECT_MAP, REDIRECT_NONE, S_PC, S_PRNG, S_REDIR, S_REDIR_A, S_REDIR_B, S_TAIL } from '../state.ts';
 import { interpreter } from '../vm/engine.ts';
 import { type Env, MAX_TAIL_CALLS, type Program, Vm } from '../vm/interpreter.ts';
 import { Fault } from '../vm/fault.ts';
 import { makeRegion, type Region, RegionKind } from '../vm/memory.ts';
 import { CTX_EGRESS_IFINDEX, CTX_INGRESS_IFINDEX, CTX_RX_QUEUE, XdpBuffer } from './buffer.ts';
 
-export { REGION_CTX, REGION_MAP0, REGION_PACKET } from '../layout.ts';
 
 /** sizeof(struct xdp_md) and its fields. */
 export const XDP_MD = { data: 0, data_end: 4, data_meta: 8, ingress_ifindex: 12, rx_queue_index: 16, egress_ifindex: 20, size: 24 } as const;
@@ -65,16 +64,15 @@ export class XdpCore implements Env, EngineCore, KfuncHost {
   trace: string[] = [];
   executed = 0;
   fault: Fault | null = null;
-  private prng: number;
 
   constructor(arena: Arena, slot: number, opts: CoreOptions = {}) {
     this.arena = arena;
     this.blocks = arena.core(slot);
     const b = this.blocks;
     this.cpu = opts.cpu ?? 0;
-    this.prng = (opts.seed ?? 0x9e3779b9) >>> 0 || 1;
     this.clockNs = opts.clockNs ?? 1_000_000_000;
     this.vm = new Vm({ state: b.state, stack: b.stack });
+    b.state.words[S_PRNG] = (opts.seed ?? 0x9e3779b9) >>> 0 || 1;
     if (opts.budget !== undefined) this.vm.budget = opts.budget;
     this.vm.env = this;
     this.vm.programs = this.programs;
@@ -144,10 +142,14 @@ export class XdpCore implements Env, EngineCore, KfuncHost {
 
   /** Fresh registers for a run: all zero, r1 = the context. */
   resetRegisters(): void {
-    const w = this.blocks.state.words;
-    w.fill(0, S_LO, S_HI + 11);
-    w[S_LO + 1] = 0;
-    w[S_HI + 1] = REGION_TAG + REGION_CTX;
+    // Element writes: cheaper than a typed-array fill call for 22 words.
+    const lo = this.lo;
+    const hi = this.hi;
+    for (let r = 0; r < 11; r++) {
+      lo[r] = 0;
+      hi[r] = 0;
+    }
+    hi[1] = REGION_TAG + REGION_CTX;
   }
 
   /** Runs program `id` with `engine` on the packet in `buf` (EXIT.exit / punt / fault). */
@@ -275,13 +277,14 @@ export class XdpCore implements Env, EngineCore, KfuncHost {
     return r;
   }
 
-  /** bpf_get_prandom_u32: xorshift32, seeded per core. */
+  /** bpf_get_prandom_u32: xorshift32, seeded per core, its state in the state block (S_PRNG). */
   nextRandom(): number {
-    let x = this.prng;
+    const w = this.blocks.state.words;
+    let x = w[S_PRNG]!;
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
-    this.prng = x >>> 0;
-    return this.prng;
+    w[S_PRNG] = x;
+    return x >>> 0;
   }
 }

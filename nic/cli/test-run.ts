@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Exit, InputError, UsageError } from '../../offload/errors.ts';
 import { loadObjectFile } from '../../offload/elf/index.ts';
+import { addDepths, type StackDepths } from '../runtime/depths.ts';
 import { loadForRun } from '../runtime/load.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
 import { testRun, TestRunError } from '../runtime/test-run.ts';
@@ -81,8 +82,7 @@ As in the kernel, every program of the object must pass the verifier first (nics
     const spec = loadObjectFile(file);
     // Like the kernel, only programs the verifier accepts can run: every program of the object is
     // verified first (bpftool prog loadall), and each one's stack depth is taken from the verifier.
-    const stackDepths = new Map<string, number>();
-    const calleeDepths = new Map<string, Map<number, number>>();
+    const depths: StackDepths = { stackDepths: new Map(), calleeDepths: new Map() };
     if (!flag(ctx, 'no-verify')) {
       for (const p of spec.programs) {
         if (!p.autoload || p.unsupported.length || p.typeName !== 'xdp') continue;
@@ -93,12 +93,10 @@ As in the kernel, every program of the object must pass the verifier first (nics
           ctx.err(`nicsim test-run: ${file}: program ${p.name} is rejected by the verifier at pc ${e.pc}${where}: ${e.message} (nothing runs, as bpftool prog loadall fails; see nicsim verify)`);
           return Exit.negative;
         }
-        const depth = v.facts?.subprogs[0]?.stackDepth;
-        if (depth !== undefined) stackDepths.set(p.name, depth);
-        calleeDepths.set(p.name, new Map((v.facts?.subprogs ?? []).slice(1).map((s) => [s.start, s.stackDepth])));
+        addDepths(depths, p.name, v);
       }
     }
-    const obj = loadForRun(spec, { cpus: ncpu, stackDepths, calleeDepths });
+    const obj = loadForRun(spec, { cpus: ncpu, ...depths });
     const json = flag(ctx, 'json');
     try {
       const r = testRun(obj, {

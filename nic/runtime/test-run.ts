@@ -36,6 +36,10 @@ export interface TestRunOptions {
   punts?: ReadonlyMap<string, readonly number[]>;
   /** The host's conntrack table the conntrack kfuncs see (--conntrack); reported as `conntrack` after the run. */
   conntrack?: ConntrackTable;
+  /** Program name -> pcs where the host path punts back to the NIC core (tests: many hand-offs per packet). */
+  hostPunts?: ReadonlyMap<string, readonly number[]>;
+  /** false: leave `maps` empty (callers that compare the arena's map bytes themselves). */
+  dumpMaps?: boolean;
 }
 
 /** Counters of a run, for tests and benchmarks (not part of the JSON result). */
@@ -43,8 +47,9 @@ export interface TestRunStats {
   /** Instructions executed on the NIC core (slot 0) and on the host path (slot 1), all repetitions. */
   nicExecuted: number;
   hostExecuted: number;
-  /** Runs (repetitions and --before programs) that were punted to the host path. */
+  /** Hand-offs from the NIC core to the host path, and back (hostPunts). */
   punted: number;
+  returned: number;
 }
 
 export interface MapEntryJson {
@@ -145,28 +150,34 @@ export function dumpMaps(obj: LoadedObject): Record<string, MapEntryJson[]> {
   return out;
 }
 
-/** One packet through the device: the NIC core, and the host path if the program punts. Returns the action. */
+/**
+ * One packet through the device: the NIC core, and the host path if the program punts (and back, if
+ * the host's programs punt too: `hostPunts`). Returns the action; the packet ends up on the NIC core.
+ */
 function runPacket(obj: LoadedObject, nic: XdpCore, host: XdpCore | null, id: number, trace: string[], stats: TestRunStats): number {
   let k = interpreter.run(nic, id);
   stats.nicExecuted += nic.executed;
   trace.push(...nic.trace);
-  let done = nic;
-  if (k === EXIT.punt && host) {
-    stats.punted++;
-    obj.arena.copyCore(nic.blocks.index, host.blocks.index);
-    k = interpreter.resume(host);
-    stats.hostExecuted += host.executed;
-    trace.push(...host.trace);
-    // The buffer (and the state) come back for the next repetition on the same buffer.
-    obj.arena.copyCore(host.blocks.index, nic.blocks.index);
-    done = host;
+  let cur = nic;
+  while (k === EXIT.punt && host) {
+    const next = cur === nic ? host : nic;
+    if (next === host) stats.punted++;
+    else stats.returned++;
+    obj.arena.copyCore(cur.blocks.index, next.blocks.index);
+    k = interpreter.resume(next);
+    if (next === host) stats.hostExecuted += host.executed;
+    else stats.nicExecuted += nic.executed;
+    trace.push(...next.trace);
+    cur = next;
   }
-  if (k === EXIT.fault) throw done.fault!;
+  if (k === EXIT.fault) throw cur.fault!;
   if (k === EXIT.punt) throw new Error(`program punted at pc ${nic.vm.words[S_PC]} without a host path`);
-  return done.action;
+  // The buffer (and the state) come back for the next repetition on the same buffer.
+  if (cur !== nic) obj.arena.copyCore(cur.blocks.index, nic.blocks.index);
+  return cur.action;
 }
 
-export function testRun(obj: LoadedObject, opts: TestRunOptions, stats: TestRunStats = { nicExecuted: 0, hostExecuted: 0, punted: 0 }): TestRunResult {
+export function testRun(obj: LoadedObject, opts: TestRunOptions, stats: TestRunStats = { nicExecuted: 0, hostExecuted: 0, punted: 0, returned: 0 }): TestRunResult {
   const repeat = opts.repeat ?? 1;
   if (!Number.isInteger(repeat) || repeat < 0) throw new InputError('test_run.repeat', `--repeat must be a non-negative integer`);
   const data = opts.dataIn;
@@ -184,6 +195,8 @@ export function testRun(obj: LoadedObject, opts: TestRunOptions, stats: TestRunS
     for (const p of obj.programs) {
       const pcs = opts.punts.get(p.spec.name);
       if (pcs?.length) core.programs[p.id] = withPunts(p.program, pcs);
+      const back = opts.hostPunts?.get(p.spec.name);
+      if (back?.length) host.programs[p.id] = withPunts(p.program, back);
     }
   }
   const kernel = new KernelSide(opts.conntrack);
@@ -203,7 +216,7 @@ export function testRun(obj: LoadedObject, opts: TestRunOptions, stats: TestRunS
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) retval = runPacket(obj, core, host, main.id, trace, stats);
   const duration = Number(process.hrtime.bigint() - t0) / n;
-  const result: TestRunResult = { retval, data_out: hex(core.buf.output()), duration_ns: Math.round(duration), maps: dumpMaps(obj) };
+  const result: TestRunResult = { retval, data_out: hex(core.buf.output()), duration_ns: Math.round(duration), maps: opts.dumpMaps === false ? {} : dumpMaps(obj) };
   if (trace.length) result.trace = trace;
   if (opts.conntrack) result.conntrack = kernel.conntrack.dump();
   return result;

@@ -78,6 +78,36 @@ export function runCase(c: GoldenCase, punts?: ReadonlyMap<string, readonly numb
   );
 }
 
+/**
+ * Like runCase without the map dump: the result plus a copy of the arena's map area (every map's
+ * whole state). Two runs with equal map areas have equal map dumps.
+ */
+export function runCaseBytes(
+  c: GoldenCase,
+  punts?: ReadonlyMap<string, readonly number[]>,
+  stats?: TestRunStats,
+  hostPunts?: ReadonlyMap<string, readonly number[]>,
+): { result: TestRunResult; maps: Buffer } {
+  const obj = freshObject(c);
+  const result = testRun(
+    obj,
+    {
+      program: c.program,
+      dataIn: Uint8Array.from(Buffer.from(c.data_in, 'hex')),
+      repeat: c.repeat,
+      mapUpdates: c.map_updates,
+      tailCalls: c.tail_calls,
+      before: c.before,
+      dumpMaps: false,
+      ...(punts ? { punts } : {}),
+      ...(hostPunts ? { hostPunts } : {}),
+    },
+    stats,
+  );
+  const start = obj.arena.plan.maps[0]?.offset ?? obj.arena.plan.bytes;
+  return { result, maps: Buffer.from(obj.arena.sab, start, obj.arena.plan.bytes - start) };
+}
+
 function maskValue(hex: string, m: Mask[]): string {
   let h = hex;
   for (const x of m) h = h.slice(0, x.offset * 2) + '-'.repeat(x.length * 2) + h.slice((x.offset + x.length) * 2);

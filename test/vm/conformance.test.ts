@@ -1,11 +1,13 @@
 // The interpreter against the Linux kernel: every case of test/fixtures/conformance (our own
 // bpf_conformance-format cases) was run through BPF_PROG_TEST_RUN by test/kernel/record-conformance.py.
 // Where the kernel ran the program, nicsim must produce the same r0 and the same memory; where the
-// kernel's verifier refused it, nicsim must produce the hand-computed RFC 9669 result (or fault, for
-// `-- error` cases).
+// kernel's verifier refused it, nicsim must produce the hand-computed RFC 9669 result (or, for
+// `-- error` cases, a typed nicsim error: a Fault with its pc, or a located load error — never an
+// internal TypeError or RangeError).
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { assembleBytes, dataSection } from '../../offload/isa/index.ts';
+import { NicsimError } from '../../offload/errors.ts';
 import { runRaw } from '../../firmware/vm/raw.ts';
 
 const dir = new URL('../fixtures/conformance/', import.meta.url);
@@ -53,7 +55,7 @@ describe('conformance corpus', () => {
         expect(r.r0).toBe(rec.kernel.r0);
         expect(hex(r.mem)).toBe(rec.kernel.mem);
       } else if (isError) {
-        expect(result).toBeInstanceOf(Error);
+        expect(result, String(result)).toBeInstanceOf(NicsimError);
       } else {
         // Refused by the kernel's verifier (e.g. shifts by out-of-range immediates): the
         // interpreter still executes RFC 9669 semantics, checked against the hand-computed value.
