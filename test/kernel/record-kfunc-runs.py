@@ -7,7 +7,8 @@ Each program of test/fixtures/kfuncs/progs/ (built by its build.sh) is loaded wi
 `bpftool prog loadall OBJ /sys/fs/bpf/nicsim_kfunc/NAME` and run per case with
 `bpftool -j prog run pinned PIN data_in IN data_out OUT`; the pins are removed afterwards. The programs
 take their arguments from the packet and write every kfunc's results back into it, so data_out shows
-what the kernel's kfuncs returned. Recorded per case: the packet, retval and data_out.
+what the kernel's kfuncs returned. Recorded per case: the packet, retval and data_out; per program the
+verifier's processed-instruction count (bpf_prog_info.verified_insns).
 
 The conntrack cases run against this host's real conntrack table (CONFIG_NF_CONNTRACK=y): tuples are in
 198.18.0.0/15 (benchmarking addresses no real connection uses) with a per-recording random third octet,
@@ -30,6 +31,24 @@ OUT = os.path.join(ROOT, "test", "fixtures", "kfuncs", "runs.json")
 PIN = "/sys/fs/bpf/nicsim_kfunc"
 ETH = bytes.fromhex("020000000002020000000001") + b"\x08\x00"
 TCP, UDP = 6, 17
+
+
+def verified_insns(pin):
+    """bpf_prog_info.verified_insns of a pinned program (BPF_OBJ_GET, BPF_OBJ_GET_INFO_BY_FD)."""
+    import ctypes
+    import sys
+    sys.path.insert(0, HERE)
+    import bpfsys
+    path = ctypes.create_string_buffer(pin.encode() + b"\0")
+    attr = bytearray(16)
+    struct.pack_into("<Q", attr, 0, bpfsys._ptr(path))
+    fd = bpfsys._bpf(7, attr)  # BPF_OBJ_GET
+    info = ctypes.create_string_buffer(256)
+    a = bytearray(16)
+    struct.pack_into("<IIQ", a, 0, fd, 256, bpfsys._ptr(info))
+    assert bpfsys._bpf(bpfsys.BPF_OBJ_GET_INFO_BY_FD, a) == 0
+    bpfsys.close(fd)
+    return struct.unpack_from("<I", info.raw, 216)[0]  # offsetof(struct bpf_prog_info, verified_insns)
 
 
 def run(*cmd):
@@ -124,7 +143,8 @@ def main():
             pins[name] = os.path.join(d, name)
         seeded = False
         for name, cs in cases.items():
-            entry = {"program": name, "object": f"test/fixtures/kfuncs/progs/{name}.o", "cases": []}
+            entry = {"program": name, "object": f"test/fixtures/kfuncs/progs/{name}.o",
+                     "verified_insns": verified_insns(pins[name]), "cases": []}
             for cname, data, needs in cs:
                 if needs == "seed" and not seeded:
                     fin = os.path.join(tmp, "seed.bin")

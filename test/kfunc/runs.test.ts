@@ -1,4 +1,5 @@
-// Kfunc runs against the kernel: every case of test/fixtures/kfuncs/runs.json (recorded with
+// Kfunc runs against the kernel: each program verifies with the kernel's processed-instruction count,
+// and every case of test/fixtures/kfuncs/runs.json (recorded with
 // BPF_PROG_TEST_RUN by test/kernel/record-kfunc-runs.py) gives the same retval and data_out in nicsim.
 // The programs write each kfunc's results into the packet, so data_out compares the conntrack
 // kfuncs' error codes, directions and status rules, the dynptr kfuncs and helpers, and
@@ -8,6 +9,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseConntrack } from '../../firmware/kfuncs/conntrack.ts';
+import { loadObjectFile } from '../../offload/elf/index.ts';
+import { verifyProgram } from '../../offload/verifier/index.ts';
 import { root, runObject } from './helpers.ts';
 
 interface Case {
@@ -18,10 +21,15 @@ interface Case {
   conntrack?: object[];
 }
 const runs = JSON.parse(readFileSync(join(root, 'test/fixtures/kfuncs/runs.json'), 'utf8')) as {
-  programs: { program: string; object: string; cases: Case[] }[];
+  programs: { program: string; object: string; verified_insns: number; cases: Case[] }[];
 };
 
 describe('kfunc runs agree with the Linux 6.18 kernel (BPF_PROG_TEST_RUN)', () => {
+  it.each(runs.programs.map((p) => [p.program, p] as const))('%s: verified with the kernel\'s processed-instruction count', (_n, p) => {
+    const v = verifyProgram(loadObjectFile(join(root, p.object)), p.program, { facts: false });
+    expect(v.accepted).toBe(true);
+    expect(v.insnsProcessed).toBe(p.verified_insns);
+  });
   for (const p of runs.programs) {
     it.each(p.cases.map((c) => [c.name, c] as const))(`${p.program}: %s`, (_n, c) => {
       const r = runObject(p.object, {
