@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { XDP_RSS, type RxMetadata } from '../../firmware/kfuncs/kernel.ts';
+import { deviceRxMetadata, rssHashType, XDP_RSS, type RxMetadata } from '../../firmware/kfuncs/kernel.ts';
 import { loadObjectFile } from '../../offload/elf/index.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
 import { coreFor, loadForRun } from '../../nic/runtime/load.ts';
@@ -58,5 +58,29 @@ describe('XDP metadata kfuncs', () => {
     const empty = run({ hash: 7 });
     expect([empty.getInt32(0, true), empty.getInt32(12, true), empty.getInt32(24, true)]).toEqual([-61, 0, -61]);
     expect(empty.getUint32(16, true)).toBe(7);
+  });
+});
+
+describe('the receive metadata a simulated NIC reports', () => {
+  const eth = (type: number) => [2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, type >> 8, type & 0xff];
+  const ipv4 = (proto: number, frag = 0) => [0x45, 0, 0, 40, 0, 1, frag >> 8, frag & 0xff, 64, proto, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
+  const ports = [0x9c, 0x40, 0, 80, 0, 0, 0, 0];
+  it('hash types as enum xdp_rss_hash_type (values as in this kernel\'s BTF: XDP_RSS_TYPE_L4_IPV4_TCP = 25, ...)', () => {
+    expect(rssHashType(Uint8Array.from([...eth(0x0800), ...ipv4(6), ...ports]))).toBe(0x19); // XDP_RSS_TYPE_L4_IPV4_TCP
+    expect(rssHashType(Uint8Array.from([...eth(0x0800), ...ipv4(17), ...ports]))).toBe(0x29); // L4_IPV4_UDP
+    expect(rssHashType(Uint8Array.from([...eth(0x0800), ...ipv4(6, 0x2000), ...ports]))).toBe(0x01); // a fragment: L3 only
+    const v6 = [0x60, 0, 0, 0, 0, 8, 6, 64, ...Array(32).fill(1)];
+    expect(rssHashType(Uint8Array.from([...eth(0x86dd), ...v6, ...ports]))).toBe(0x1a); // L4_IPV6_TCP
+    expect(rssHashType(Uint8Array.from([...eth(0x8100), 0, 5, 0x08, 0, ...ipv4(6), ...ports]))).toBe(0x19); // behind a VLAN tag
+    expect(rssHashType(Uint8Array.from(eth(0x0806)))).toBe(0); // ARP: XDP_RSS_TYPE_NONE
+  });
+  it('the arrival time, the RSS hash and the stripped tag come back from the kfuncs', () => {
+    const frame = Uint8Array.from([...eth(0x0800), ...ipv4(6), ...ports]);
+    const d = run(deviceRxMetadata(frame, 5_000_000_123n, 0x12345678, { proto: 0x8100, tci: 7 }));
+    expect(d.getBigUint64(4, true)).toBe(5_000_000_123n);
+    expect(d.getUint32(16, true)).toBe(0x12345678);
+    expect(d.getUint32(20, true)).toBe(0x19);
+    expect(d.getUint16(30, true)).toBe(7);
+    expect(run(deviceRxMetadata(frame, 1n, -1)).getInt32(12, true)).toBe(-61); // no hash: -ENODATA
   });
 });
