@@ -223,6 +223,9 @@ function checkKfuncArgs(env: Env, k: Kfunc, meta: KfuncMeta): void {
         if (isConstMemSize(sizeParam)) {
           const sr = regs[regno + 1]!;
           if (sr.var.mask !== 0n) env.fail('EINVAL', `R${regno + 1} must be a known constant`);
+          // the NULL buffer's value and the constant decide the result: both precise
+          if (isNullReg(reg)) markPrecise(env, regno);
+          markPrecise(env, regno + 1);
           meta.constFound = true;
           meta.constValue = sr.var.value;
         }
