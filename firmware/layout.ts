@@ -19,6 +19,8 @@ export const REGION_TAG = 0x7f10;
 export const MAP_PTR_TAG = 0x7f00;
 /** High word of a pointer to a subprogram (lddw src=4, callbacks): low word = its pc. */
 export const FUNC_PTR_TAG = 0x7f01;
+/** High word of a pointer to a kernel object a kfunc returned (struct nf_conn, ...): low word = its handle (firmware/kfuncs). */
+export const KOBJ_PTR_TAG = 0x7f02;
 
 export const REGION_STACK = 0;
 export const REGION_CTX = 1;

@@ -9,6 +9,7 @@ import type { Region } from '../vm/memory.ts';
 import { FUNC_PTR_TAG, MAP_PTR_TAG, REGION_MAP0, REGION_TAG } from '../layout.ts';
 import { REDIRECT_IFINDEX, REDIRECT_MAP } from '../state.ts';
 import { csumDiff } from '../xdp/csum.ts';
+import { dynptrData, dynptrRead, dynptrWrite } from '../kfuncs/dynptr.ts';
 import { formatPrintk } from '../xdp/printk.ts';
 import type { HelperHost, HelperImpl } from './host.ts';
 import { HELPER_IDS, helperName } from './names.ts';
@@ -309,6 +310,10 @@ const IMPLS: Partial<Record<keyof typeof HELPER_IDS, HelperImpl>> = {
   sk_lookup_udp: constant(0),
   skc_lookup_tcp: constant(0),
   sk_release: constant(0),
+  // dynptrs over the XDP packet (firmware/kfuncs/dynptr.ts; bpf_dynptr_from_xdp is a kfunc)
+  dynptr_read: dynptrRead,
+  dynptr_write: dynptrWrite,
+  dynptr_data: dynptrData,
 };
 
 function buildTable(): readonly (HelperImpl | undefined)[] {

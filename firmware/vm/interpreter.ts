@@ -266,6 +266,8 @@ export function withPunts(prog: Program, puntPcs: readonly number[]): Program {
 export interface Env {
   /** Executes helper `id`; reads r1-r5 from vm.lo/vm.hi and writes r0. */
   helper(vm: Vm, id: number, pc: number): void;
+  /** Executes the kfunc with BTF id `btfId` (firmware/kfuncs/table.ts), like helper; absent: kfunc calls fault. */
+  kfunc?(vm: Vm, btfId: number, pc: number): void;
   /** A load from a RegionKind.Ctx region: sets vm.rlo / vm.rhi. */
   ctxLoad(vm: Vm, region: Region, off: number, size: number, pc: number): void;
   /** A store to a RegionKind.Ctx region. */
@@ -824,8 +826,15 @@ export class Vm {
           pc += imm;
           break;
         }
-        case Op.CALL_KFUNC:
-          throw new Fault('fault.helper', `kfunc calls (BTF id ${imm}) are not supported`, at);
+        case Op.CALL_KFUNC: {
+          // kernel functions: the environment's kfunc table, keyed by the call's BTF id
+          if (!this.env.kfunc) throw new Fault('fault.helper', `kfunc calls (BTF id ${imm}) are not available here`, at);
+          w[S_BUDGET] = budget;
+          this.current = cur;
+          this.env.kfunc(this, imm, at);
+          budget = w[S_BUDGET]!;
+          break;
+        }
         case Op.EXIT: {
           if (frame === 0) {
             w[S_BUDGET] = budget;

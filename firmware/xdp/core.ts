@@ -1,13 +1,15 @@
 // One NIC core (or one kernel CPU in test_run) executing XDP programs: a slot of the device's arena
 // (state block, stack, struct xdp_md, packet frame), the interpreter bound to it, the maps, the
 // programs reachable by tail calls, and the per-core inputs the helpers use (simulated clock, seeded
-// PRNG, trace output). It is the EngineCore an engine runs on and the HelperHost helpers work on.
+// PRNG, trace output). It is the EngineCore an engine runs on and the HelperHost helpers (and the
+// KfuncHost kfuncs) work on.
 //
 // Region layout, identical on every core (firmware/layout.ts): 0 stack, 1 ctx, 2 packet, 3 + i map i.
+import { KernelSide } from '../kfuncs/kernel.ts';
+import { callKfunc, type KfuncHost } from '../kfuncs/table.ts';
 import { type Engine, type EngineCore, EXIT, type ExitKind } from '../engine.ts';
 import type { Arena, CoreBlocks } from '../arena.ts';
 import { callHelper } from '../helpers/table.ts';
-import type { HelperHost } from '../helpers/host.ts';
 import { MAP_PTR_TAG, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG } from '../layout.ts';
 import type { BpfMap } from '../maps/index.ts';
 import { REDIRECT_IFINDEX, REDIRECT_MAP, REDIRECT_NONE, S_PC, S_PRNG, S_REDIR, S_REDIR_A, S_REDIR_B, S_TAIL } from '../state.ts';
@@ -36,7 +38,7 @@ export interface CoreOptions {
   budget?: number;
 }
 
-export class XdpCore implements Env, EngineCore, HelperHost {
+export class XdpCore implements Env, EngineCore, KfuncHost {
   readonly arena: Arena;
   readonly blocks: CoreBlocks;
   readonly vm: Vm;
@@ -56,6 +58,8 @@ export class XdpCore implements Env, EngineCore, HelperHost {
   clockNs: number;
   /** Offset of CLOCK_BOOTTIME from CLOCK_MONOTONIC (bpf_ktime_get_boot_ns). */
   bootOffsetNs = 0;
+  /** The host kernel's side for kfuncs: conntrack table, kernel objects held, the packet's receive metadata. */
+  kernel = new KernelSide();
   /** bpf_trace_printk output of the current packet (one message per call). */
   trace: string[] = [];
   executed = 0;
@@ -206,6 +210,10 @@ export class XdpCore implements Env, EngineCore, HelperHost {
   // ---------------------------------------------------------------- Env (the interpreter's hooks)
   helper(_vm: Vm, id: number, pc: number): void {
     callHelper(this, id, pc);
+  }
+
+  kfunc(_vm: Vm, btfId: number, pc: number): void {
+    callKfunc(this, btfId, pc);
   }
 
   ctxLoad(vm: Vm, _r: Region, off: number, size: number, pc: number): void {

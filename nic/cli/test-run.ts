@@ -14,6 +14,7 @@ import { intOption, U32_MAX } from './numbers.ts';
 import { writeOutputFile } from './output.ts';
 import { loaderOptions, loaderSettings, prepareObject } from './loader-options.ts';
 import { autoloadOnly } from '../../offload/elf/configure.ts';
+import { type ConntrackTable, parseConntrack } from '../../firmware/kfuncs/conntrack.ts';
 
 /** A u32 field of BPF_PROG_TEST_RUN's attributes (repeat, cpu) or of struct xdp_md. */
 const u32 = (ctx: CommandContext, name: string) => intOption(name, str(ctx, name), { min: 0, max: U32_MAX, why: '(a u32, as in the kernel)' });
@@ -22,7 +23,7 @@ export const testRunCommand: Command = {
   usage: [
     'test-run OBJECT --program NAME --data-in FILE [--data-out FILE] [--repeat N]',
     '         [--map-update MAP:KEYHEX:VALUEHEX]... [--tail-call MAP:INDEX:PROGRAM]... [--before PROGRAM]...',
-    '         [--map-size MAP=N]... [--set NAME=VALUE]... [--json]',
+    '         [--map-size MAP=N]... [--set NAME=VALUE]... [--conntrack FILE] [--json]',
   ],
   description: `Loads OBJECT (clang -O2 -g -target bpf), creates its maps, runs PROGRAM on the frame in FILE and
 reports the return value, the output frame and every map. Same contract as the kernel's test_run: frames
@@ -34,7 +35,10 @@ Only PROGRAM and the programs named by --tail-call and --before are loaded (libb
 for the others): as in the kernel, each of them must pass the verifier first (nicsim verify), while
 the object's other programs are not looked at. --no-verify runs unverified code (faults are still
 caught, with the pc). --map-size and --set change the object before load as its loader would; a map
-left with max_entries 0 fails at map creation (EINVAL), as in the kernel.`,
+left with max_entries 0 fails at map creation (EINVAL), as in the kernel.
+--conntrack seeds the host conntrack table the conntrack kfuncs (bpf_xdp_ct_lookup, ...) see, from a JSON
+list of {"proto", "src", "dst", "sport", "dport", "status"?, "timeout_ms"?, "zone"?}; without it the table
+is empty (as in a fresh network namespace). The table after the run is reported as "conntrack".`,
   options: {
     program: { type: 'string', short: 'p', arg: 'NAME', help: 'program to run (C function name)' },
     'data-in': { type: 'string', arg: 'FILE', help: 'input frame (raw bytes)' },
@@ -47,6 +51,7 @@ left with max_entries 0 fails at map creation (EINVAL), as in the kernel.`,
     cpu: { type: 'string', arg: 'N', help: 'CPU the program runs on (default 0)' },
     'ingress-ifindex': { type: 'string', arg: 'N', help: 'xdp_md.ingress_ifindex (default 1, loopback)' },
     'rx-queue': { type: 'string', arg: 'N', help: 'xdp_md.rx_queue_index (default 0)' },
+    conntrack: { type: 'string', arg: 'FILE', help: 'seed the host conntrack table the conntrack kfuncs see (JSON list of tuples)' },
     'no-verify': { type: 'boolean', help: 'run without verifying first (the kernel always verifies)' },
     engine: { type: 'string', arg: 'interp|jit', help: 'execution engine: the WebAssembly JIT (default) or the interpreter' },
     ...loaderOptions,
@@ -76,6 +81,9 @@ left with max_entries 0 fails at map creation (EINVAL), as in the kernel.`,
       const u = p.autoload ? p.unsupported[0] : undefined;
       if (u) throw new InputError(u.code, `program ${p.name}: ${u.message}`, u.location);
     }
+    const ctPath = str(ctx, 'conntrack');
+    let conntrack: ConntrackTable | undefined;
+    if (ctPath !== undefined) conntrack = parseConntrack(Buffer.from(readInputFile(ctPath, 'profile', { code: 'test_run.read', what: '--conntrack' })).toString('utf8'), ctPath);
     // Like the kernel, only programs the verifier accepts can run, and each one's stack depth is
     // taken from the verifier.
     const depths: StackDepths = { stackDepths: new Map(), calleeDepths: new Map() };
@@ -107,6 +115,7 @@ left with max_entries 0 fails at map creation (EINVAL), as in the kernel.`,
         onJitFallback: (why) => ctx.err(`nicsim test-run: the JIT cannot compile ${file} (${why}); it runs on the interpreter`),
         ...(ingressIfindex !== undefined ? { ingressIfindex } : {}),
         ...(rxQueueIndex !== undefined ? { rxQueueIndex } : {}),
+        ...(conntrack ? { conntrack } : {}),
       });
       const dataOut = str(ctx, 'data-out');
       if (dataOut) writeOutputFile(dataOut, Buffer.from(r.data_out, 'hex'), '--data-out');

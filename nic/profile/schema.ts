@@ -6,6 +6,7 @@
 // profile only writes down where its hardware differs. ajv fills them in (`useDefaults`), which is
 // why the Profile type (types.ts) has every key present.
 import { HELPER_NAMES } from '../../firmware/helpers/names.ts';
+import { allKfuncs } from '../../offload/btf/kfuncs.ts';
 import { MAP_FLAG_NAMES, MAP_TYPE_NAMES } from './map-types.ts';
 import {
   ACCESS_SIZES,
@@ -64,6 +65,7 @@ export const profileSchema: Schema = {
   title: 'nicsim hardware profile',
   $defs: {
     helperName: { enum: [...HELPER_NAMES] },
+    kfuncName: { enum: allKfuncs().filter((k) => k.xdp).map((k) => k.name) },
     mapType: { enum: [...MAP_TYPE_NAMES] },
     mapFlag: { enum: [...MAP_FLAG_NAMES] },
     xdpAction: { enum: [...XDP_ACTIONS] },
@@ -163,7 +165,11 @@ export const profileSchema: Schema = {
           load_acquire: bool('load-acquire (BPF_ATOMIC with imm BPF_LOAD_ACQ, Linux 6.15)', true),
           store_release: bool('store-release (BPF_ATOMIC with imm BPF_STORE_REL, Linux 6.15)', true),
           may_goto: bool('may_goto (BPF_JMP | BPF_JCOND, the can_loop loop budget, Linux 6.9)', true),
-          kfuncs: bool('calls of kernel functions (BPF_CALL with src_reg=2)', true),
+          kfuncs: {
+            anyOf: [{ type: 'boolean' }, { type: 'array', items: { $ref: '#/$defs/kfuncName' }, uniqueItems: true }],
+            description: 'calls of kernel functions (BPF_CALL with src_reg=2): true every kfunc the kernel lets XDP call, false none, or the list of kfuncs the device implements',
+            default: true,
+          },
           bpf_calls: bool('bpf-to-bpf calls (BPF_CALL with src_reg=1)', true),
           tail_calls: bool('tail_call helper / PROG_ARRAY maps', true),
           legacy_packet_loads: bool('LD_ABS / LD_IND (the kernel refuses them in XDP programs anyway)', false),

@@ -78,7 +78,8 @@ export interface Isa {
   gotol: boolean;
   atomics: Record<AtomicOp, Widths> & { targets: ('stack' | 'map_value')[] };
   may_goto: boolean;
-  kfuncs: boolean;
+  /** true: every kfunc the kernel lets XDP call; false: none; a list: only these (by name). */
+  kfuncs: boolean | string[];
   load_acquire: boolean;
   store_release: boolean;
   bpf_calls: boolean;

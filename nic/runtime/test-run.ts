@@ -16,6 +16,8 @@ import { interpreter } from '../../firmware/vm/engine.ts';
 import { withPunts } from '../../firmware/vm/interpreter.ts';
 import { ETH_HLEN, FRAG_SIZE, MAX_FRAGS, MAX_LINEAR } from '../../firmware/xdp/buffer.ts';
 import type { XdpCore } from '../../firmware/xdp/core.ts';
+import type { ConntrackTable } from '../../firmware/kfuncs/conntrack.ts';
+import { KernelSide } from '../../firmware/kfuncs/kernel.ts';
 import { coreFor, type LoadedObject, type LoadedProgram, setSlot } from './load.ts';
 
 export interface TestRunOptions {
@@ -37,6 +39,8 @@ export interface TestRunOptions {
   onJitFallback?: (reason: string) => void;
   /** Program name -> pcs where the NIC core punts to the host path (needs an object loaded with 2 core slots). */
   punts?: ReadonlyMap<string, readonly number[]>;
+  /** The host's conntrack table the conntrack kfuncs see (--conntrack); reported as `conntrack` after the run. */
+  conntrack?: ConntrackTable;
   /** Program name -> pcs where the host path punts back to the NIC core (tests: many hand-offs per packet). */
   hostPunts?: ReadonlyMap<string, readonly number[]>;
   /** false: leave `maps` empty (callers that compare the arena's map bytes themselves). */
@@ -69,6 +73,8 @@ export interface TestRunResult {
   duration_ns: number;
   maps: Record<string, MapEntryJson[]>;
   trace?: string[];
+  /** The conntrack table after the run (when the run was given one). */
+  conntrack?: object[];
 }
 
 export class TestRunError extends NicsimError {
@@ -198,7 +204,9 @@ export function testRun(obj: LoadedObject, opts: TestRunOptions, stats: TestRunS
       if (back?.length) host.programs[p.id] = withPunts(p.program, back);
     }
   }
+  const kernel = new KernelSide(opts.conntrack);
   for (const c of host ? [core, host] : [core]) {
+    c.kernel = kernel;
     if (opts.ingressIfindex !== undefined) c.ingressIfindex = opts.ingressIfindex;
     if (opts.rxQueueIndex !== undefined) c.rxQueueIndex = opts.rxQueueIndex;
   }
@@ -222,5 +230,6 @@ export function testRun(obj: LoadedObject, opts: TestRunOptions, stats: TestRunS
   const duration = Number(process.hrtime.bigint() - t0) / n;
   const result: TestRunResult = { retval, data_out: hex(core.buf.output()), duration_ns: Math.round(duration), maps: opts.dumpMaps === false ? {} : dumpMaps(obj) };
   if (trace.length) result.trace = trace;
+  if (opts.conntrack) result.conntrack = kernel.conntrack.dump();
   return result;
 }

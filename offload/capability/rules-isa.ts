@@ -4,6 +4,7 @@
 // most one ISA finding: the first check that fails, as the driver stops at its first error.
 import { ATOMIC_IMM, type AluInsn, type AtomicInsn, type Insn, LOAD_ACQ, STORE_REL, assertNever, rowOf } from '../isa/index.ts';
 import { type RuleContext, hex, nfpOpcode, typeNum } from './context.ts';
+import { kfuncById } from '../btf/kfuncs.ts';
 import type { FindingCode } from './findings.ts';
 
 
@@ -45,9 +46,15 @@ export function checkIsa(ctx: RuleContext, pc: number, insn: Insn): void {
       if (!isa.may_goto) r('isa.may_goto', 'offload.isa.may_goto', false, 'no may_goto (the can_loop loop budget)', notSupported, notSupported);
       return;
     case 'call':
-      if (insn.callee === 'kfunc' && !isa.kfuncs) {
+      if (insn.callee === 'kfunc') {
         // The nfp driver treats it as a helper call whose id is the BTF id of the function.
-        r('isa.kfunc', 'offload.isa.kfuncs', false, 'no calls of kernel functions (kfuncs)', `kernel function call (BTF id ${insn.imm || 'unresolved'}) is not supported`, insn.imm ? `unsupported function id: ${insn.imm}` : undefined);
+        const name = insn.off === 0 ? kfuncById(insn.imm)?.name : undefined;
+        const listed = Array.isArray(isa.kfuncs) && name !== undefined && isa.kfuncs.includes(name);
+        if (isa.kfuncs !== true && !listed) {
+          const what = name ? `kernel function ${name} (BTF id ${insn.imm})` : `kernel function call (BTF id ${insn.imm || 'unresolved'})`;
+          const rule = isa.kfuncs === false ? 'no calls of kernel functions (kfuncs)' : `only the kfuncs listed: ${(isa.kfuncs as string[]).join(', ') || 'none'}`;
+          r('isa.kfunc', 'offload.isa.kfuncs', isa.kfuncs, rule, `${what} is not supported`, insn.imm ? `unsupported function id: ${insn.imm}` : undefined);
+        }
       }
       if (insn.callee === 'local' && !isa.bpf_calls) {
         r('isa.bpf_call', 'offload.isa.bpf_calls', false, 'no bpf-to-bpf calls', `bpf-to-bpf call to pc ${pc + insn.imm + 1} not supported`);

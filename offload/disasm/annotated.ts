@@ -2,6 +2,7 @@
 // the names llvm-objdump cannot know written as comments — map names for map references, helper
 // names for calls, and the C source line (from BTF line info) above the instructions it produced.
 // Every instruction line still assembles back (`;` starts a comment).
+import { kfuncById } from '../btf/kfuncs.ts';
 import { type ObjectSpec, type ProgramSpec } from '../elf/index.ts';
 import { decodeProgram, disasm, type Insn } from '../isa/index.ts';
 import { helperName } from '../../firmware/helpers/names.ts';
@@ -17,7 +18,10 @@ function comment(insn: Insn, spec: ObjectSpec): string | undefined {
       const n = helperName(insn.imm);
       return n ? `bpf_${n}` : `unknown helper ${insn.imm}`;
     }
-    if (insn.callee === 'kfunc') return 'kfunc';
+    if (insn.callee === 'kfunc') {
+      const k = insn.off === 0 && insn.imm !== 0 ? kfuncById(insn.imm) : undefined;
+      return k ? `kfunc ${k.name}` : 'kfunc';
+    }
     return undefined;
   }
   if (insn.kind === 'lddw' && (insn.pseudo === 5 || insn.pseudo === 6)) {

@@ -24,6 +24,8 @@ export interface LinkedProgram {
   mapRefs: MapReference[];
   /** Extern references that survived into this program (function-relative reloc plus its placement). */
   externs: { pc: number; code: string; message: string; fn: ElfFunction }[];
+  /** Calls of kernel functions resolved to their BTF id. */
+  kfuncs: { pc: number; name: string; btfId: number }[];
   warnings: Diagnostic[];
 }
 
@@ -91,7 +93,7 @@ export function linkProgram(main: ElfFunction, inp: LinkInput): LinkedProgram {
         throw fail(fn, i, `lddw at instruction ${fn.sectionPc + i} of '${fn.section}' loads a function address (src_reg 4) but has no relocation`);
       }
       if (!isSubprogCall && !isFuncAddr) continue;
-      if (relo?.kind === 'extern') continue;
+      if (relo?.kind === 'extern' || relo?.kind === 'kfunc') continue;
       const imm = v.getInt32(at + 4, true);
       let target: number; // slot in .text
       if (relo?.kind === 'call') target = relo.symOff / 8 + imm + 1;
@@ -133,6 +135,7 @@ export function linkProgram(main: ElfFunction, inp: LinkInput): LinkedProgram {
   const w = new DataView(insns.buffer);
   const mapRefs: MapReference[] = [];
   const externs: LinkedProgram['externs'] = [];
+  const kfuncs: LinkedProgram['kfuncs'] = [];
   for (const { fn, pc } of order) {
     for (const r of inp.relocs.get(fn) ?? []) {
       const at = (pc + r.insn) * 8;
@@ -146,6 +149,12 @@ export function linkProgram(main: ElfFunction, inp: LinkInput): LinkedProgram {
         insns[at + 1] = (insns[at + 1]! & 0x0f) | (PSEUDO_MAP_IDX_VALUE << 4);
         w.setInt32(at + 4, r.map, true);
         mapRefs.push({ pc: pc + r.insn, map: r.map, kind: 'value', offset: off });
+      } else if (r.kind === 'kfunc') {
+        // BPF_PSEUDO_KFUNC_CALL, imm = BTF id in vmlinux, off = 0 (fd_array index of vmlinux)
+        insns[at + 1] = (insns[at + 1]! & 0x0f) | (PSEUDO_KFUNC_CALL << 4);
+        w.setInt32(at + 4, r.btfId, true);
+        w.setInt16(at + 2, 0, true);
+        kfuncs.push({ pc: pc + r.insn, name: r.name, btfId: r.btfId });
       } else if (r.kind === 'extern') {
         // An unresolved kfunc call stays recognisable as one: src=2 (BPF_PSEUDO_KFUNC_CALL), BTF id 0.
         if (insns[at] === 0x85) {
@@ -157,5 +166,6 @@ export function linkProgram(main: ElfFunction, inp: LinkInput): LinkedProgram {
     }
   }
   mapRefs.sort((a, b) => a.pc - b.pc);
-  return { insns, placed: order, mapRefs, externs, warnings };
+  kfuncs.sort((a, b) => a.pc - b.pc);
+  return { insns, placed: order, mapRefs, externs, kfuncs, warnings };
 }

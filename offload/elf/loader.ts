@@ -221,6 +221,7 @@ function buildProgram(
     funcs: funcSpecs,
     lineInfo,
     mapRefs: linked.mapRefs,
+    kfuncs: linked.kfuncs,
     unsupported,
   };
   if (pt.attachType !== undefined) {

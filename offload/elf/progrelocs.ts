@@ -2,10 +2,13 @@
 // relocation on a `call` is a bpf-to-bpf call into .text; on an lddw it loads a map (symbol in
 // '.maps' or 'maps'), the address of a global variable (symbol in a data section, offset = symbol
 // value + the lddw's imm), or the address of a function (BPF_PSEUDO_FUNC, for callbacks). References
-// to undefined (extern) symbols are kconfig/ksym/kfunc externs: recorded as unsupported.
+// to undefined (extern) symbols are kconfig/ksym/kfunc externs: a call of a kfunc the kernel has
+// (offload/btf/kfuncs.ts) resolves to its BTF id, as libbpf resolves it against vmlinux BTF; the other
+// externs are recorded as unsupported.
 
 import { findByNameKind } from '../btf/resolve.ts';
 import type { Btf } from '../btf/types.ts';
+import { ABSENT_KFUNCS, KFUNC_KERNEL, kfuncByName } from '../btf/kfuncs.ts';
 import { InputError } from '../errors.ts';
 import type { Classified } from './classify.ts';
 import type { ElfFile } from './file.ts';
@@ -20,7 +23,8 @@ export type ProgReloc =
   | { kind: 'data'; insn: number; map: number; symOff: number }
   | { kind: 'call'; insn: number; symOff: number }
   | { kind: 'func_addr'; insn: number; symOff: number }
-  | { kind: 'extern'; insn: number; code: string; message: string };
+  | { kind: 'extern'; insn: number; code: string; message: string }
+  | { kind: 'kfunc'; insn: number; name: string; btfId: number };
 
 export interface MapLookup {
   /** Map index of the '.maps' variable at this offset. */
@@ -65,6 +69,11 @@ export function collectProgRelocs(
       out.set(fn, list);
 
       if (isExtern(sym)) {
+        const kf = op === OP_CALL ? kfuncByName(sym.name) : undefined;
+        if (kf && kf.btf === 'vmlinux') {
+          list.push({ kind: 'kfunc', insn, name: kf.name, btfId: kf.btfId });
+          return;
+        }
         list.push({ kind: 'extern', insn, ...describeExtern(sym.name, op === OP_CALL, btf) });
         return;
       }
@@ -120,7 +129,13 @@ function describeExtern(name: string, isCall: boolean, btf: Btf | undefined): { 
       }
     }
   }
-  if (isCall) return { code: 'elf.unsupported_kfunc', message: `call to kernel function (kfunc) '${name}' is not supported: nicsim has no kernel to resolve it against` };
+  if (isCall) {
+    const why = ABSENT_KFUNCS[name];
+    return {
+      code: 'elf.unsupported_kfunc',
+      message: `call to kernel function (kfunc) '${name}' is not supported: not found in the BTF of the kernel nicsim models (Linux ${KFUNC_KERNEL})${why ? `: ${why}` : ''}`,
+    };
+  }
   if (sec === '.kconfig') return { code: 'elf.unsupported_extern', message: `extern '${name}' (__kconfig) is not supported: nicsim has no kernel configuration to read it from` };
   if (sec === '.ksyms') return { code: 'elf.unsupported_extern', message: `extern '${name}' (__ksym) is not supported: nicsim has no kernel symbols to resolve it against` };
   return { code: 'elf.unsupported_extern', message: `extern symbol '${name}' is not supported: it is not defined in this object` };

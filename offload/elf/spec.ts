@@ -103,6 +103,8 @@ export interface ProgramSpec {
   lineInfo: LineInfo[];
   /** Every map reference (lddw rewritten to src=5 or src=6). */
   mapRefs: MapReference[];
+  /** Calls of kernel functions (kfuncs), resolved to their BTF id in the recorded kernel (offload/btf/kfuncs.ts). */
+  kfuncs?: { pc: number; name: string; btfId: number }[];
   /**
    * Features the loader could not resolve (CO-RE, externs). Loading fails on the first one unless
    * `allowUnsupported` was given; then they are listed here and the program must not be run.

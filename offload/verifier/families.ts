@@ -24,6 +24,8 @@ const isStore = (c: FamilyContext) => c.insnKind === 'st' || c.insnKind === 'stx
 const TAIL_CALL = 12;
 
 const RULES: Rule[] = [
+  [/^calling kernel function .* is not allowed$|^Possibly NULL pointer passed to trusted arg|^arg#\d+ expected pointer to ctx|memory, len pair leads to invalid memory access$|^R\d+ must be a known constant$|^kernel function \S+ (args#\d+|returns pointer)|must point to (void, )?scalar, or struct with scalar$|^R\d+ must be (referenced or trusted|a rcu pointer)$|^R\d+ is not a scalar$|^release kernel function |^acquire kernel function |sleepable kfunc |region$|^unmatched rcu read unlock|^nested rcu read lock|^unmatched attempt to enable preemption|^nicsim does not verify calls of kernel function|^destructive kfunc calls|^kfunc \S+ reference has not been acquired/, (m) =>
+    /region$/.test(m.input ?? '') && !/rcu_read_lock|preempt_disable/.test(m.input ?? '') ? 'lock' : 'kfunc'],
   [/^div by zero$|^invalid shift /, 'alu_imm'],
   [/^BPF_ATOMIC |^invalid atomic operand size/, 'atomic'],
   [/^misaligned stack access/, (_m, c) => (c.insnKind === 'atomic' ? 'atomic' : 'stack_align')],

@@ -2,6 +2,7 @@
 // finding carries the nfp driver's exact message (drivers/net/ethernet/netronome/nfp/bpf/verifier.c:
 // "instruction %#02x not supported", the multiply/divide range checks, "atomic op not implemented: %d",
 // "atomic add not to a map value pointer: %d"); the opcode bytes are the ISA's (RFC 9669).
+import { kfuncByName } from '../../offload/btf/kfuncs.ts';
 import { describe, expect, it } from 'vitest';
 import type { Profile } from '../../nic/profile/index.ts';
 import { join } from 'node:path';
@@ -101,14 +102,23 @@ describe('instruction rules', () => {
 });
 
 describe('kernel function calls', () => {
+  const spec = () => loadObjectFile(join(root, 'test/fixtures/verifier/corpus/kfunc_dynptr_xdp.o'));
+  const id = kfuncByName('bpf_dynptr_from_xdp')!.btfId;
   it('a kfunc call (verifier corpus kfunc_dynptr_xdp.o) is not offloadable to agilio-cx, fine on a host', () => {
-    // The loader keeps the call unresolved (imm 0) and refuses the object unless asked not to; the
-    // safety verifier resolves kfuncs by name.
-    const spec = loadObjectFile(join(root, 'test/fixtures/verifier/corpus/kfunc_dynptr_xdp.o'), { allowUnsupported: true });
-    const run = (p: Profile) => checkObject(spec, [{ name: p.name, profile: p }], verifierSafety)[0]!;
+    // The loader resolves the __ksym to its BTF id in the recorded kernel, as libbpf does against vmlinux.
+    const run = (p: Profile) => checkObject(spec(), [{ name: p.name, profile: p }], verifierSafety)[0]!;
     const f = run(agilio).findings.find((x) => x.code === 'isa.kfunc');
-    expect(f).toMatchObject({ pc: 3, profile_key: 'offload.isa.kfuncs', insn: 'call kfunc 0x0', driver_message: null });
+    expect(f).toMatchObject({ pc: 3, profile_key: 'offload.isa.kfuncs', insn: `call kfunc 0x${id.toString(16)}`, driver_message: `unsupported function id: ${id}` });
     expect(run(agilio).verdict).toBe('host');
     expect(run(host).verdict).toBe('offload');
+  });
+  it('a list of kfuncs in offload.isa.kfuncs allows exactly those', () => {
+    const withList = (kfuncs: string[]): Profile => ({ ...host, name: 'list', offload: { ...host.offload, isa: { ...host.offload.isa, kfuncs } } });
+    const run = (p: Profile) => checkObject(spec(), [{ name: p.name, profile: p }], verifierSafety)[0]!;
+    expect(run(withList(['bpf_dynptr_from_xdp'])).verdict).toBe('offload');
+    const other = run(withList(['bpf_xdp_metadata_rx_hash']));
+    expect(other.verdict).not.toBe('offload');
+    expect(other.findings.find((x) => x.code === 'isa.kfunc')).toMatchObject({ pc: 3, profile_key: 'offload.isa.kfuncs' });
+    expect(other.findings.find((x) => x.code === 'isa.kfunc')!.message).toMatch(/bpf_dynptr_from_xdp/);
   });
 });

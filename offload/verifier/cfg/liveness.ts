@@ -2,17 +2,11 @@
 // a later one may read before they are overwritten. State pruning compares only live registers.
 import { xdpHelperProto } from '../../../firmware/helpers/protos.ts';
 import type { Env } from '../check/env.ts';
+import { kfuncById } from '../../btf/kfuncs.ts';
 import { flowOf, jmpOffset } from './raw.ts';
 
 const ALL_CALLER_SAVED = 0b111111;
 
-/** Parameter counts of the kfuncs nicsim knows by name (their kernel BTF prototypes). */
-const KFUNC_PARAMS: Record<string, number> = {
-  bpf_dynptr_from_xdp: 3,
-  bpf_xdp_metadata_rx_timestamp: 2,
-  bpf_xdp_metadata_rx_hash: 3,
-  bpf_xdp_metadata_rx_vlan_tag: 3,
-};
 
 function defUse(env: Env, pc: number): [number, number] {
   const r = env.prog.raws[pc]!;
@@ -61,9 +55,9 @@ function defUse(env: Env, pc: number): [number, number] {
             const p = xdpHelperProto(r.imm, env.priv.allowPtrLeaks);
             if (p) use = ((1 << (p.args.length + 1)) - 1) & ~1;
           } else if (r.src === 2) {
-            // a kfunc: its BTF prototype's parameter count (for the kfuncs nicsim knows)
-            const n = KFUNC_PARAMS[env.prog.kfuncs.get(pc) ?? ''];
-            if (n !== undefined) use = ((1 << (n + 1)) - 1) & ~1;
+            // a kfunc: its BTF prototype's parameter count (fetch_kfunc_meta fails for one XDP may not call)
+            const k = r.off === 0 ? kfuncById(r.imm) : undefined;
+            if (k?.xdp) use = ((1 << (k.params.length + 1)) - 1) & ~1;
           }
           return [ALL_CALLER_SAVED, use];
         }

@@ -2,6 +2,7 @@
 // line info, kfunc names and BTF function info (or none, for a raw load without BTF).
 import type { ObjectSpec, ProgramSpec } from '../../elf/index.ts';
 import type { Btf } from '../../btf/index.ts';
+import { kfuncById } from '../../btf/kfuncs.ts';
 import type { ProgramView } from '../check/env.ts';
 import { decodeLenient } from './decode.ts';
 import { rawAt } from './isa-shim.ts';
@@ -36,6 +37,12 @@ export function programView(spec: ObjectSpec, prog: ProgramSpec, opts: ViewOptio
     Error.stackTraceLimit = limit;
   }
   const kfuncs = new Map<number, string>();
+  for (const k of prog.kfuncs ?? []) kfuncs.set(k.pc, k.name);
+  // a raw kfunc call (no relocation) names its callee by the BTF id of the recorded kernel
+  raws.forEach((r, pc) => {
+    const k = r.code === 0x85 && r.src === 2 && r.off === 0 && r.imm !== 0 ? kfuncById(r.imm) : undefined;
+    if (k && !kfuncs.has(pc)) kfuncs.set(pc, k.name);
+  });
   for (const d of prog.unsupported) {
     const m = /kfunc\) '([^']+)'/.exec(d.message);
     if (d.code === 'elf.unsupported_kfunc' && m && d.location.pc !== undefined) kfuncs.set(d.location.pc, m[1]!);

@@ -70,3 +70,11 @@ export function processDynptr(
   if (kind && first.spilled!.dynptrType !== kind) env.fail('EINVAL', `Expected a dynptr of type ${dynptrTypeStr(kind)} as arg #${regno - 1}`);
 }
 
+
+/** The id, kind and reference of the initialised dynptr an argument register points to. */
+export function dynptrInfo(env: Env, regno: number): { id: number; type: number; refObjId: number } {
+  const reg = curRegs(env)[regno]!;
+  if (reg.type === T.DYNPTR) return { id: reg.id, type: reg.dynptrType, refObjId: reg.refObjId };
+  const first = frameOf(env, reg).slot(spiOfReg(env, reg)).spilled!;
+  return { id: first.id, type: first.dynptrType, refObjId: first.refObjId };
+}

@@ -32,7 +32,7 @@ export function clearAllPktPointers(env: Env): void {
 }
 
 /** release_reference: drop the reference and invalidate every register holding it. */
-function releaseReference(env: Env, refObjId: number): boolean {
+export function releaseReference(env: Env, refObjId: number): boolean {
   const st = env.cur;
   const i = st.refs.findIndex((r) => r.kind === 'ptr' && r.id === refObjId);
   if (i < 0) return false;
@@ -45,7 +45,7 @@ function releaseReference(env: Env, refObjId: number): boolean {
   return true;
 }
 
-function acquireReference(env: Env): number {
+export function acquireReference(env: Env): number {
   const id = env.newId();
   env.cur.refs.push({ kind: 'ptr', id, insnIdx: env.insnIdx, ptr: -1 });
   return id;

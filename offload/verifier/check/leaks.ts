@@ -18,4 +18,6 @@ function checkReferenceLeak(env: Env, exceptionExit: boolean): boolean {
 export function checkResourceLeak(env: Env, exceptionExit: boolean, checkLock: boolean, prefix: string): void {
   if (checkLock && env.cur.activeLocks) env.fail('EINVAL', `${prefix} cannot be used inside bpf_spin_lock-ed region`);
   if (checkReferenceLeak(env, exceptionExit)) env.fail('EINVAL', `${prefix} would lead to reference leak`);
+  if (checkLock && env.cur.activeRcuLock) env.fail('EINVAL', `${prefix} cannot be used inside bpf_rcu_read_lock-ed region`);
+  if (checkLock && env.cur.activePreemptLocks) env.fail('EINVAL', `${prefix} cannot be used inside bpf_preempt_disable-ed region`);
 }

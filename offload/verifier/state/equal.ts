@@ -190,6 +190,7 @@ function stacksafe(o: FuncState, c: FuncState, exact: Exact, ctx: EqualCtx): boo
 function refsafe(o: VState, c: VState, ids: IdMap): boolean {
   if (o.refs.length !== c.refs.length) return false;
   if (o.activeLocks !== c.activeLocks) return false;
+  if (o.activeRcuLock !== c.activeRcuLock || o.activePreemptLocks !== c.activePreemptLocks) return false;
   if (!ids.check(o.activeLockId, c.activeLockId) || o.activeLockPtr !== c.activeLockPtr) return false;
   for (let i = 0; i < o.refs.length; i++) {
     const a = o.refs[i]!;

@@ -101,6 +101,10 @@ export class VState {
   activeLocks = 0;
   activeLockId = 0;
   activeLockPtr = -1;
+  /** Inside bpf_rcu_read_lock() (active_rcu_lock). */
+  activeRcuLock = false;
+  /** bpf_preempt_disable() depth (active_preempt_locks). */
+  activePreemptLocks = 0;
   speculative = false;
   /** Outstanding explorations below this state (checkpoints only). */
   branches = 1;
@@ -143,6 +147,8 @@ export class VState {
     s.activeLocks = this.activeLocks;
     s.activeLockId = this.activeLockId;
     s.activeLockPtr = this.activeLockPtr;
+    s.activeRcuLock = this.activeRcuLock;
+    s.activePreemptLocks = this.activePreemptLocks;
     s.speculative = this.speculative;
     s.branches = this.branches;
     s.parent = this.parent;
