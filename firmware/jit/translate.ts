@@ -632,9 +632,8 @@ export class FunctionEmitter {
         return;
       }
       case 'kfunc':
-        this.fault(JIT_FAULT.kfunc, pc, -1, insn.imm);
-        c.op(OP.unreachable);
-        return;
+        // kernel functions run through firmware/kfuncs on the interpreter: such an object is not compiled
+        throw new JitUnsupported(`kfunc call at pc ${pc} (BTF id ${insn.imm}) is not compiled`, pc);
       default:
         assertNever(insn.callee, 'call kind');
     }
