@@ -5,6 +5,7 @@ import { formatJitBench, runJitBench } from './jit.ts';
 import { runMapsBench } from './maps.ts';
 import { formatVerifierBench, runVerifierBench } from './verifier.bench.ts';
 import { formatDeviceBench, runDeviceBench } from './device.ts';
+import { runValidation } from './validation.ts';
 
 const only = process.argv[2];
 async function main(): Promise<void> {
@@ -28,6 +29,10 @@ async function main(): Promise<void> {
   if (!only || only === 'device') {
     console.log('== nicsim run: the device (npx tsx bench/device.ts [--packets N] [--stream N])');
     for (const l of formatDeviceBench(await runDeviceBench())) console.log(`  ${l}`);
+  }
+  if (!only || only === 'model') {
+    console.log('== the throughput model vs published hardware (npx tsx bench/validation.ts [--fit] [--packets N])');
+    for (const l of await runValidation(1000, false)) console.log(`  ${l}`);
   }
 }
 await main();

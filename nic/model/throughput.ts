@@ -84,7 +84,8 @@ interface CoreState {
   admitted: number;
   /** Σ occupancy (ns) of admitted packets. */
   busyNs: number;
-  /** Occupancy demand of every packet offered to this core, dropped or not (capacity). */
+  /** Occupancy demand of every packet offered to this core, dropped or not (capacity): set by finish()
+   * from the packets served (a packet dropped at the ring never ran, so it costs the served mean). */
   demandNs: number;
   packets: number;
   drops: number;
@@ -160,7 +161,6 @@ export class ThroughputModel {
     c.packets++;
     c.queues.set(p.queue, (c.queues.get(p.queue) ?? 0) + 1);
     const occupancy = Math.max(p.compute, (p.compute + p.stall) / this.threads) * this.nicNsPerCycle;
-    c.demandNs += occupancy;
     const hostNs = p.hostCycles * this.hostNsPerCycle + (p.pass ? this.profile.host.pass_overhead_ns : 0);
     this.hostNs += hostNs;
     const depth = c.starts.length;
@@ -217,6 +217,7 @@ export class ThroughputModel {
 
   finish(): ModelResult {
     this.drainHost(true);
+    for (const c of this.cores) c.demandNs = c.admitted > 0 ? (c.busyNs / c.admitted) * c.packets : 0;
     const n = this.n;
     const mean = (x: number) => (n > 0 ? x / n : 0);
     const span = this.lastArrival - this.firstArrival;
