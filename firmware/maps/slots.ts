@@ -28,6 +28,10 @@ export abstract class SlotMap extends BpfMapBase {
     return true;
   }
 
+  protected override span(): { start: number; stride: number } {
+    return { start: this.base + HEADER_BYTES, stride: 8 };
+  }
+
   protected slotW(i: number): number {
     return (this.base + HEADER_BYTES + i * 8) >> 2;
   }

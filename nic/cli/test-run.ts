@@ -5,7 +5,7 @@ import { Exit, InputError, UsageError } from '../../offload/errors.ts';
 import { loadObjectFile } from '../../offload/elf/index.ts';
 import { loadForRun } from '../runtime/load.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
-import { testRun, TestRunError } from '../runtime/test-run.ts';
+import { mapEntriesJson, testRun, TestRunError, writeMapsJson } from '../runtime/test-run.ts';
 import { Fault } from '../../firmware/vm/fault.ts';
 import { type Command, flag, str, strs } from './command.ts';
 
@@ -20,14 +20,17 @@ export const testRunCommand: Command = {
   summary: 'run an XDP program on one packet, like BPF_PROG_TEST_RUN',
   usage: [
     'test-run OBJECT --program NAME --data-in FILE [--data-out FILE] [--repeat N]',
-    '         [--map-update MAP:KEYHEX:VALUEHEX]... [--tail-call MAP:INDEX:PROGRAM]... [--before PROGRAM]... [--json]',
+    '         [--map-update MAP:KEYHEX:VALUEHEX]... [--tail-call MAP:INDEX:PROGRAM]... [--before PROGRAM]... [--dump-all] [--json]',
   ],
   description: `Loads OBJECT (clang -O2 -g -target bpf), creates its maps, runs PROGRAM on the frame in FILE and
 reports the return value, the output frame and every map. Same contract as the kernel's test_run: frames
 shorter than 14 bytes are refused (EINVAL), the output includes the metadata area the program grew,
 --repeat runs the program N times on the same buffer (each run sees the previous output), duration_ns is
 the mean per repetition. Keys and values are hex bytes in memory order; per-CPU maps take one value for
-every CPU or all CPUs' values concatenated. Internal maps are named .bss, .data, .rodata.
+every CPU or all CPUs' values concatenated. Internal maps are named .bss, .data, .rodata. Maps show the
+entries that exist (hash-like maps) or are non-zero (arrays; a per-CPU index if any CPU's value is);
+--dump-all lists every index of arrays too. --json is written as it is produced, so maps of millions of
+entries need no memory in proportion.
 As in the kernel, every program of the object must pass the verifier first (nicsim verify);
 --no-verify runs unverified code (faults are still caught, with the pc).`,
   options: {
@@ -43,6 +46,7 @@ As in the kernel, every program of the object must pass the verifier first (nics
     'ingress-ifindex': { type: 'string', arg: 'N', help: 'xdp_md.ingress_ifindex (default 1, loopback)' },
     'rx-queue': { type: 'string', arg: 'N', help: 'xdp_md.rx_queue_index (default 0)' },
     'no-verify': { type: 'boolean', help: 'run without verifying first (the kernel always verifies)' },
+    'dump-all': { type: 'boolean', help: 'list every array index, zero values included' },
     json: { type: 'boolean', help: 'print one JSON object on stdout' },
   },
   positionals: { min: 1, max: 1 },
@@ -81,6 +85,7 @@ As in the kernel, every program of the object must pass the verifier first (nics
     }
     const obj = loadForRun(spec, { cpus: ncpu, stackDepths });
     const json = flag(ctx, 'json');
+    const all = flag(ctx, 'dump-all');
     try {
       const r = testRun(obj, {
         program: name,
@@ -90,13 +95,17 @@ As in the kernel, every program of the object must pass the verifier first (nics
         tailCalls: strs(ctx, 'tail-call'),
         before: strs(ctx, 'before'),
         cpu,
+        dump: 'none',
         ...(str(ctx, 'ingress-ifindex') !== undefined ? { ingressIfindex: intOpt(str(ctx, 'ingress-ifindex'), 'ingress-ifindex')! } : {}),
         ...(str(ctx, 'rx-queue') !== undefined ? { rxQueueIndex: intOpt(str(ctx, 'rx-queue'), 'rx-queue')! } : {}),
       });
       const dataOut = str(ctx, 'data-out');
       if (dataOut) writeFileSync(dataOut, Buffer.from(r.data_out, 'hex'));
       if (json) {
-        ctx.out(JSON.stringify(r));
+        // {"retval", "data_out", "duration_ns", "maps"[, "trace"]}, the maps streamed
+        ctx.io.stdout(`{"retval":${r.retval},"data_out":"${r.data_out}","duration_ns":${r.duration_ns},"maps":`);
+        writeMapsJson(obj, (t) => ctx.io.stdout(t), { all });
+        ctx.out(r.trace ? `,"trace":${JSON.stringify(r.trace)}}` : '}');
         return Exit.ok;
       }
       const action = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'][r.retval] ?? 'unknown action';
@@ -104,14 +113,18 @@ As in the kernel, every program of the object must pass the verifier first (nics
       ctx.out(`data_out: ${r.data_out.length / 2} bytes`);
       for (const line of hexdump(r.data_out)) ctx.out(`  ${line}`);
       for (const t of r.trace ?? []) ctx.out(`trace: ${t}`);
-      for (const [m, entries] of Object.entries(r.maps)) {
-        ctx.out(`map ${m}: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}`);
-        for (const e of entries.slice(0, 16)) {
-          const v = e.program !== undefined ? `program ${e.program}` : e.values ? e.values.map((x, i) => `cpu${i}=${x}`).join(' ') : e.value;
-          ctx.out(`  ${e.key}: ${v}`);
+      obj.spec.maps.forEach((m, i) => {
+        const shown: string[] = [];
+        let n = 0;
+        for (const e of mapEntriesJson(obj, i, { all })) {
+          if (n++ >= 16) continue;
+          const v = e.program !== undefined ? `program ${e.program}` : e.map !== undefined ? `map ${e.map}` : e.values ? e.values.map((x, c) => `cpu${c}=${x}`).join(' ') : e.value;
+          shown.push(`  ${e.key}: ${v}`);
         }
-        if (entries.length > 16) ctx.out(`  ... ${entries.length - 16} more (use --json)`);
-      }
+        ctx.out(`map ${m.name}: ${n} entr${n === 1 ? 'y' : 'ies'}`);
+        for (const line of shown) ctx.out(line);
+        if (n > 16) ctx.out(`  ... ${n - 16} more (use --json)`);
+      });
       return Exit.ok;
     } catch (e) {
       if (e instanceof TestRunError) {

@@ -21,6 +21,8 @@ export interface TestRunOptions {
   ingressIfindex?: number;
   rxQueueIndex?: number;
   cpu?: number;
+  /** Map contents in the result: non-zero / existing entries (default), every entry, or none (the caller streams them with writeMapsJson). */
+  dump?: 'entries' | 'all' | 'none';
 }
 
 export interface MapEntryJson {
@@ -96,26 +98,58 @@ function applyTailCall(obj: LoadedObject, arg: string): void {
   if (rc !== 0) throw new InputError('test_run.tail_call', `prog_array '${m[1]}' slot ${m[2]}: errno ${-rc}`);
 }
 
+/** Which entries a dump shows: by default only existing (hash) or non-zero (array) entries. */
+export interface DumpOptions {
+  /** Every index of array-like maps, zero values included (`--dump-all`). */
+  all?: boolean;
+}
+
+/** One map's entries in `nicsim test-run --json` form, streamed (firmware/maps selects them). */
+export function* mapEntriesJson(obj: LoadedObject, index: number, opts: DumpOptions = {}): Generator<MapEntryJson> {
+  const map = obj.maps[index]!;
+  for (const e of map.entries(opts.all ?? false)) {
+    if (map instanceof ProgArray) {
+      const id = new DataView(e.value!.buffer, e.value!.byteOffset).getUint32(0, true);
+      yield { key: hex(e.key), program: obj.programs.find((p) => p.id === id)?.spec.name ?? `#${id}` };
+    } else if (map instanceof ArrayOfMaps || map instanceof HashOfMaps) {
+      // Inner maps by name: ids (map index + 1 here, kernel map ids there) are not portable.
+      const id = new DataView(e.value!.buffer, e.value!.byteOffset).getUint32(0, true);
+      yield { key: hex(e.key), map: obj.spec.maps[id - 1]?.name ?? `#${id}` };
+    } else {
+      yield e.values ? { key: hex(e.key), values: e.values.map(hex) } : { key: hex(e.key), value: hex(e.value!) };
+    }
+  }
+}
+
 /** Every map of the object in `nicsim test-run --json` form. */
-export function dumpMaps(obj: LoadedObject): Record<string, MapEntryJson[]> {
+export function dumpMaps(obj: LoadedObject, opts: DumpOptions = {}): Record<string, MapEntryJson[]> {
   const out: Record<string, MapEntryJson[]> = {};
   obj.spec.maps.forEach((spec, i) => {
-    const map = obj.maps[i]!;
-    const entries = map.dump();
-    out[spec.name] = entries.map((e) => {
-      if (map instanceof ProgArray) {
-        const id = new DataView(e.value!.buffer, e.value!.byteOffset).getUint32(0, true);
-        return { key: hex(e.key), program: obj.programs.find((p) => p.id === id)?.spec.name ?? `#${id}` };
-      }
-      if (map instanceof ArrayOfMaps || map instanceof HashOfMaps) {
-        // Inner maps by name: ids (map index + 1 here, kernel map ids there) are not portable.
-        const id = new DataView(e.value!.buffer, e.value!.byteOffset).getUint32(0, true);
-        return { key: hex(e.key), map: obj.spec.maps[id - 1]?.name ?? `#${id}` };
-      }
-      return e.values ? { key: hex(e.key), values: e.values.map(hex) } : { key: hex(e.key), value: hex(e.value!) };
-    });
+    out[spec.name] = [...mapEntriesJson(obj, i, opts)];
   });
   return out;
+}
+
+/**
+ * The `"maps"` object of `--json` written piece by piece (what dumpMaps returns, as JSON text):
+ * memory stays bounded by one chunk whatever the maps hold.
+ */
+export function writeMapsJson(obj: LoadedObject, write: (text: string) => void, opts: DumpOptions = {}): void {
+  let chunk = '{';
+  obj.spec.maps.forEach((spec, i) => {
+    chunk += `${i ? ',' : ''}${JSON.stringify(spec.name)}:[`;
+    let first = true;
+    for (const e of mapEntriesJson(obj, i, opts)) {
+      chunk += (first ? '' : ',') + JSON.stringify(e);
+      first = false;
+      if (chunk.length >= 1 << 16) {
+        write(chunk);
+        chunk = '';
+      }
+    }
+    chunk += ']';
+  });
+  write(chunk + '}');
 }
 
 export function testRun(obj: LoadedObject, opts: TestRunOptions): TestRunResult {
@@ -141,7 +175,7 @@ export function testRun(obj: LoadedObject, opts: TestRunOptions): TestRunResult 
     trace.push(...core.trace);
   }
   const duration = Number(process.hrtime.bigint() - t0) / n;
-  const result: TestRunResult = { retval, data_out: hex(core.buf.output()), duration_ns: Math.round(duration), maps: dumpMaps(obj) };
+  const result: TestRunResult = { retval, data_out: hex(core.buf.output()), duration_ns: Math.round(duration), maps: opts.dump === 'none' ? {} : dumpMaps(obj, { all: opts.dump === 'all' }) };
   if (trace.length) result.trace = trace;
   return result;
 }
