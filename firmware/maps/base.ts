@@ -47,6 +47,8 @@ export interface MapEnv {
   resolveXsk?(handle: number): number;
   /** The map a handle (the kernel's map fd) names, for maps of maps: its id (> 0) and geometry, or -errno. */
   resolveMap?(handle: number): { id: number; geometry: MapGeometry } | number;
+  /** The CPU of a BPF-output perf event a handle (the kernel's perf event fd) names, or -errno. */
+  resolvePerfEvent?(handle: number): number;
 }
 
 /** Everything another thread needs to attach to a map: structured-clone friendly. */

@@ -9,11 +9,12 @@ import { MapError } from './errors.ts';
 import { HashMap } from './hashtab.ts';
 import { LpmTrie } from './lpm.ts';
 import { ArrayOfMaps, HashOfMaps } from './mapinmap.ts';
-import { CpuMap, DevMap, ProgArray, XskMap } from './slots.ts';
+import { RingBuf } from './ringbuf.ts';
+import { CpuMap, DevMap, PerfEventArray, ProgArray, XskMap } from './slots.ts';
 import { validateSpec } from './spec.ts';
 import type { MapGeometry, MapSpec } from './spec.ts';
 
-export type BpfMap = ArrayMap | HashMap | LpmTrie | DevMap | DevMapHash | CpuMap | XskMap | ProgArray | ArrayOfMaps | HashOfMaps;
+export type BpfMap = ArrayMap | HashMap | LpmTrie | DevMap | DevMapHash | CpuMap | XskMap | ProgArray | ArrayOfMaps | HashOfMaps | PerfEventArray | RingBuf;
 
 export interface CreateOptions {
   /** Simulated CPUs (NIC cores): per-CPU copies, per-CPU LRU lists, cpumap's possible CPUs. */
@@ -64,7 +65,11 @@ export function mapBytes(g: MapGeometry): number {
     case 'cpumap':
     case 'xskmap':
     case 'prog_array':
+    case 'perf_event_array':
       n = DevMap.bytes(g);
+      break;
+    case 'ringbuf':
+      n = RingBuf.bytes(g);
       break;
     case 'array_of_maps':
       n = ArrayOfMaps.bytes(g);
@@ -102,6 +107,10 @@ function construct(g: MapGeometry, r: MapRegion): BpfMap {
       return new ArrayOfMaps(g, r);
     case 'hash_of_maps':
       return new HashOfMaps(g, r);
+    case 'perf_event_array':
+      return new PerfEventArray(g, r);
+    case 'ringbuf':
+      return new RingBuf(g, r);
   }
 }
 

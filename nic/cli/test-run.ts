@@ -20,7 +20,7 @@ export const testRunCommand: Command = {
   summary: 'run an XDP program on one packet, like BPF_PROG_TEST_RUN',
   usage: [
     'test-run OBJECT --program NAME --data-in FILE [--data-out FILE] [--repeat N]',
-    '         [--map-update MAP:KEYHEX:VALUEHEX]... [--tail-call MAP:INDEX:PROGRAM]... [--before PROGRAM]... [--dump-all] [--json]',
+    '         [--map-update MAP:KEYHEX:VALUEHEX]... [--map-fill MAP:FIRST:COUNT:VALUEHEX[,...]]... [--tail-call MAP:INDEX:PROGRAM]... [--before PROGRAM]... [--dump-all] [--json]',
   ],
   description: `Loads OBJECT (clang -O2 -g -target bpf), creates its maps, runs PROGRAM on the frame in FILE and
 reports the return value, the output frame and every map. Same contract as the kernel's test_run: frames
@@ -39,6 +39,7 @@ As in the kernel, every program of the object must pass the verifier first (nics
     'data-out': { type: 'string', arg: 'FILE', help: 'write the output frame here' },
     repeat: { type: 'string', arg: 'N', help: 'run N times (default 1)' },
     'map-update': { type: 'string', multiple: true, arg: 'MAP:KEY:VALUE', help: 'write a map entry before the run' },
+    'map-fill': { type: 'string', multiple: true, arg: 'MAP:FIRST:COUNT:V[,V...]', help: 'write array indexes FIRST.. (COUNT of them) cycling through the values (e.g. a hash ring)' },
     'tail-call': { type: 'string', multiple: true, arg: 'MAP:INDEX:PROG', help: 'put PROG into a prog_array slot' },
     before: { type: 'string', multiple: true, arg: 'PROGRAM', help: 'run PROGRAM first on the same input (seeds maps)' },
     cpus: { type: 'string', arg: 'N', help: 'possible CPUs: number of per-CPU values (default: this machine\'s)' },
@@ -92,6 +93,7 @@ As in the kernel, every program of the object must pass the verifier first (nics
         dataIn,
         repeat: intOpt(str(ctx, 'repeat'), 'repeat') ?? 1,
         mapUpdates: strs(ctx, 'map-update'),
+        mapFills: strs(ctx, 'map-fill'),
         tailCalls: strs(ctx, 'tail-call'),
         before: strs(ctx, 'before'),
         cpu,

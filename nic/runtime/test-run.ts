@@ -14,6 +14,8 @@ export interface TestRunOptions {
   repeat?: number;
   /** "MAP:KEYHEX:VALUEHEX" entries, applied in order. */
   mapUpdates?: string[];
+  /** "MAP:FIRST:COUNT:V1[,V2...]": index FIRST + i of an array gets V[i % n] (after mapUpdates). */
+  mapFills?: string[];
   /** "PROG_ARRAY:INDEX:PROGRAM" entries. */
   tailCalls?: string[];
   /** Programs run once each on the same input first (to seed maps). */
@@ -88,6 +90,25 @@ function applyMapUpdate(obj: LoadedObject, arg: string): void {
   if (rc !== 0) throw new InputError('test_run.map_update', `update of map '${m[1]}' failed with errno ${-rc}`);
 }
 
+function applyMapFill(obj: LoadedObject, arg: string): void {
+  const m = /^(.+):(\d+):(\d+):([0-9a-fA-F,]+)$/.exec(arg);
+  if (!m) throw new InputError('test_run.map_fill', `--map-fill '${arg}' is not MAP:FIRST:COUNT:VALUEHEX[,VALUEHEX...]`);
+  const { map } = mapByName(obj, m[1]!);
+  if (map.keySize !== 4) throw new InputError('test_run.map_fill', `map '${m[1]}' has ${map.keySize}-byte keys; --map-fill writes u32 indexes`);
+  const values = m[4]!.split(',').map((v) => parseHex(v, '--map-fill value'));
+  const first = Number(m[2]);
+  const count = Number(m[3]);
+  const key = new Uint8Array(4);
+  const kv = new DataView(key.buffer);
+  for (let i = 0; i < count; i++) {
+    kv.setUint32(0, first + i, true);
+    let v: Uint8Array | Uint8Array[] = values[i % values.length]!;
+    if (map.percpu && v.length === map.valueSize) v = Array.from({ length: map.cpus }, () => v as Uint8Array);
+    const rc = map.updateHost(key, v, 0);
+    if (rc !== 0) throw new InputError('test_run.map_fill', `--map-fill of map '${m[1]}' index ${first + i} failed with errno ${-rc}`);
+  }
+}
+
 function applyTailCall(obj: LoadedObject, arg: string): void {
   const m = /^(.+):(\d+):(.+)$/.exec(arg);
   if (!m) throw new InputError('test_run.tail_call', `--tail-call '${arg}' is not MAP:INDEX:PROGRAM`);
@@ -160,6 +181,7 @@ export function testRun(obj: LoadedObject, opts: TestRunOptions): TestRunResult 
   if (data.length > MAX_LINEAR + MAX_FRAGS * FRAG_SIZE) throw new TestRunError('E2BIG', `data_in is ${data.length} bytes, more than test_run accepts`);
   const main = program(obj, opts.program);
   for (const u of opts.mapUpdates ?? []) applyMapUpdate(obj, u);
+  for (const f of opts.mapFills ?? []) applyMapFill(obj, f);
   for (const t of opts.tailCalls ?? []) applyTailCall(obj, t);
   const core = coreFor(obj, opts.cpu ?? 0);
   if (opts.ingressIfindex !== undefined) core.ingressIfindex = opts.ingressIfindex;
