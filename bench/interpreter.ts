@@ -2,12 +2,18 @@
 // Run: npx tsx bench/interpreter.ts [--json]   (or npm run bench for every benchmark)
 //  - alu-loop: a tight loop of 64-bit and 32-bit ALU ops and a conditional jump (pure dispatch cost)
 //  - mem-loop: a loop of stack stores/loads (region-checked memory)
-//  - examples: clang-built XDP programs over a bundled packet mix (helpers, maps, packet access)
+//  - empty: a 2-instruction XDP program (r0 = XDP_PASS; exit): the fixed cost of one packet on a core
+//    (packet load, fresh state, engine entry and exit)
+//  - examples: clang-built XDP programs over a bundled packet mix (helpers, maps, packet access), on
+//    the engine path a NIC core uses (firmware/engine.ts), with the verifier's stack depths as
+//    test-run and run load them
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assemble } from '../offload/isa/index.ts';
 import { loadObjectFile } from '../offload/elf/index.ts';
 import { predecode, Vm } from '../firmware/vm/interpreter.ts';
+import { interpreter } from '../firmware/vm/engine.ts';
+import { verifiedStackDepths } from '../nic/runtime/depths.ts';
 import { coreFor, loadForRun } from '../nic/runtime/load.ts';
 
 export interface InterpResult {
@@ -72,21 +78,22 @@ loop:
   r0 = r4
   exit`;
 
-function example(object: string, program: string, packetNames: string[]): InterpResult {
-  const spec = loadObjectFile(join(ROOT, object));
-  const obj = loadForRun(spec, { cpus: 2 });
-  const core = coreFor(obj, 0);
-  const prog = obj.programs.find((p) => p.spec.name === program)!.program;
+function packets(names: string[]): Uint8Array[] {
   const all = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/packets/packets.json'), 'utf8')) as { name: string; hex: string }[];
-  const pkts = packetNames.map((n) => Uint8Array.from(Buffer.from(all.find((p) => p.name === n)!.hex, 'hex')));
+  return names.map((n) => Uint8Array.from(Buffer.from(all.find((p) => p.name === n)!.hex, 'hex')));
+}
+
+/** ns per packet and per instruction of program `id` on `core` over `pkts`. */
+function perPacket(name: string, core: ReturnType<typeof coreFor>, id: number, pkts: Uint8Array[]): InterpResult {
   let insns = 0;
   let packets = 0;
   const { ns } = timeIt(() => {
     let n = 0;
     for (let rep = 0; rep < 200; rep++) {
       for (const p of pkts) {
-        core.run(prog, p);
-        n += core.vm.executed;
+        core.buf.reset(p);
+        interpreter.run(core, id);
+        n += core.executed;
         packets++;
       }
     }
@@ -96,7 +103,24 @@ function example(object: string, program: string, packetNames: string[]): Interp
   // timeIt ran fn twice before timing: count only the timed part.
   const timedPackets = packets - 2 * 200 * pkts.length;
   const timedInsns = insns - (insns / packets) * 2 * 200 * pkts.length;
-  return { name: `${object.replace('examples/', '')}:${program}`, nsPerInsn: ns / timedInsns, nsPerPacket: ns / timedPackets, insnsPerRun: timedInsns / timedPackets };
+  return { name, nsPerInsn: ns / timedInsns, nsPerPacket: ns / timedPackets, insnsPerRun: timedInsns / timedPackets };
+}
+
+function example(object: string, program: string, packetNames: string[]): InterpResult {
+  const spec = loadObjectFile(join(ROOT, object));
+  const obj = loadForRun(spec, { cpus: 2, ...verifiedStackDepths(spec) });
+  const core = coreFor(obj, 0);
+  const id = obj.programs.find((p) => p.spec.name === program)!.id;
+  return perPacket(`${object.replace('examples/', '')}:${program}`, core, id, packets(packetNames));
+}
+
+/** The fixed cost of a packet: a program that only returns XDP_PASS, registered on a core of xdp_count's device. */
+function empty(packetNames: string[]): InterpResult {
+  const obj = loadForRun(loadObjectFile(join(ROOT, 'examples/xdp_count.o')), { cpus: 2 });
+  const core = coreFor(obj, 0);
+  const id = obj.programs.length + 1;
+  core.programs[id] = predecode(assemble('r0 = 2\nexit', { syntax: 'llvm' }), 'empty', undefined, 0, { id });
+  return perPacket('empty (2 insns)', core, id, packets(packetNames));
 }
 
 const MIX = ['ipv4_tcp_syn', 'ipv4_udp_dns', 'ipv6_icmpv6_echo', 'vlan_ipv4_udp', 'ipv4_icmp_echo', 'ipv6_tcp_syn', 'arp_request', 'ipv4_udp_padded'];
@@ -105,6 +129,7 @@ export function runInterpreterBench(): InterpResult[] {
   return [
     rawLoop('alu-loop (raw)', ALU_LOOP),
     rawLoop('mem-loop (raw)', MEM_LOOP),
+    empty(MIX),
     example('examples/xdp_count.o', 'count_protocols', MIX),
     example('examples/xdp_firewall.o', 'firewall', MIX),
     example('examples/xdp_l4lb.o', 'l4lb', MIX),

@@ -2,15 +2,24 @@
 //  - 64-bit registers as pairs of int32 halves (no BigInt on the common paths, nothing allocated per
 //    instruction); 32-bit ALU results are zero-extended; shift counts are masked; x / 0 = 0,
 //    x % 0 = x (truncated to 32 bits for ALU32); INT_MIN / -1 = INT_MIN, INT_MIN % -1 = 0.
+//  - registers, pc, program, call frames, budget and counters live in a state block in shared memory
+//    (firmware/state.ts): exact whenever control is outside `exec`, so a run can stop at a punt pc and
+//    continue on another core (`resume`).
 //  - bpf-to-bpf calls get their own 512-byte stack frame; r6-r9 and r10 are restored on return.
 //  - every memory access goes through the region table (memory.ts) and is bounds-checked.
 //  - a per-run instruction budget turns a runaway program into a typed fault, not a hang.
 // The opcode enumeration below lives in this file so that its values are inlined as literals into
-// the dispatch switch (a dense jump table).
-import { assertNever, type Insn, type Slot } from '../../offload/isa/index.ts';
+// the dispatch switch (a dense jump table); the tables mapping the ISA's operations to it are typed
+// `Record<op, ...>` over the ISA's own lists, so an operation the ISA gains is a compile error here.
+import { assertNever, type AluOp, type AtomicOp, type Insn, type JmpCond, type Slot } from '../../offload/isa/index.ts';
+import { EXIT, type ExitKind } from '../engine.ts';
+import { MAX_CALL_FRAMES, REGION_STACK, REGION_TAG, STACK_BYTES, STACK_FRAME } from '../layout.ts';
+import { F_PROG, F_RET_PC, F_SAVED, FRAME_WORDS, S_BUDGET, S_DEPTH, S_FRAMES, S_MAYGOTO, S_PC, S_PROG, S_TAIL, stateView, STATE_WORDS, type StateView } from '../state.ts';
 import { Fault } from './fault.ts';
 import { bswap16, bswap32, mul64, type Pair, sdivmod64, udivmod64 } from './int64.ts';
-import { makeRegion, REGION_TAG, type Region, RegionKind } from './memory.ts';
+import { makeRegion, type Region, RegionKind } from './memory.ts';
+
+export { MAX_CALL_FRAMES, STACK_FRAME } from '../layout.ts';
 
 const enum Op {
   // ALU64, immediate (0..14) and register (15..31)
@@ -36,25 +45,77 @@ const enum Op {
   ATOMIC, LDABS, LDIND, LDACQ, STREL,
   /** Placed after the last slot: execution fell off the end of the program. */
   FELL_OFF,
+  /** Patched over a punt pc in a NIC core's copy of a program (withPunts): stop before it. */
+  PUNT,
+  /** An operand combination the ISA does not have (never produced by the decoder). */
+  INVALID,
 }
 
-const COND_ORDER = ['jeq', 'jgt', 'jge', 'jset', 'jne', 'jsgt', 'jsge', 'jlt', 'jle', 'jslt', 'jsle'] as const;
-const ALU_ORDER_K = ['add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'neg', 'mod', 'smod', 'xor', 'mov', 'arsh'] as const;
-const ALU_ORDER_X = ['add', 'sub', 'mul', 'div', 'sdiv', 'or', 'and', 'lsh', 'rsh', 'mod', 'smod', 'xor', 'mov', 'arsh', 'movsx8', 'movsx16', 'movsx32'] as const;
+/** Per ALU operation: its opcode as [64-bit imm, 64-bit reg, 32-bit imm, 32-bit reg]. */
+const ALU_OP = {
+  add: [Op.ADD64_K, Op.ADD64_X, Op.ADD32_K, Op.ADD32_X],
+  sub: [Op.SUB64_K, Op.SUB64_X, Op.SUB32_K, Op.SUB32_X],
+  mul: [Op.MUL64_K, Op.MUL64_X, Op.MUL32_K, Op.MUL32_X],
+  div: [Op.DIV64_K, Op.DIV64_X, Op.DIV32_K, Op.DIV32_X],
+  sdiv: [Op.SDIV64_K, Op.SDIV64_X, Op.SDIV32_K, Op.SDIV32_X],
+  or: [Op.OR64_K, Op.OR64_X, Op.OR32_K, Op.OR32_X],
+  and: [Op.AND64_K, Op.AND64_X, Op.AND32_K, Op.AND32_X],
+  lsh: [Op.LSH64_K, Op.LSH64_X, Op.LSH32_K, Op.LSH32_X],
+  rsh: [Op.RSH64_K, Op.RSH64_X, Op.RSH32_K, Op.RSH32_X],
+  neg: [Op.NEG64, Op.INVALID, Op.NEG32, Op.INVALID],
+  mod: [Op.MOD64_K, Op.MOD64_X, Op.MOD32_K, Op.MOD32_X],
+  smod: [Op.SMOD64_K, Op.SMOD64_X, Op.SMOD32_K, Op.SMOD32_X],
+  xor: [Op.XOR64_K, Op.XOR64_X, Op.XOR32_K, Op.XOR32_X],
+  mov: [Op.MOV64_K, Op.MOV64_X, Op.MOV32_K, Op.MOV32_X],
+  movsx8: [Op.INVALID, Op.MOVSX8_64, Op.INVALID, Op.MOVSX8_32],
+  movsx16: [Op.INVALID, Op.MOVSX16_64, Op.INVALID, Op.MOVSX16_32],
+  movsx32: [Op.INVALID, Op.MOVSX32_64, Op.INVALID, Op.INVALID],
+  arsh: [Op.ARSH64_K, Op.ARSH64_X, Op.ARSH32_K, Op.ARSH32_X],
+} as const satisfies Record<AluOp, readonly [Op, Op, Op, Op]>;
+/** Per jump condition: [64-bit imm, 64-bit reg, 32-bit imm, 32-bit reg]. */
+const JMP_OP = {
+  jeq: [Op.JEQ64_K, Op.JEQ64_X, Op.JEQ32_K, Op.JEQ32_X],
+  jgt: [Op.JGT64_K, Op.JGT64_X, Op.JGT32_K, Op.JGT32_X],
+  jge: [Op.JGE64_K, Op.JGE64_X, Op.JGE32_K, Op.JGE32_X],
+  jset: [Op.JSET64_K, Op.JSET64_X, Op.JSET32_K, Op.JSET32_X],
+  jne: [Op.JNE64_K, Op.JNE64_X, Op.JNE32_K, Op.JNE32_X],
+  jsgt: [Op.JSGT64_K, Op.JSGT64_X, Op.JSGT32_K, Op.JSGT32_X],
+  jsge: [Op.JSGE64_K, Op.JSGE64_X, Op.JSGE32_K, Op.JSGE32_X],
+  jlt: [Op.JLT64_K, Op.JLT64_X, Op.JLT32_K, Op.JLT32_X],
+  jle: [Op.JLE64_K, Op.JLE64_X, Op.JLE32_K, Op.JLE32_X],
+  jslt: [Op.JSLT64_K, Op.JSLT64_X, Op.JSLT32_K, Op.JSLT32_X],
+  jsle: [Op.JSLE64_K, Op.JSLE64_X, Op.JSLE32_K, Op.JSLE32_X],
+} as const satisfies Record<JmpCond, readonly [Op, Op, Op, Op]>;
+/** Column of ALU_OP / JMP_OP for an instruction's width and source. */
+const column = (width: 32 | 64, src: 'imm' | 'reg'): 0 | 1 | 2 | 3 => ((width === 64 ? 0 : 2) + (src === 'imm' ? 0 : 1)) as 0 | 1 | 2 | 3;
 /** Offset of a size's opcode from the 1-byte opcode of the same family (LDX1, ST1, STX1, LDXS1). */
 const SIZE_INDEX = { 1: 0, 2: 1, 4: 2, 8: 3 } as const;
-const ATOMIC_CODE = { add: 0, or: 1, and: 2, xor: 3, fetch_add: 4, fetch_or: 5, fetch_and: 6, fetch_xor: 7, xchg: 8, cmpxchg: 9 } as const;
+/** The atomic operation's number in the ATOMIC case of the dispatch (| 0x100 for 64-bit). */
+const ATOMIC_CODE = { add: 0, or: 1, and: 2, xor: 3, fetch_add: 4, fetch_or: 5, fetch_and: 6, fetch_xor: 7, xchg: 8, cmpxchg: 9 } as const satisfies Record<AtomicOp, number>;
 
 /** The value an lddw loads, after the loader has resolved its pseudo source (map references...). */
 export type LddwResolver = (insn: Extract<Insn, { kind: 'lddw' }>, pc: number) => Pair;
 
-/** A program ready to run: 4 int32 per slot (op, dst | src << 4, off, imm). */
+/**
+ * A program ready to run: 4 int32 per slot (op, dst | src << 4, off, imm). Plain data (the code is an
+ * Int32Array), so it can be posted to a worker thread as is.
+ */
 export interface Program {
+  /** Program id (ObjectSpec order + 1; 0 for a bare program): frame records and tail calls name it. */
+  id: number;
   name: string;
   code: Int32Array;
   slots: number;
-  /** Bytes of stack the program needs per frame (zeroed on entry); 512 when unknown. */
+  /** Bytes of stack the entry frame uses (zeroed on entry); 512 when unknown. */
   stackDepth: number;
+  /** The pcs patched to PUNT (withPunts), empty for a full program. */
+  puntPcs: readonly number[];
+}
+
+export interface PredecodeOptions {
+  id?: number;
+  /** Stack bytes a bpf-to-bpf callee starting at `pc` uses (zeroed on each call); 512 when unknown. */
+  calleeDepth?: (pc: number) => number | undefined;
 }
 
 const plainLddw: LddwResolver = (insn, pc) => {
@@ -63,7 +124,7 @@ const plainLddw: LddwResolver = (insn, pc) => {
 };
 
 /** Pre-decodes a slot array into the interpreter's compact form. */
-export function predecode(slots: readonly Slot[], name = 'prog', resolve: LddwResolver = plainLddw, stackDepth = 512): Program {
+export function predecode(slots: readonly Slot[], name = 'prog', resolve: LddwResolver = plainLddw, stackDepth = STACK_FRAME, opts: PredecodeOptions = {}): Program {
   // One extra slot at the end catches execution falling off the program (no per-instruction pc check).
   const code = new Int32Array((slots.length + 1) * 4);
   code[slots.length * 4] = Op.FELL_OFF;
@@ -81,9 +142,7 @@ export function predecode(slots: readonly Slot[], name = 'prog', resolve: LddwRe
         dst = insn.dst;
         src = insn.sreg;
         imm = insn.imm;
-        const base = insn.width === 64 ? (insn.src === 'imm' ? Op.ADD64_K : Op.ADD64_X) : insn.src === 'imm' ? Op.ADD32_K : Op.ADD32_X;
-        const order: readonly string[] = insn.src === 'imm' ? ALU_ORDER_K : ALU_ORDER_X;
-        op = base + order.indexOf(insn.op);
+        op = ALU_OP[insn.op][column(insn.width, insn.src)];
         break;
       }
       case 'end':
@@ -107,13 +166,14 @@ export function predecode(slots: readonly Slot[], name = 'prog', resolve: LddwRe
         src = insn.sreg;
         imm = insn.imm;
         off = insn.off;
-        const base = insn.width === 64 ? (insn.src === 'imm' ? Op.JEQ64_K : Op.JEQ64_X) : insn.src === 'imm' ? Op.JEQ32_K : Op.JEQ32_X;
-        op = base + COND_ORDER.indexOf(insn.op);
+        op = JMP_OP[insn.op][column(insn.width, insn.src)];
         break;
       }
       case 'call':
         op = insn.callee === 'helper' ? Op.CALL_HELPER : insn.callee === 'local' ? Op.CALL_LOCAL : Op.CALL_KFUNC;
         imm = insn.imm;
+        // A local call keeps the callee's stack use in the unused offset field: only that much is cleared.
+        if (insn.callee === 'local') off = Math.min(STACK_FRAME, opts.calleeDepth?.(pc + insn.imm + 1) ?? STACK_FRAME);
         break;
       case 'exit':
         op = Op.EXIT;
@@ -165,7 +225,21 @@ export function predecode(slots: readonly Slot[], name = 'prog', resolve: LddwRe
     code[o + 2] = off;
     code[o + 3] = imm;
   }
-  return { name, code, slots: slots.length, stackDepth };
+  return { id: opts.id ?? 0, name, code, slots: slots.length, stackDepth: Math.min(stackDepth, STACK_FRAME), puntPcs: [] };
+}
+
+/**
+ * A copy of `prog` that stops before each of `puntPcs` (the capability verifier's punt pcs): the
+ * instruction there becomes PUNT, which saves the state and returns EXIT.punt. The original stays
+ * untouched for the host path, which resumes at that pc. No cost for the other instructions.
+ */
+export function withPunts(prog: Program, puntPcs: readonly number[]): Program {
+  const code = prog.code.slice();
+  for (const pc of puntPcs) {
+    if (!Number.isInteger(pc) || pc < 0 || pc >= prog.slots) throw new RangeError(`punt pc ${pc} is outside program ${prog.name} (${prog.slots} slots)`);
+    code[pc * 4] = Op.PUNT;
+  }
+  return { ...prog, code, puntPcs: [...puntPcs].sort((a, b) => a - b) };
 }
 
 /** What the world outside the program provides: helpers, the context, tail calls. */
@@ -180,9 +254,8 @@ export interface Env {
   legacyPacket?(vm: Vm): { region: Region; data: number; end: number } | null;
 }
 
-export const MAX_CALL_FRAMES = 8;
-export const STACK_FRAME = 512;
 export const MAX_TAIL_CALLS = 33;
+/** may_goto's iteration limit per run (BPF_MAX_LOOPS). */
 const BPF_MAX_LOOPS = 8 * 1024 * 1024;
 
 const noEnv: Env = {
@@ -197,42 +270,58 @@ const noEnv: Env = {
   },
 };
 
+/** The memory a Vm runs on: a state block and a stack (a core's blocks in the arena, or private). */
+export interface VmMemory {
+  state: StateView;
+  stack: Uint8Array;
+}
+
+function privateVmMemory(): VmMemory {
+  // Shared like an arena's blocks, so that exec only ever sees one kind of typed-array backing store.
+  return { state: stateView(new SharedArrayBuffer(STATE_WORDS * 4), 0), stack: new Uint8Array(new SharedArrayBuffer(STACK_BYTES)) };
+}
+
 /**
- * One execution engine (one per NIC core / worker). Reusable across runs: registers, stack and the
- * region table are allocated once.
+ * The interpreter bound to one state block and stack (one per core). Reusable across runs: the
+ * region table and every scratch object are allocated once.
  */
 export class Vm {
-  readonly lo = new Int32Array(11);
-  readonly hi = new Int32Array(11);
-  /** Region table; index i is addressed by pointers whose high word is REGION_TAG + i. */
+  /** Register halves r0..r10: views of the state block. */
+  readonly lo: Int32Array;
+  readonly hi: Int32Array;
+  /** The whole state block (firmware/state.ts). */
+  readonly words: Int32Array;
+  /** Region table; index i is addressed by pointers whose high word is REGION_TAG + i. Region 0 is the stack. */
   regions: Region[] = [];
   readonly stack: Region;
   env: Env = noEnv;
+  /** Programs by id, for returns into a caller's program, tail calls and resume. */
+  programs: readonly (Program | undefined)[] = [];
   /** Per-run instruction budget. */
   budget = 64_000_000;
-  /** Instructions executed by the last run. */
+  /** Instructions executed by the last run or resume. */
   executed = 0;
   /** Result of the last memory load (ctx handlers write here too). */
   rlo = 0;
   rhi = 0;
   /** Set by the tail-call helper: the program to continue with. */
   tailTarget: Program | null = null;
-  tailCalls = 0;
-  /** The program executing (helpers that call back into it need it). */
+  /** The program executing (helpers that call back into it need it; a fault names it). */
   current: Program | null = null;
-  /** Instructions left in this run's budget (shared by nested callback executions). */
-  budgetLeft = 0;
-  /** may_goto's loop budget for this run. */
-  mayGoto = 0;
+  /** The program the current run started with (frame records of a bare program name it by id 0). */
+  private entry: Program | null = null;
+  /** Helper callbacks (bpf_loop) currently executing: a punt inside one cannot be saved. */
+  private nesting = 0;
   private readonly pair: Pair = { lo: 0, hi: 0 };
   private ea = 0;
-  // Call stack: per frame the return pc, the program, r6-r9 and r10.
-  private readonly retPc = new Int32Array(MAX_CALL_FRAMES);
-  private readonly retProg: Program[] = new Array(MAX_CALL_FRAMES);
-  private readonly saved = new Int32Array(MAX_CALL_FRAMES * 10);
+  /** r6..r10 of the callers of nested callback executions. */
+  private readonly cbSaved = new Int32Array(MAX_CALL_FRAMES * 10);
 
-  constructor() {
-    this.stack = makeRegion('stack', new Uint8Array(STACK_FRAME * MAX_CALL_FRAMES), true);
+  constructor(mem: VmMemory = privateVmMemory()) {
+    this.words = mem.state.words;
+    this.lo = mem.state.lo;
+    this.hi = mem.state.hi;
+    this.stack = makeRegion('stack', mem.stack, true);
     this.regions.push(this.stack);
   }
 
@@ -416,27 +505,49 @@ export class Vm {
   }
 
   /**
-   * Runs `prog` from pc 0 with the current registers (callers set r1.. before). Returns r0's low
-   * word; the full r0 is in lo[0] / hi[0].
+   * Sets up a fresh run of `prog` in the state block: pc 0, entry frame, full budget, no tail calls,
+   * r10 = the entry frame pointer; clears the stack bytes the program uses. r0-r9 are the caller's.
    */
-  run(prog: Program): number {
-    const lo = this.lo;
-    const hi = this.hi;
-    this.tailCalls = 0;
-    this.mayGoto = BPF_MAX_LOOPS;
-    this.budgetLeft = this.budget;
-    // Frame 0's stack pointer and a clean stack for the part the program uses.
-    const stackTop = STACK_FRAME * MAX_CALL_FRAMES;
-    lo[10] = stackTop;
-    hi[10] = REGION_TAG + this.regions.indexOf(this.stack);
+  start(prog: Program): void {
+    const w = this.words;
+    w[S_PC] = 0;
+    w[S_PROG] = prog.id;
+    w[S_DEPTH] = 0;
+    w[S_BUDGET] = this.budget;
+    w[S_TAIL] = 0;
+    w[S_MAYGOTO] = BPF_MAX_LOOPS;
+    this.lo[10] = STACK_BYTES;
+    this.hi[10] = REGION_TAG + REGION_STACK;
     // The current frame and the callers' frames above it are accessible; nothing below.
-    this.stack.start = stackTop - STACK_FRAME;
-    this.stack.u8.fill(0, stackTop - Math.min(prog.stackDepth, STACK_FRAME), stackTop);
+    this.stack.start = STACK_BYTES - STACK_FRAME;
+    if (prog.stackDepth > 0) this.stack.u8.fill(0, STACK_BYTES - prog.stackDepth, STACK_BYTES);
+    this.entry = prog;
+  }
+
+  /**
+   * Executes from the state block (pc, program, frames, budget) until the entry frame exits
+   * (EXIT.exit, r0 in lo[0] / hi[0]) or a punt pc is reached (EXIT.punt, state saved). Throws Fault.
+   */
+  continue(): ExitKind {
+    const w = this.words;
+    const id = w[S_PROG]!;
+    const prog = this.programs[id] ?? (this.entry?.id === id ? this.entry : undefined);
+    if (!prog) throw new Fault('fault.mem', `no program with id ${id} on this core`, w[S_PC]!);
+    this.entry ??= prog;
+    const budget0 = w[S_BUDGET]!;
+    this.stack.start = (this.lo[10]! >>> 0) - STACK_FRAME;
     try {
-      return this.exec(prog, 0);
+      return this.exec(prog, w[S_PC]!, 0, w[S_DEPTH]!);
     } finally {
-      this.executed = this.budget - Math.max(0, this.budgetLeft);
+      this.executed = budget0 - Math.max(0, w[S_BUDGET]!);
     }
+  }
+
+  /** Runs `prog` from pc 0 with the current registers (callers set r1.. before); returns r0's low word. */
+  run(prog: Program): number {
+    this.start(prog);
+    if (this.continue() !== EXIT.exit) throw new Fault('fault.punt', `program ${prog.name} stopped at punt pc ${this.words[S_PC]} outside a core`, this.words[S_PC]!);
+    return this.lo[0]!;
   }
 
   /**
@@ -447,40 +558,51 @@ export class Vm {
     const lo = this.lo;
     const hi = this.hi;
     const top = lo[10]! >>> 0;
-    if ((STACK_FRAME * MAX_CALL_FRAMES - top) / STACK_FRAME + 1 >= MAX_CALL_FRAMES)
-      throw new Fault('fault.stack', `callback call depth exceeds ${MAX_CALL_FRAMES} frames`, callerPc);
-    const saved = [lo[6]!, hi[6]!, lo[7]!, hi[7]!, lo[8]!, hi[8]!, lo[9]!, hi[9]!, lo[10]!, hi[10]!];
+    const depth = (STACK_BYTES - top) / STACK_FRAME;
+    if (depth + 1 >= MAX_CALL_FRAMES || this.nesting >= MAX_CALL_FRAMES) throw new Fault('fault.stack', `callback call depth exceeds ${MAX_CALL_FRAMES} frames`, callerPc);
+    const sv = this.cbSaved;
+    const b = this.nesting * 10;
+    for (let r = 6; r <= 10; r++) {
+      sv[b + (r - 6) * 2] = lo[r]!;
+      sv[b + (r - 6) * 2 + 1] = hi[r]!;
+    }
     const savedStart = this.stack.start;
     lo[10] = top - STACK_FRAME;
     this.stack.start = top - 2 * STACK_FRAME;
     this.stack.u8.fill(0, top - 2 * STACK_FRAME, top - STACK_FRAME);
+    this.nesting++;
     try {
-      return this.exec(prog, pc);
+      this.exec(prog, pc, depth + 1, 0);
+      return lo[0]!;
     } finally {
+      this.nesting--;
       for (let r = 6; r <= 10; r++) {
-        lo[r] = saved[(r - 6) * 2]!;
-        hi[r] = saved[(r - 6) * 2 + 1]!;
+        lo[r] = sv[b + (r - 6) * 2]!;
+        hi[r] = sv[b + (r - 6) * 2 + 1]!;
       }
       this.stack.start = savedStart;
     }
   }
 
-  /** The instruction loop: runs `prog` from `startPc` until the exit of the entry frame. */
-  private exec(prog: Program, startPc: number): number {
+  /**
+   * The instruction loop: runs `prog` from `startPc` at call depth `frameBase + startFrame` until the
+   * frame at depth `frameBase` exits. frameBase > 0 for callbacks (they run below their caller's
+   * frame); startFrame > 0 when resuming inside a bpf-to-bpf call.
+   */
+  private exec(prog: Program, startPc: number, frameBase: number, startFrame: number): ExitKind {
     const lo = this.lo;
     const hi = this.hi;
+    const w = this.words;
     const pair = this.pair;
     let code = prog.code;
     let cur = prog;
     let pc = startPc;
-    let frame = 0;
-    let budget = this.budgetLeft;
-    // Frames already used by enclosing executions (callbacks run below their caller's frame).
-    const frameBase = (STACK_FRAME * MAX_CALL_FRAMES - (lo[10]! >>> 0)) / STACK_FRAME;
+    let frame = startFrame;
+    let budget = w[S_BUDGET]!;
     this.current = prog;
     for (;;) {
       if (--budget < 0) {
-        this.budgetLeft = 0;
+        w[S_BUDGET] = 0;
         throw new Fault('fault.budget', `instruction budget of ${this.budget} exhausted (the program does not terminate in time)`, pc);
       }
       const i = pc << 2;
@@ -612,17 +734,18 @@ export class Vm {
         case Op.JLE32_X: if (lo[d]! >>> 0 <= lo[s]! >>> 0) pc += off; break;
         case Op.JSLT32_X: if (lo[d]! < lo[s]!) pc += off; break;
         case Op.JSLE32_X: if (lo[d]! <= lo[s]!) pc += off; break;
-        case Op.MAY_GOTO: if (--this.mayGoto < 0) { this.mayGoto = 0; pc += off; } break;
+        case Op.MAY_GOTO: if (--w[S_MAYGOTO]! < 0) { w[S_MAYGOTO] = 0; pc += off; } break;
         // ---- calls
         case Op.CALL_HELPER: {
-          this.budgetLeft = budget;
+          w[S_BUDGET] = budget;
           this.current = cur;
           this.env.helper(this, imm, at);
-          budget = this.budgetLeft;
+          budget = w[S_BUDGET]!;
           if (this.tailTarget !== null) {
             // bpf_tail_call succeeded: continue in the new program with the same frame.
             cur = this.tailTarget;
             this.tailTarget = null;
+            this.current = cur;
             code = cur.code;
             pc = 0;
           }
@@ -630,19 +753,19 @@ export class Vm {
         }
         case Op.CALL_LOCAL: {
           if (frameBase + frame + 1 >= MAX_CALL_FRAMES) throw new Fault('fault.stack', `call depth exceeds ${MAX_CALL_FRAMES} frames`, at);
-          const sv = this.saved;
-          const b = (frameBase + frame) * 10;
+          const f = S_FRAMES + (frameBase + frame) * FRAME_WORDS;
+          w[f + F_RET_PC] = pc;
+          w[f + F_PROG] = cur.id;
           for (let r = 6; r <= 10; r++) {
-            sv[b + (r - 6) * 2] = lo[r]!;
-            sv[b + (r - 6) * 2 + 1] = hi[r]!;
+            w[f + F_SAVED + (r - 6) * 2] = lo[r]!;
+            w[f + F_SAVED + (r - 6) * 2 + 1] = hi[r]!;
           }
-          this.retPc[frameBase + frame] = pc;
-          this.retProg[frameBase + frame] = cur;
           frame++;
           lo[10] = lo[10]! - STACK_FRAME;
           const top = lo[10]! >>> 0;
           this.stack.start = top - STACK_FRAME;
-          this.stack.u8.fill(0, top - STACK_FRAME, top);
+          // off = the callee's stack use (predecode), so only that much is cleared.
+          this.stack.u8.fill(0, top - off, top);
           pc += imm;
           break;
         }
@@ -650,20 +773,23 @@ export class Vm {
           throw new Fault('fault.helper', `kfunc calls (BTF id ${imm}) are not supported`, at);
         case Op.EXIT: {
           if (frame === 0) {
-            this.budgetLeft = budget;
-            return lo[0]!;
+            w[S_BUDGET] = budget;
+            return EXIT.exit;
           }
           frame--;
-          const sv = this.saved;
-          const b = (frameBase + frame) * 10;
+          const f = S_FRAMES + (frameBase + frame) * FRAME_WORDS;
           for (let r = 6; r <= 10; r++) {
-            lo[r] = sv[b + (r - 6) * 2]!;
-            hi[r] = sv[b + (r - 6) * 2 + 1]!;
+            lo[r] = w[f + F_SAVED + (r - 6) * 2]!;
+            hi[r] = w[f + F_SAVED + (r - 6) * 2 + 1]!;
           }
-          pc = this.retPc[frameBase + frame]!;
-          cur = this.retProg[frameBase + frame]!;
+          pc = w[f + F_RET_PC]!;
+          const id = w[f + F_PROG]!;
+          if (id !== cur.id) {
+            cur = this.programs[id] ?? this.entry!;
+            this.current = cur;
+            code = cur.code;
+          }
           this.stack.start = (lo[10]! >>> 0) - STACK_FRAME;
-          code = cur.code;
           break;
         }
         case Op.LDDW: lo[d] = imm; hi[d] = code[i + 7]!; pc++; break;
@@ -693,8 +819,8 @@ export class Vm {
             // Out of range: like the kernel, the program ends at once with r0 = 0.
             lo[0] = 0;
             hi[0] = 0;
-            this.budgetLeft = budget;
-            return 0;
+            w[S_BUDGET] = budget;
+            return EXIT.exit;
           }
           lo[0] = this.rlo;
           hi[0] = 0;
@@ -702,6 +828,15 @@ export class Vm {
         }
         case Op.FELL_OFF:
           throw new Fault('fault.mem', `execution fell off the end of program ${cur.name} (${cur.slots} slots)`, at);
+        case Op.PUNT: {
+          if (this.nesting > 0) throw new Fault('fault.punt', `punt pc ${at} inside a helper callback cannot be handed to the host`, at);
+          // Stop before the instruction: it has not run, so it does not count against the budget.
+          w[S_PC] = at;
+          w[S_PROG] = cur.id;
+          w[S_DEPTH] = frame;
+          w[S_BUDGET] = budget + 1;
+          return EXIT.punt;
+        }
         default:
           throw new Fault('fault.mem', `invalid instruction at pc ${at}`, at);
       }

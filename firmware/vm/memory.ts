@@ -1,13 +1,8 @@
 // The memory of one program run: a table of regions (stack, context, packet, map values, test
 // memory). A pointer is a 64-bit value whose high word names the region (REGION_TAG + index) and
-// whose low word is a byte offset inside it; every access is checked against the region's bounds,
-// so a hostile or unverified program can only ever fault, never touch memory outside its regions.
-
-export const REGION_TAG = 0x7f10;
-/** High word of a pointer to a map object itself (lddw map fd): low word = map index. */
-export const MAP_PTR_TAG = 0x7f00;
-/** High word of a pointer to a subprogram (lddw src=4, callbacks): low word = its pc. */
-export const FUNC_PTR_TAG = 0x7f01;
+// whose low word is a byte offset inside it (the encoding and the region numbering: ../layout.ts);
+// every access is checked against the region's bounds, so a hostile or unverified program can only
+// ever fault, never touch memory outside its regions.
 
 export const enum RegionKind {
   Plain = 0,

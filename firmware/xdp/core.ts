@@ -1,24 +1,36 @@
-// One NIC core (or one kernel CPU in test_run) executing XDP programs: the interpreter, the packet
-// buffer, struct xdp_md, the maps, the programs reachable by tail calls, and the per-core state the
-// helpers use (simulated clock, seeded PRNG, trace output, redirect target).
+// One NIC core (or one kernel CPU in test_run) executing XDP programs: a slot of the device's arena
+// (state block, stack, struct xdp_md, packet frame), the interpreter bound to it, the maps, the
+// programs reachable by tail calls, and the per-core inputs the helpers use (simulated clock, seeded
+// PRNG, trace output). It is the EngineCore an engine runs on and the HelperHost helpers work on.
 //
-// Region layout, identical on every core so that pre-decoded programs can embed pointers:
-//   0 stack   1 context (struct xdp_md)   2 packet frame   3 + i  map i
-import { type Program, type Env, Vm } from '../vm/interpreter.ts';
-import { Fault } from '../vm/fault.ts';
-import { makeRegion, MAP_PTR_TAG, type Region, REGION_TAG, RegionKind } from '../vm/memory.ts';
+// Region layout, identical on every core (firmware/layout.ts): 0 stack, 1 ctx, 2 packet, 3 + i map i.
+import { type Engine, type EngineCore, EXIT, type ExitKind } from '../engine.ts';
+import type { Arena, CoreBlocks } from '../arena.ts';
+import { callHelper } from '../helpers/table.ts';
+import type { HelperHost } from '../helpers/host.ts';
+import { MAP_PTR_TAG, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG } from '../layout.ts';
 import type { BpfMap } from '../maps/index.ts';
-import { XdpBuffer } from './buffer.ts';
-import { callHelper } from './helpers.ts';
+import { REDIRECT_IFINDEX, REDIRECT_MAP, REDIRECT_NONE, S_PC, S_REDIR, S_REDIR_A, S_REDIR_B, S_TAIL } from '../state.ts';
+import { interpreter } from '../vm/engine.ts';
+import { type Env, MAX_TAIL_CALLS, type Program, Vm } from '../vm/interpreter.ts';
+import { Fault } from '../vm/fault.ts';
+import { makeRegion, type Region, RegionKind } from '../vm/memory.ts';
+import { CTX_EGRESS_IFINDEX, CTX_INGRESS_IFINDEX, CTX_RX_QUEUE, XdpBuffer } from './buffer.ts';
 
-export const REGION_CTX = 1;
-export const REGION_PACKET = 2;
-export const REGION_MAP0 = 3;
+export { REGION_CTX, REGION_MAP0, REGION_PACKET } from '../layout.ts';
 
 /** sizeof(struct xdp_md) and its fields. */
 export const XDP_MD = { data: 0, data_end: 4, data_meta: 8, ingress_ifindex: 12, rx_queue_index: 16, egress_ifindex: 20, size: 24 } as const;
 
 export const XDP_ACTIONS = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'] as const;
+
+/** One bpf_perf_event_output record: the CPU, the perf_event_array slot, the data and the packet sample. */
+export interface PerfRecord {
+  cpu: number;
+  index: number;
+  data: Uint8Array;
+  sample: Uint8Array | null;
+}
 
 export type RedirectTarget = { kind: 'ifindex'; ifindex: number } | { kind: 'map'; map: number; key: number };
 
@@ -29,53 +41,92 @@ export interface CoreOptions {
   seed?: number;
   /** Start of the simulated clock (ns). */
   clockNs?: number;
+  /** Per-packet instruction budget. */
+  budget?: number;
 }
 
-export class XdpCore implements Env {
-  readonly vm = new Vm();
-  readonly buf = new XdpBuffer();
+export class XdpCore implements Env, EngineCore, HelperHost {
+  readonly arena: Arena;
+  readonly blocks: CoreBlocks;
+  readonly vm: Vm;
+  readonly buf: XdpBuffer;
   readonly cpu: number;
   readonly ctxRegion: Region;
   readonly pktRegion: Region;
-  maps: BpfMap[] = [];
-  /** Programs by id, for bpf_tail_call through prog_array maps. */
-  readonly programs = new Map<number, Program>();
-  ingressIfindex = 1;
+  readonly lo: Int32Array;
+  readonly hi: Int32Array;
+  readonly maps: readonly BpfMap[];
+  readonly mapOfMaps: Uint8Array;
+  /** Programs by id (index = id), for tail calls through prog_array maps, returns and resume. */
+  readonly programs: (Program | undefined)[] = [];
   /** Interfaces the program can name (bpf_check_mtu): ifindex -> MTU. test_run runs on loopback. */
   readonly mtus = new Map<number, number>([[1, 65536]]);
-  rxQueueIndex = 0;
-  egressIfindex = 0;
   /** Simulated monotonic clock in ns (bpf_ktime_get_ns); the caller advances it. */
   clockNs: number;
   /** Offset of CLOCK_BOOTTIME from CLOCK_MONOTONIC (bpf_ktime_get_boot_ns). */
   bootOffsetNs = 0;
-  /** bpf_trace_printk output of the current run (one message per call). */
+  /** bpf_trace_printk output of the current packet (one message per call). */
   trace: string[] = [];
-  /** Target of the last bpf_redirect / bpf_redirect_map of the current run. */
-  redirect: RedirectTarget | null = null;
+  /** bpf_perf_event_output records since the caller last emptied the list (the perf buffers of this CPU). */
+  perf: PerfRecord[] = [];
+  executed = 0;
+  fault: Fault | null = null;
   private prng: number;
 
-  constructor(opts: CoreOptions = {}) {
+  constructor(arena: Arena, slot: number, opts: CoreOptions = {}) {
+    this.arena = arena;
+    this.blocks = arena.core(slot);
+    const b = this.blocks;
     this.cpu = opts.cpu ?? 0;
     this.prng = (opts.seed ?? 0x9e3779b9) >>> 0 || 1;
     this.clockNs = opts.clockNs ?? 1_000_000_000;
+    this.vm = new Vm({ state: b.state, stack: b.stack });
+    if (opts.budget !== undefined) this.vm.budget = opts.budget;
     this.vm.env = this;
-    this.ctxRegion = makeRegion('ctx', new Uint8Array(XDP_MD.size), false, RegionKind.Ctx);
-    this.pktRegion = makeRegion('packet', this.buf.frame, true);
-    this.vm.addRegion(this.ctxRegion);
-    this.vm.addRegion(this.pktRegion);
-  }
-
-  /** Attaches the object's maps (in ObjectSpec order): map i becomes region 3 + i. */
-  setMaps(maps: BpfMap[]): void {
-    this.maps = maps;
-    this.vm.regions.length = REGION_MAP0;
-    for (const m of maps) {
+    this.vm.programs = this.programs;
+    this.lo = this.vm.lo;
+    this.hi = this.vm.hi;
+    this.buf = new XdpBuffer({ frame: b.frame, frags: b.frags, ctx: b.ctx });
+    if (this.buf.w[CTX_INGRESS_IFINDEX] === 0) this.buf.w[CTX_INGRESS_IFINDEX] = 1;
+    this.ctxRegion = makeRegion('ctx', b.ctxBytes.subarray(0, XDP_MD.size), false, RegionKind.Ctx);
+    this.pktRegion = makeRegion('packet', b.frame, true);
+    if (this.vm.addRegion(this.ctxRegion) !== REGION_CTX || this.vm.addRegion(this.pktRegion) !== REGION_PACKET || this.vm.regions[REGION_STACK] !== this.vm.stack)
+      throw new Error('XdpCore: region layout does not match firmware/layout.ts');
+    this.maps = arena.maps;
+    this.mapOfMaps = new Uint8Array(arena.maps.length);
+    arena.maps.forEach((m, i) => {
       const r = makeRegion(`map ${m.name}`, m.data, true);
       r.start = m.base;
       r.size = m.base + m.byteLength;
       this.vm.addRegion(r);
-    }
+      this.mapOfMaps[i] = m.type === 'array_of_maps' || m.type === 'hash_of_maps' ? 1 : 0;
+    });
+    this.syncPacket();
+  }
+
+  get budget(): number {
+    return this.vm.budget;
+  }
+  set budget(n: number) {
+    this.vm.budget = n;
+  }
+  get ingressIfindex(): number {
+    return this.buf.w[CTX_INGRESS_IFINDEX]!;
+  }
+  set ingressIfindex(v: number) {
+    this.buf.w[CTX_INGRESS_IFINDEX] = v;
+  }
+  get rxQueueIndex(): number {
+    return this.buf.w[CTX_RX_QUEUE]!;
+  }
+  set rxQueueIndex(v: number) {
+    this.buf.w[CTX_RX_QUEUE] = v;
+  }
+  get egressIfindex(): number {
+    return this.buf.w[CTX_EGRESS_IFINDEX]!;
+  }
+  set egressIfindex(v: number) {
+    this.buf.w[CTX_EGRESS_IFINDEX] = v;
   }
 
   /** Marks map i read-only for programs (BPF_F_RDONLY_PROG, .rodata). */
@@ -89,80 +140,149 @@ export class XdpCore implements Env {
     this.pktRegion.size = this.buf.dataEnd;
   }
 
-  /** Runs `prog` on the packet currently in `buf`; returns the XDP action (r0). */
-  runLoaded(prog: Program): number {
-    const vm = this.vm;
+  /** Before an engine call: the packet window from the buffer, no trace; a fresh run: no redirect target. */
+  beginPacket(resuming = false): void {
     this.syncPacket();
-    this.trace.length = 0;
-    this.redirect = null;
-    vm.lo.fill(0);
-    vm.hi.fill(0);
-    vm.lo[1] = 0;
-    vm.hi[1] = REGION_TAG + REGION_CTX;
-    return vm.run(prog) >>> 0;
+    if (this.trace.length) this.trace.length = 0;
+    if (!resuming) this.blocks.state.words[S_REDIR] = REDIRECT_NONE;
+    this.fault = null;
   }
 
-  /** Loads `packet` into the buffer (as test_run does) and runs `prog` on it. */
+  /** Fresh registers for a run: all zero, r1 = the context. */
+  resetRegisters(): void {
+    // Element writes: cheaper than a typed-array fill call for 22 words.
+    const lo = this.lo;
+    const hi = this.hi;
+    for (let r = 0; r < 11; r++) {
+      lo[r] = 0;
+      hi[r] = 0;
+    }
+    hi[1] = REGION_TAG + REGION_CTX;
+  }
+
+  /** Runs program `id` with `engine` on the packet in `buf` (EXIT.exit / punt / fault). */
+  start(engine: Engine, id: number): ExitKind {
+    return engine.run(this, id);
+  }
+
+  /** Continues from the state block (after a punt copied in). */
+  resume(engine: Engine): ExitKind {
+    return engine.resume(this);
+  }
+
+  /** Runs `prog` with the interpreter on the packet in `buf`; returns the XDP action, throws its Fault. */
+  runLoaded(prog: Program): number {
+    if (this.programs[prog.id] !== prog) {
+      // A program not (or differently) registered under its id: run it as a bare program.
+      this.beginPacket();
+      this.resetRegisters();
+      const vm = this.vm;
+      try {
+        vm.start(prog);
+        if (vm.continue() !== EXIT.exit) throw new Fault('fault.punt', `program ${prog.name} stopped at a punt pc`, vm.words[S_PC]!);
+      } finally {
+        this.executed = vm.executed;
+      }
+      return this.action;
+    }
+    const k = interpreter.run(this, prog.id);
+    if (k === EXIT.fault) throw this.fault!;
+    if (k === EXIT.punt) throw new Fault('fault.punt', `program ${prog.name} stopped at punt pc ${this.vm.words[S_PC]} (resume it on a host-path core)`, this.vm.words[S_PC]!);
+    return this.action;
+  }
+
+  /** Loads `packet` into the buffer (as test_run does) and runs `prog` on it with the interpreter. */
   run(prog: Program, packet: Uint8Array): number {
     this.buf.reset(packet);
     return this.runLoaded(prog);
   }
 
-  // ---------------------------------------------------------------- Env
-  helper(vm: Vm, id: number, pc: number): void {
-    callHelper(this, vm, id, pc);
+  /** The XDP action after EXIT.exit (r0's low word, unsigned). */
+  get action(): number {
+    return this.lo[0]! >>> 0;
+  }
+
+  /** Target of bpf_redirect / bpf_redirect_map of the current packet (allocates: reports only). */
+  get redirect(): RedirectTarget | null {
+    const w = this.blocks.state.words;
+    switch (w[S_REDIR]) {
+      case REDIRECT_IFINDEX:
+        return { kind: 'ifindex', ifindex: w[S_REDIR_A]! >>> 0 };
+      case REDIRECT_MAP:
+        return { kind: 'map', map: w[S_REDIR_A]!, key: w[S_REDIR_B]! >>> 0 };
+      default:
+        return null;
+    }
+  }
+
+  // ---------------------------------------------------------------- Env (the interpreter's hooks)
+  helper(_vm: Vm, id: number, pc: number): void {
+    callHelper(this, id, pc);
   }
 
   ctxLoad(vm: Vm, _r: Region, off: number, size: number, pc: number): void {
-    if (size !== 4 || off % 4 !== 0) throw new Fault('fault.ctx', `invalid bpf_context access off=${off} size=${size}`, pc);
-    const pkt = REGION_TAG + REGION_PACKET;
-    vm.rhi = 0;
-    switch (off) {
-      case XDP_MD.data:
-        vm.rlo = this.buf.data;
-        vm.rhi = pkt;
-        return;
-      case XDP_MD.data_end:
-        vm.rlo = this.buf.dataEnd;
-        vm.rhi = pkt;
-        return;
-      case XDP_MD.data_meta:
-        vm.rlo = this.buf.dataMeta;
-        vm.rhi = pkt;
-        return;
-      case XDP_MD.ingress_ifindex:
-        vm.rlo = this.ingressIfindex;
-        return;
-      case XDP_MD.rx_queue_index:
-        vm.rlo = this.rxQueueIndex;
-        return;
-      case XDP_MD.egress_ifindex:
-        vm.rlo = this.egressIfindex;
-        return;
-      default:
-        throw new Fault('fault.ctx', `invalid bpf_context access off=${off} size=${size}`, pc);
-    }
+    if (size !== 4 || off % 4 !== 0 || off >= XDP_MD.size) throw new Fault('fault.ctx', `invalid bpf_context access off=${off} size=${size}`, pc);
+    // data, data_end, data_meta are offsets into the frame: as pointers they point into the packet.
+    vm.rlo = this.buf.w[off >> 2]!;
+    vm.rhi = off < XDP_MD.ingress_ifindex ? REGION_TAG + REGION_PACKET : 0;
   }
 
   ctxStore(_vm: Vm, _r: Region, off: number, size: number, _lo: number, _hi: number, pc: number): void {
     throw new Fault('fault.ctx', `invalid bpf_context access off=${off} size=${size} (the context is read-only)`, pc);
   }
 
-  // ---------------------------------------------------------------- helper support
-  /** The map a map-pointer argument (lo, hi) names. */
-  mapArg(lo: number, hi: number, pc: number, what: string): BpfMap {
-    const m = hi === MAP_PTR_TAG ? this.maps[lo] : undefined;
-    if (!m) throw new Fault('fault.helper', `${what}: argument is not a map pointer`, pc);
-    return m;
+  // ---------------------------------------------------------------- HelperHost
+  resolveAddr(lo: number, hi: number, size: number, pc: number, what: string): Region {
+    return this.vm.resolveAddr(lo, hi, size, pc, what);
+  }
+
+  get lastEa(): number {
+    return this.vm.lastEa;
+  }
+
+  mapIndex(lo: number, hi: number, pc: number, what: string): number {
+    if (hi !== MAP_PTR_TAG || lo >>> 0 >= this.maps.length) throw new Fault('fault.helper', `${what}: argument is not a map pointer`, pc);
+    return lo;
+  }
+
+  nowNs(boot: boolean): number {
+    return this.clockNs + (boot ? this.bootOffsetNs : 0);
+  }
+
+  perfOutput(index: number, data: Uint8Array, sample: Uint8Array | null): void {
+    this.perf.push({ cpu: this.cpu, index, data, sample });
+  }
+
+  printk(msg: string): void {
+    this.trace.push(msg);
+  }
+
+  setRedirect(kind: number, a: number, b: number): void {
+    const w = this.blocks.state.words;
+    w[S_REDIR] = kind;
+    w[S_REDIR_A] = a;
+    w[S_REDIR_B] = b;
+  }
+
+  tailCall(id: number): boolean {
+    const w = this.blocks.state.words;
+    const target = this.programs[id];
+    if (!target || w[S_TAIL]! >= MAX_TAIL_CALLS) return false;
+    w[S_TAIL] = w[S_TAIL]! + 1;
+    this.vm.tailTarget = target;
+    return true;
   }
 
   mtuOf(ifindex: number): number | undefined {
     return this.mtus.get(ifindex);
   }
 
-  /** Region index of map i. */
-  mapRegion(i: number): number {
-    return REGION_MAP0 + i;
+  callback(fnPc: number, callerPc: number): number {
+    const prog = this.vm.current;
+    if (!prog) throw new Fault('fault.helper', 'a callback outside a running program', callerPc);
+    const r = this.vm.callback(prog, fnPc, callerPc);
+    this.vm.current = prog;
+    return r;
   }
 
   /** bpf_get_prandom_u32: xorshift32, seeded per core. */

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { Exit, InputError, UsageError } from '../../offload/errors.ts';
 import { loadObjectFile } from '../../offload/elf/index.ts';
+import { addDepths, type StackDepths } from '../runtime/depths.ts';
 import { loadForRun } from '../runtime/load.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
 import { mapEntriesJson, testRun, TestRunError, writeMapsJson } from '../runtime/test-run.ts';
@@ -30,7 +31,11 @@ the mean per repetition. Keys and values are hex bytes in memory order; per-CPU 
 every CPU or all CPUs' values concatenated. Internal maps are named .bss, .data, .rodata. Maps show the
 entries that exist (hash-like maps) or are non-zero (arrays; a per-CPU index if any CPU's value is);
 --dump-all lists every index of arrays too. --json is written as it is produced, so maps of millions of
-entries need no memory in proportion.
+entries need no memory in proportion. --perf-out opens a BPF-output perf event on every CPU in each
+perf_event_array (without it bpf_perf_event_output finds no event: -ENOENT, as in the kernel when
+nobody listens) and writes one JSON line per record: {"cpu", "size", "bytes", "sample"} (sample: the
+packet bytes the ctx-size bits of the flags asked for). --ringbuf-out consumes every ring buffer after
+the run and writes one line per committed record: {"map", "size", "bytes"}.
 As in the kernel, every program of the object must pass the verifier first (nicsim verify);
 --no-verify runs unverified code (faults are still caught, with the pc).`,
   options: {
@@ -48,6 +53,8 @@ As in the kernel, every program of the object must pass the verifier first (nics
     'rx-queue': { type: 'string', arg: 'N', help: 'xdp_md.rx_queue_index (default 0)' },
     'no-verify': { type: 'boolean', help: 'run without verifying first (the kernel always verifies)' },
     'dump-all': { type: 'boolean', help: 'list every array index, zero values included' },
+    'perf-out': { type: 'string', arg: 'FILE', help: 'open a perf event per CPU on perf_event_arrays; write each bpf_perf_event_output record as a JSON line' },
+    'ringbuf-out': { type: 'string', arg: 'FILE', help: 'consume the ring buffers after the run; write each record as a JSON line' },
     json: { type: 'boolean', help: 'print one JSON object on stdout' },
   },
   positionals: { min: 1, max: 1 },
@@ -69,7 +76,7 @@ As in the kernel, every program of the object must pass the verifier first (nics
     const spec = loadObjectFile(file);
     // Like the kernel, only programs the verifier accepts can run: every program of the object is
     // verified first (bpftool prog loadall), and each one's stack depth is taken from the verifier.
-    const stackDepths = new Map<string, number>();
+    const depths: StackDepths = { stackDepths: new Map(), calleeDepths: new Map() };
     if (!flag(ctx, 'no-verify')) {
       for (const p of spec.programs) {
         if (!p.autoload || p.unsupported.length || p.typeName !== 'xdp') continue;
@@ -80,11 +87,10 @@ As in the kernel, every program of the object must pass the verifier first (nics
           ctx.err(`nicsim test-run: ${file}: program ${p.name} is rejected by the verifier at pc ${e.pc}${where}: ${e.message} (nothing runs, as bpftool prog loadall fails; see nicsim verify)`);
           return Exit.negative;
         }
-        const depth = v.facts?.subprogs[0]?.stackDepth;
-        if (depth !== undefined) stackDepths.set(p.name, depth);
+        addDepths(depths, p.name, v);
       }
     }
-    const obj = loadForRun(spec, { cpus: ncpu, stackDepths });
+    const obj = loadForRun(spec, { cpus: ncpu, ...depths });
     const json = flag(ctx, 'json');
     const all = flag(ctx, 'dump-all');
     try {
@@ -98,11 +104,18 @@ As in the kernel, every program of the object must pass the verifier first (nics
         before: strs(ctx, 'before'),
         cpu,
         dump: 'none',
+        perfEvents: str(ctx, 'perf-out') !== undefined,
+        drainRingbufs: str(ctx, 'ringbuf-out') !== undefined,
         ...(str(ctx, 'ingress-ifindex') !== undefined ? { ingressIfindex: intOpt(str(ctx, 'ingress-ifindex'), 'ingress-ifindex')! } : {}),
         ...(str(ctx, 'rx-queue') !== undefined ? { rxQueueIndex: intOpt(str(ctx, 'rx-queue'), 'rx-queue')! } : {}),
       });
       const dataOut = str(ctx, 'data-out');
       if (dataOut) writeFileSync(dataOut, Buffer.from(r.data_out, 'hex'));
+      const lines = (xs: object[]) => xs.map((x) => JSON.stringify(x) + '\n').join('');
+      const perfOut = str(ctx, 'perf-out');
+      if (perfOut) writeFileSync(perfOut, lines(r.perf ?? []));
+      const rbOut = str(ctx, 'ringbuf-out');
+      if (rbOut) writeFileSync(rbOut, lines(r.ringbuf ?? []));
       if (json) {
         // {"retval", "data_out", "duration_ns", "maps"[, "trace"]}, the maps streamed
         ctx.io.stdout(`{"retval":${r.retval},"data_out":"${r.data_out}","duration_ns":${r.duration_ns},"maps":`);
@@ -134,8 +147,9 @@ As in the kernel, every program of the object must pass the verifier first (nics
         ctx.err(`nicsim test-run: ${e.reason}`);
         return Exit.badInput;
       }
-      // A fault of the running program (exit 1): name the object and program it happened in.
-      if (e instanceof Fault) throw e.at({ file, section: name });
+      // A fault of the running program (exit 1): name the object and the program it happened in (a
+      // tail-called program's own name).
+      if (e instanceof Fault) throw e.at({ file, section: e.site?.program ?? name });
       throw e;
     }
   },

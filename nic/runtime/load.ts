@@ -1,14 +1,16 @@
-// Host side of running an object: creates its maps (with initial contents for .data/.rodata/.bss,
-// frozen .rodata, prog_array slots initialised in C), assigns program ids, resolves map references
-// in lddw and pre-decodes every program for the interpreter. The result can be attached to any
-// number of XdpCores (maps live in SharedArrayBuffers).
+// Host side of running an object: creates its maps in one arena (firmware/arena.ts) with initial
+// contents for .data/.rodata/.bss, frozen .rodata, prog_array slots initialised in C; assigns
+// program ids; resolves lddw through firmware/layout.ts's pointer encoding and pre-decodes every
+// program for the interpreter. The result can be attached to any number of XdpCores: one per arena
+// core slot in this thread, or in other threads through a device image (image.ts).
 import { InputError } from '../../offload/errors.ts';
 import type { MapSpec as ElfMapSpec, ObjectSpec, ProgramSpec } from '../../offload/elf/index.ts';
-import { decodeProgram, type Slot } from '../../offload/isa/index.ts';
-import { type BpfMap, createMap, isMapError, type MapSpec as FirmwareMapSpec } from '../../firmware/maps/index.ts';
+import { decodeProgram, PSEUDO, type Slot } from '../../offload/isa/index.ts';
+import { Arena } from '../../firmware/arena.ts';
+import { funcPointer, mapObjectPointer, mapValuePointer } from '../../firmware/layout.ts';
+import { type BpfMap, isMapError, type MapSpec as FirmwareMapSpec } from '../../firmware/maps/index.ts';
 import { predecode, type Program } from '../../firmware/vm/interpreter.ts';
-import { FUNC_PTR_TAG, MAP_PTR_TAG, REGION_TAG } from '../../firmware/vm/memory.ts';
-import { REGION_MAP0, XdpCore } from '../../firmware/xdp/core.ts';
+import { type CoreOptions, XdpCore } from '../../firmware/xdp/core.ts';
 
 export interface LoadedProgram {
   id: number;
@@ -19,6 +21,8 @@ export interface LoadedProgram {
 
 export interface LoadedObject {
   spec: ObjectSpec;
+  /** The device memory: every map and `cores` core slots. */
+  arena: Arena;
   maps: BpfMap[];
   programs: LoadedProgram[];
   cpus: number;
@@ -27,8 +31,12 @@ export interface LoadedObject {
 export interface LoadOptions {
   /** Number of (simulated) CPUs: per-CPU map copies. */
   cpus: number;
-  /** Stack bytes each program uses (from the verifier): only those are cleared per run. */
+  /** Core slots of the arena (default 1: a test_run CPU). */
+  cores?: number;
+  /** Stack bytes each program's entry frame uses (from the verifier): only those are cleared per run. */
   stackDepths?: ReadonlyMap<string, number>;
+  /** Per program, the stack bytes of each bpf-to-bpf callee by its start pc (from the verifier). */
+  calleeDepths?: ReadonlyMap<string, ReadonlyMap<number, number>>;
 }
 
 function mapError(spec: ObjectSpec, m: ElfMapSpec, e: unknown): never {
@@ -57,31 +65,35 @@ function firmwareSpec(m: ElfMapSpec): FirmwareMapSpec {
 }
 
 export function loadForRun(spec: ObjectSpec, opts: LoadOptions): LoadedObject {
-  const maps: BpfMap[] = [];
+  const created: { maps: BpfMap[] } = { maps: [] };
   // Handles the host passes for programs and maps are their ids: program i + 1, map i + 1.
   const env = {
     resolveProg: (h: number) => (h > 0 ? h : -9),
-    resolveMap: (h: number) => (maps[h - 1] ? { id: h, geometry: maps[h - 1]!.geometry } : -9),
+    resolveMap: (h: number) => (created.maps[h - 1] ? { id: h, geometry: created.maps[h - 1]!.geometry } : -9),
   };
-  for (const m of spec.maps) {
-    let map: BpfMap;
-    try {
-      map = createMap(firmwareSpec(m), { cpus: opts.cpus, env });
-    } catch (e) {
-      mapError(spec, m, e);
-    }
+  let arena: Arena;
+  try {
+    arena = Arena.create(spec.maps.map(firmwareSpec), { cores: opts.cores ?? 1, cpus: opts.cpus, env, onMapError: (i, e) => mapError(spec, spec.maps[i]!, e) });
+  } catch (e) {
+    if (e instanceof RangeError) throw new InputError('load.arena', e.message, { file: spec.file });
+    throw e;
+  }
+  const maps = arena.maps;
+  created.maps = maps;
+  spec.maps.forEach((m, i) => {
+    const map = maps[i]!;
     if (m.initial) {
       const rc = map.updateHost(new Uint8Array(map.keySize), m.initial, 0);
       if (rc !== 0) throw new InputError('load.map', `cannot initialise map '${m.name}': errno ${-rc}`, { file: spec.file });
     }
     if (m.frozen) map.freeze();
-    maps.push(map);
-  }
+  });
   const programs: LoadedProgram[] = [];
   spec.programs.forEach((p, i) => {
     if (p.unsupported.length) return;
     const loc = { file: spec.file, section: p.section, offset: p.offset };
     const slots = decodeProgram(p.insns, { loc });
+    const callee = opts.calleeDepths?.get(p.name);
     const program = predecode(
       slots,
       p.name,
@@ -89,20 +101,21 @@ export function loadForRun(spec: ObjectSpec, opts: LoadOptions): LoadedObject {
         switch (insn.pseudo) {
           case 0:
             return { lo: insn.imm, hi: insn.imm2 };
-          case 5:
-            return { lo: insn.imm, hi: MAP_PTR_TAG };
-          case 6: {
+          case PSEUDO.mapIdx:
+            return mapObjectPointer(insn.imm);
+          case PSEUDO.mapIdxValue: {
             const map = maps[insn.imm];
             if (!map) throw new InputError('load.map_ref', `lddw refers to map ${insn.imm}, which does not exist`, { ...loc, pc });
-            return { lo: (valueZero(map) + insn.imm2) | 0, hi: REGION_TAG + REGION_MAP0 + insn.imm };
+            return mapValuePointer(insn.imm, valueZero(map) + insn.imm2);
           }
-          case 4:
-            return { lo: pc + insn.imm + 1, hi: FUNC_PTR_TAG };
+          case PSEUDO.func:
+            return funcPointer(pc + insn.imm + 1);
           default:
             throw new InputError('load.lddw', `lddw with pseudo source ${insn.pseudo} cannot be resolved by nicsim`, { ...loc, pc });
         }
       },
       opts.stackDepths?.get(p.name) ?? 512,
+      { id: i + 1, ...(callee ? { calleeDepth: (pc: number) => callee.get(pc) } : {}) },
     );
     programs.push({ id: i + 1, spec: p, slots, program });
   });
@@ -115,7 +128,7 @@ export function loadForRun(spec: ObjectSpec, opts: LoadOptions): LoadedObject {
       if (rc !== 0) throw new InputError('load.init_slot', `cannot put ${s.kind} '${s.name}' into slot ${s.index} of map '${m.name}': errno ${-rc}`, { file: spec.file });
     }
   });
-  return { spec, maps, programs, cpus: opts.cpus };
+  return { spec, arena, maps, programs, cpus: opts.cpus };
 }
 
 export function setSlot(map: BpfMap, index: number, value: number): number {
@@ -126,11 +139,10 @@ export function setSlot(map: BpfMap, index: number, value: number): number {
   return map.updateHost(k, v, 0);
 }
 
-/** A core attached to a loaded object's maps and programs. */
-export function coreFor(obj: LoadedObject, cpu = 0, seed?: number): XdpCore {
-  const core = new XdpCore({ cpu, ...(seed !== undefined ? { seed } : {}) });
-  core.setMaps(obj.maps);
+/** A core on arena slot `slot`, attached to a loaded object's maps and programs. */
+export function coreFor(obj: LoadedObject, cpu = 0, seed?: number, slot = 0, opts: Omit<CoreOptions, 'cpu' | 'seed'> = {}): XdpCore {
+  const core = new XdpCore(obj.arena, slot, { ...opts, cpu, ...(seed !== undefined ? { seed } : {}) });
   obj.spec.maps.forEach((m, i) => core.setMapReadonly(i, m.readonly));
-  for (const p of obj.programs) core.programs.set(p.id, p.program);
+  for (const p of obj.programs) core.programs[p.id] = p.program;
   return core;
 }

@@ -2,10 +2,19 @@
 // loaded with 256 bytes of headroom (longer frames continue in fragments), the program runs `repeat`
 // times on the same buffer (each repetition sees the previous one's output, as in the kernel), and
 // the result is the last r0 (32 bits), the frame (with any metadata in front) and the map contents.
+// It is a one-core device on the engine path (firmware/engine.ts): arena core slot 0 runs the
+// program. With `punts`, slot 0 is a NIC core running the programs with PUNT at those pcs and slot 1
+// the host path: a punted packet's state is copied there and resumed with the full program (both as
+// the same CPU, since test_run runs on one), then the packet is copied back for the next repetition.
 import { InputError, NicsimError } from '../../offload/errors.ts';
 import { findMap } from '../../offload/elf/index.ts';
-import { ArrayOfMaps, type BpfMap, HashOfMaps, ProgArray } from '../../firmware/maps/index.ts';
+import { ArrayOfMaps, type BpfMap, HashOfMaps, PerfEventArray, ProgArray, RingBuf } from '../../firmware/maps/index.ts';
+import { EXIT } from '../../firmware/engine.ts';
+import { S_PC } from '../../firmware/state.ts';
+import { interpreter } from '../../firmware/vm/engine.ts';
+import { withPunts } from '../../firmware/vm/interpreter.ts';
 import { ETH_HLEN, FRAG_SIZE, MAX_FRAGS, MAX_LINEAR } from '../../firmware/xdp/buffer.ts';
+import type { XdpCore } from '../../firmware/xdp/core.ts';
 import { coreFor, type LoadedObject, type LoadedProgram, setSlot } from './load.ts';
 
 export interface TestRunOptions {
@@ -23,8 +32,27 @@ export interface TestRunOptions {
   ingressIfindex?: number;
   rxQueueIndex?: number;
   cpu?: number;
+  /**
+   * Open a BPF-output perf event on every CPU, in the CPU's slot of each perf_event_array (what
+   * libbpf's perf_buffer does), and return the records in `perf`; without it the slots are empty and
+   * bpf_perf_event_output fails with -ENOENT, as in a kernel where nobody listens.
+   */
+  perfEvents?: boolean;
+  /** Consume every ring buffer after the run and return its records in `ringbuf`. */
+  drainRingbufs?: boolean;
   /** Map contents in the result: non-zero / existing entries (default), every entry, or none (the caller streams them with writeMapsJson). */
   dump?: 'entries' | 'all' | 'none';
+  /** Program name -> pcs where the NIC core punts to the host path (needs an object loaded with 2 core slots). */
+  punts?: ReadonlyMap<string, readonly number[]>;
+}
+
+/** Counters of a run, for tests and benchmarks (not part of the JSON result). */
+export interface TestRunStats {
+  /** Instructions executed on the NIC core (slot 0) and on the host path (slot 1), all repetitions. */
+  nicExecuted: number;
+  hostExecuted: number;
+  /** Runs (repetitions and --before programs) that were punted to the host path. */
+  punted: number;
 }
 
 export interface MapEntryJson {
@@ -43,6 +71,25 @@ export interface TestRunResult {
   duration_ns: number;
   maps: Record<string, MapEntryJson[]>;
   trace?: string[];
+  /** bpf_perf_event_output records (with perfEvents), in output order. */
+  perf?: PerfRecordJson[];
+  /** Ring buffer records (with drainRingbufs), map by map in ObjectSpec order, each in ring order. */
+  ringbuf?: RingbufRecordJson[];
+}
+
+/** A --perf-out line: CPU, data + sample length, the data and the packet sample (when the flags asked for one). */
+export interface PerfRecordJson {
+  cpu: number;
+  size: number;
+  bytes: string;
+  sample?: string;
+}
+
+/** A --ringbuf-out line: the ring buffer's C name, the sample length and bytes. */
+export interface RingbufRecordJson {
+  map: string;
+  size: number;
+  bytes: string;
 }
 
 export class TestRunError extends NicsimError {
@@ -78,7 +125,8 @@ function mapByName(obj: LoadedObject, name: string): { map: BpfMap; index: numbe
   return { map: obj.maps[index]!, index };
 }
 
-function applyMapUpdate(obj: LoadedObject, arg: string): void {
+/** Applies one "MAP:KEYHEX:VALUEHEX" update (--map-update). */
+export function applyMapUpdate(obj: LoadedObject, arg: string): void {
   const m = /^(.+):([0-9a-fA-F]*):([0-9a-fA-F]*)$/.exec(arg);
   if (!m) throw new InputError('test_run.map_update', `--map-update '${arg}' is not MAP:KEYHEX:VALUEHEX`);
   const { map } = mapByName(obj, m[1]!);
@@ -173,7 +221,28 @@ export function writeMapsJson(obj: LoadedObject, write: (text: string) => void, 
   write(chunk + '}');
 }
 
-export function testRun(obj: LoadedObject, opts: TestRunOptions): TestRunResult {
+/** One packet through the device: the NIC core, and the host path if the program punts. Returns the action. */
+function runPacket(obj: LoadedObject, nic: XdpCore, host: XdpCore | null, id: number, trace: string[], stats: TestRunStats): number {
+  let k = interpreter.run(nic, id);
+  stats.nicExecuted += nic.executed;
+  trace.push(...nic.trace);
+  let done = nic;
+  if (k === EXIT.punt && host) {
+    stats.punted++;
+    obj.arena.copyCore(nic.blocks.index, host.blocks.index);
+    k = interpreter.resume(host);
+    stats.hostExecuted += host.executed;
+    trace.push(...host.trace);
+    // The buffer (and the state) come back for the next repetition on the same buffer.
+    obj.arena.copyCore(host.blocks.index, nic.blocks.index);
+    done = host;
+  }
+  if (k === EXIT.fault) throw done.fault!;
+  if (k === EXIT.punt) throw new Error(`program punted at pc ${nic.vm.words[S_PC]} without a host path`);
+  return done.action;
+}
+
+export function testRun(obj: LoadedObject, opts: TestRunOptions, stats: TestRunStats = { nicExecuted: 0, hostExecuted: 0, punted: 0 }): TestRunResult {
   const repeat = opts.repeat ?? 1;
   if (!Number.isInteger(repeat) || repeat < 0) throw new InputError('test_run.repeat', `--repeat must be a non-negative integer`);
   const data = opts.dataIn;
@@ -183,21 +252,52 @@ export function testRun(obj: LoadedObject, opts: TestRunOptions): TestRunResult 
   for (const u of opts.mapUpdates ?? []) applyMapUpdate(obj, u);
   for (const f of opts.mapFills ?? []) applyMapFill(obj, f);
   for (const t of opts.tailCalls ?? []) applyTailCall(obj, t);
-  const core = coreFor(obj, opts.cpu ?? 0);
-  if (opts.ingressIfindex !== undefined) core.ingressIfindex = opts.ingressIfindex;
-  if (opts.rxQueueIndex !== undefined) core.rxQueueIndex = opts.rxQueueIndex;
-  for (const b of opts.before ?? []) core.run(program(obj, b).program, data);
+  const cpu = opts.cpu ?? 0;
+  const core = coreFor(obj, cpu);
+  let host: XdpCore | null = null;
+  if (opts.punts) {
+    if (obj.arena.plan.cores < 2) throw new Error('testRun with punts needs an object loaded with cores: 2');
+    host = coreFor(obj, cpu, undefined, 1);
+    for (const p of obj.programs) {
+      const pcs = opts.punts.get(p.spec.name);
+      if (pcs?.length) core.programs[p.id] = withPunts(p.program, pcs);
+    }
+  }
+  for (const c of host ? [core, host] : [core]) {
+    if (opts.ingressIfindex !== undefined) c.ingressIfindex = opts.ingressIfindex;
+    if (opts.rxQueueIndex !== undefined) c.rxQueueIndex = opts.rxQueueIndex;
+  }
+  if (opts.perfEvents) {
+    for (const m of obj.maps) if (m instanceof PerfEventArray) for (let c = 0; c < Math.min(m.cpus, m.maxEntries); c++) m.openEvent(c, c);
+  }
+  core.perf.length = 0;
+  const trace: string[] = [];
+  for (const b of opts.before ?? []) {
+    core.buf.reset(data);
+    runPacket(obj, core, host, program(obj, b).id, [], stats);
+  }
   core.buf.reset(data);
   let retval = 0;
   const n = Math.max(1, repeat);
   const t0 = process.hrtime.bigint();
-  const trace: string[] = [];
-  for (let i = 0; i < n; i++) {
-    retval = core.runLoaded(main.program);
-    trace.push(...core.trace);
-  }
+  for (let i = 0; i < n; i++) retval = runPacket(obj, core, host, main.id, trace, stats);
   const duration = Number(process.hrtime.bigint() - t0) / n;
   const result: TestRunResult = { retval, data_out: hex(core.buf.output()), duration_ns: Math.round(duration), maps: opts.dump === 'none' ? {} : dumpMaps(obj, { all: opts.dump === 'all' }) };
   if (trace.length) result.trace = trace;
+  if (opts.perfEvents) {
+    result.perf = core.perf.map((r) => ({
+      cpu: r.cpu,
+      size: r.data.length + (r.sample?.length ?? 0),
+      bytes: hex(r.data),
+      ...(r.sample ? { sample: hex(r.sample) } : {}),
+    }));
+  }
+  if (opts.drainRingbufs) {
+    result.ringbuf = [];
+    obj.spec.maps.forEach((spec, i) => {
+      const m = obj.maps[i];
+      if (m instanceof RingBuf) for (const r of m.drain()) result.ringbuf!.push({ map: spec.name, size: r.size, bytes: hex(r.bytes) });
+    });
+  }
   return result;
 }

@@ -70,7 +70,7 @@ describe('XDP buffer (test_run layout)', () => {
     const pkt = Uint8Array.from({ length: 9000 }, (_, i) => i & 0xff);
     b.reset(pkt);
     expect(b.linearLen).toBe(3520);
-    expect(b.frags.map((f) => f.len)).toEqual([4096, 1384]);
+    expect(Array.from({ length: b.nfrags }, (_, i) => b.fragLen(i))).toEqual([4096, 1384]);
     expect(b.totalLen).toBe(9000);
     expect(b.output()).toEqual(pkt);
     const out = new Uint8Array(8);
