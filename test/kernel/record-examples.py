@@ -10,7 +10,8 @@ Root only (bpffs, BPF_PROG_TEST_RUN). For each case it does what a user would do
   bpftool -j map dump pinned <every map>
 and removes every pin afterwards. Arrays of more than BIG_ARRAY entries are read with
 BPF_MAP_LOOKUP_BATCH instead and recorded as the count and SHA-256 of their non-zero entries (see
-digest(); the record then says "dump": "nonzero": nicsim's default dump, without --dump-all). The process pins itself to CPU 0 first (children inherit it), so
+digest(); the record then says "dump": "nonzero" and lists only the non-zero entries of its other arrays
+too, as nicsim's default dump does, without --dump-all). The process pins itself to CPU 0 first (children inherit it), so
 per-CPU values land in slot 0. trace_printk output of the main run is captured from tracefs (mounted
 for the duration of the run if it was not) between two trace_marker lines, filtered by bpftool's pid.
 
@@ -302,6 +303,10 @@ def record_case(example, obj_rel, c, packets, ncpus, trace, uses_printk, tmp):
             if uses_printk:
                 expected["trace"] = trace.collect(start, end, p.pid)
         big = ld.has_big_arrays()
+        if big and "maps" in expected:   # every array as nicsim shows it by default: non-zero entries only
+            for name, entries in expected["maps"].items():
+                if isinstance(entries, list) and ld.maps[name][1]["type"] in INDEXED:
+                    expected["maps"][name] = [e for e in entries if any(int(x, 16) for x in [e.get("value", "")] + e.get("values", []) if x)]
     rec = {"name": c["name"], "object": obj_rel, "program": c["program"], "packet": c["packet"],
            "data_in": data_in.hex(), "repeat": c["repeat"], "map_updates": updates,
            "tail_calls": c["tail_calls"], "before": c["before"], "expected": expected,
