@@ -91,6 +91,7 @@ As in the kernel, every program of the object must pass the verifier first (nics
       }
     }
     const obj = loadForRun(spec, { cpus: ncpu, ...depths });
+    for (const n of obj.notes) ctx.err(`nicsim test-run: note: ${n}`);
     const json = flag(ctx, 'json');
     const all = flag(ctx, 'dump-all');
     try {
@@ -129,6 +130,7 @@ As in the kernel, every program of the object must pass the verifier first (nics
       for (const line of hexdump(r.data_out)) ctx.out(`  ${line}`);
       for (const t of r.trace ?? []) ctx.out(`trace: ${t}`);
       obj.spec.maps.forEach((m, i) => {
+        if (obj.ignoredMaps.has(i)) return;
         const shown: string[] = [];
         let n = 0;
         for (const e of mapEntriesJson(obj, i, { all })) {

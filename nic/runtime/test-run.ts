@@ -194,7 +194,7 @@ export function* mapEntriesJson(obj: LoadedObject, index: number, opts: DumpOpti
 export function dumpMaps(obj: LoadedObject, opts: DumpOptions = {}): Record<string, MapEntryJson[]> {
   const out: Record<string, MapEntryJson[]> = {};
   obj.spec.maps.forEach((spec, i) => {
-    out[spec.name] = [...mapEntriesJson(obj, i, opts)];
+    if (!obj.ignoredMaps.has(i)) out[spec.name] = [...mapEntriesJson(obj, i, opts)];
   });
   return out;
 }
@@ -205,8 +205,10 @@ export function dumpMaps(obj: LoadedObject, opts: DumpOptions = {}): Record<stri
  */
 export function writeMapsJson(obj: LoadedObject, write: (text: string) => void, opts: DumpOptions = {}): void {
   let chunk = '{';
+  let n = 0;
   obj.spec.maps.forEach((spec, i) => {
-    chunk += `${i ? ',' : ''}${JSON.stringify(spec.name)}:[`;
+    if (obj.ignoredMaps.has(i)) return;
+    chunk += `${n++ ? ',' : ''}${JSON.stringify(spec.name)}:[`;
     let first = true;
     for (const e of mapEntriesJson(obj, i, opts)) {
       chunk += (first ? '' : ',') + JSON.stringify(e);
