@@ -100,7 +100,14 @@ export class TestRunError extends NicsimError {
   }
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+/** Two hex digits per byte value: dumps of millions of entries convert bytes without a Buffer per value. */
+const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const hex = (b: Uint8Array): string => {
+  if (b.length > 64) return Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += HEX2[b[i]!];
+  return s;
+};
 
 export function parseHex(s: string, what: string): Uint8Array {
   const t = s.replace(/\s+/g, '');
@@ -211,7 +218,12 @@ export function writeMapsJson(obj: LoadedObject, write: (text: string) => void, 
     chunk += `${n++ ? ',' : ''}${JSON.stringify(spec.name)}:[`;
     let first = true;
     for (const e of mapEntriesJson(obj, i, opts)) {
-      chunk += (first ? '' : ',') + JSON.stringify(e);
+      // hex strings need no escaping: the common shapes are written directly
+      const text =
+        e.value !== undefined && e.program === undefined ? `{"key":"${e.key}","value":"${e.value}"}`
+        : e.values !== undefined ? `{"key":"${e.key}","values":["${e.values.join('","')}"]}`
+        : JSON.stringify(e);
+      chunk += (first ? '' : ',') + text;
       first = false;
       if (chunk.length >= 1 << 16) {
         write(chunk);

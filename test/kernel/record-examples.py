@@ -198,7 +198,8 @@ class Loaded:
                     entries.append({"key": key, "map": by_id.get(mid, f"id:{mid}")})
                 else:
                     entries.append({"key": key, "value": hexbytes(e["value"])})
-            entries.sort(key=lambda x: bytes.fromhex(x["key"]))
+            if info["type"] not in INDEXED:   # arrays stay in index order, as bpftool lists them
+                entries.sort(key=lambda x: bytes.fromhex(x["key"]))
             out[name] = entries
         return out
 
