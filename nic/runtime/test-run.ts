@@ -40,7 +40,11 @@ export interface TestRunOptions {
   perfEvents?: boolean;
   /** Consume every ring buffer after the run and return its records in `ringbuf`. */
   drainRingbufs?: boolean;
-  /** Map contents in the result: non-zero / existing entries (default), every entry, or none (the caller streams them with writeMapsJson). */
+  /**
+   * Map contents in the result: every entry as the kernel's dump lists them ('all', the default of
+   * this API), only existing / non-zero ones ('entries', what the CLI shows without --dump-all), or
+   * none (the caller streams them with writeMapsJson).
+   */
   dump?: 'entries' | 'all' | 'none';
   /** Program name -> pcs where the NIC core punts to the host path (needs an object loaded with 2 core slots). */
   punts?: ReadonlyMap<string, readonly number[]>;
@@ -296,7 +300,7 @@ export function testRun(obj: LoadedObject, opts: TestRunOptions, stats: TestRunS
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) retval = runPacket(obj, core, host, main.id, trace, stats);
   const duration = Number(process.hrtime.bigint() - t0) / n;
-  const result: TestRunResult = { retval, data_out: hex(core.buf.output()), duration_ns: Math.round(duration), maps: opts.dump === 'none' ? {} : dumpMaps(obj, { all: opts.dump === 'all' }) };
+  const result: TestRunResult = { retval, data_out: hex(core.buf.output()), duration_ns: Math.round(duration), maps: opts.dump === 'none' ? {} : dumpMaps(obj, { all: opts.dump !== 'entries' }) };
   if (trace.length) result.trace = trace;
   if (opts.perfEvents) {
     result.perf = core.perf.map((r) => ({
