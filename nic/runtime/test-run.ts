@@ -178,16 +178,19 @@ function applyTailCall(obj: LoadedObject, arg: string): void {
   if (rc !== 0) throw new InputError('test_run.tail_call', `prog_array '${m[1]}' slot ${m[2]}: errno ${-rc}`);
 }
 
-/** Which entries a dump shows: by default only existing (hash) or non-zero (array) entries. */
+/**
+ * Which entries a dump shows. `all` (the default of these functions, what the kernel's dump lists):
+ * every index of array-like maps; `all: false` (the CLI without --dump-all): only entries that exist
+ * (hash-like maps) or have a non-zero byte (arrays).
+ */
 export interface DumpOptions {
-  /** Every index of array-like maps, zero values included (`--dump-all`). */
   all?: boolean;
 }
 
 /** One map's entries in `nicsim test-run --json` form, streamed (firmware/maps selects them). */
 export function* mapEntriesJson(obj: LoadedObject, index: number, opts: DumpOptions = {}): Generator<MapEntryJson> {
   const map = obj.maps[index]!;
-  for (const e of map.entries(opts.all ?? false)) {
+  for (const e of map.entries(opts.all ?? true)) {
     if (map instanceof ProgArray) {
       const id = new DataView(e.value!.buffer, e.value!.byteOffset).getUint32(0, true);
       yield { key: hex(e.key), program: obj.programs.find((p) => p.id === id)?.spec.name ?? `#${id}` };
