@@ -3,6 +3,7 @@
 import { formatInterpreter, runInterpreterBench } from './interpreter.ts';
 import { formatJitBench, runJitBench } from './jit.ts';
 import { runMapsBench } from './maps.ts';
+import { formatMapsCreate, runMapsCreateBench } from './maps-create.ts';
 import { formatVerifierBench, runVerifierBench } from './verifier.bench.ts';
 import { formatDeviceBench, runDeviceBench } from './device.ts';
 import { runValidation } from './validation.ts';
@@ -20,6 +21,10 @@ async function main(): Promise<void> {
   if (!only || only === 'maps') {
     console.log('== maps (engine-side operations)');
     for (const r of runMapsBench()) console.log(`  ${r.name.padEnd(46)} ${r.nsPerOp.toFixed(1).padStart(8)} ns/op`);
+  }
+  if (!only || only === 'maps') {
+    console.log('== creating 16M-entry maps (ms, resident memory before use; targets 50 ms, 16 MB)');
+    for (const l of formatMapsCreate(runMapsCreateBench())) console.log(`  ${l}`);
   }
   if (!only || only === 'verifier') {
     console.log('== safety verifier (nicsim vs the kernel\'s recorded verification time; quick: one timing window each)');

@@ -36,6 +36,8 @@ export interface HelperHost {
   nextRandom(): number;
   /** Appends a bpf_trace_printk output line to the packet's trace. */
   printk(msg: string): void;
+  /** A bpf_perf_event_output record for slot `index` (the running CPU's event): the data and the packet sample (null: none asked). */
+  perfOutput(index: number, data: Uint8Array, sample: Uint8Array | null): void;
   /** Records the packet's redirect target (state block S_REDIR*): kind REDIRECT_IFINDEX or REDIRECT_MAP. */
   setRedirect(kind: number, a: number, b: number): void;
   /** bpf_tail_call to program `id`: true when the jump will happen (program present, limit not reached). */

@@ -3,7 +3,7 @@
 // interface (host.ts), so the same table serves the interpreter, the host path and a JIT's imports.
 // Arguments are read from r1..r5 and the result written to r0; pointer arguments are resolved through
 // the host's region table (bounds-checked).
-import { ProgArray } from '../maps/index.ts';
+import { PerfEventArray, ProgArray, RingBuf } from '../maps/index.ts';
 import { Fault } from '../vm/fault.ts';
 import type { Region } from '../vm/memory.ts';
 import { FUNC_PTR_TAG, MAP_PTR_TAG, REGION_MAP0, REGION_TAG } from '../layout.ts';
@@ -271,6 +271,80 @@ const constant =
   (h) =>
     ret(h, v, 0);
 
+/** BPF_F_CTXLEN_MASK >> 32: the packet-sample length bits of bpf_perf_event_output's flags. */
+const CTXLEN_MASK_HI = 0xfffff;
+const ENOTSUPP = -524;
+
+/**
+ * bpf_perf_event_output(ctx, map, flags, data, size) as bpf_xdp_event_output: flags are the slot
+ * (BPF_F_INDEX_MASK, BPF_F_CURRENT_CPU = the running CPU) and, in BPF_F_CTXLEN_MASK, how many packet
+ * bytes (fragments included) the kernel appends after the data.
+ */
+const perfEventOutput: HelperImpl = (h, pc) => {
+  const i = h.mapIndex(h.lo[2]!, h.hi[2]!, pc, 'bpf_perf_event_output');
+  const m = h.maps[i]!;
+  const flagsHi = h.hi[3]! >>> 0;
+  if (flagsHi & ~CTXLEN_MASK_HI) return ret(h, EINVAL);
+  const ctxLen = flagsHi & CTXLEN_MASK_HI;
+  if (ctxLen > h.buf.totalLen) return ret(h, EFAULT);
+  if (!(m instanceof PerfEventArray)) return ret(h, ENOTSUPP);
+  const slot = m.outputTarget(h.lo[3]! >>> 0, h.cpu);
+  if (slot < 0) return ret(h, slot);
+  const size = h.lo[5]! >>> 0;
+  const r = ptr(h, 4, size, pc, 'bpf_perf_event_output data');
+  const data = r.u8.slice(h.lastEa, h.lastEa + size);
+  let sample: Uint8Array | null = null;
+  if (ctxLen) {
+    sample = new Uint8Array(ctxLen);
+    h.buf.copy(0, sample, 0, ctxLen, false);
+  }
+  h.perfOutput(slot, data, sample);
+  ret(h, 0);
+};
+
+/** The ring buffer a map argument names (the verifier allows only ringbufs here). */
+function ringArg(h: HelperHost, pc: number, what: string): { rb: RingBuf; i: number } {
+  const i = h.mapIndex(h.lo[1]!, h.hi[1]!, pc, what);
+  const rb = h.maps[i];
+  if (!(rb instanceof RingBuf)) throw new Fault('fault.helper', `${what}: map is not a ringbuf`, pc);
+  return { rb, i };
+}
+
+const ringbufOutput: HelperImpl = (h, pc) => {
+  const { rb } = ringArg(h, pc, 'bpf_ringbuf_output');
+  const size = h.lo[3]! >>> 0;
+  const r = ptr(h, 2, size, pc, 'bpf_ringbuf_output data');
+  const flags = h.hi[4] === 0 ? h.lo[4]! >>> 0 : 0xffffffff;
+  ret(h, rb.output(r.u8, h.lastEa, size, flags));
+};
+
+const ringbufReserve: HelperImpl = (h, pc) => {
+  const { rb, i } = ringArg(h, pc, 'bpf_ringbuf_reserve');
+  if (h.lo[3] !== 0 || h.hi[3] !== 0) return ret(h, 0, 0); // any flag: NULL
+  const size = h.hi[2] === 0 ? h.lo[2]! >>> 0 : 0xffffffff;
+  const off = rb.reserve(size);
+  if (off < 0) ret(h, 0, 0);
+  else ret(h, off, REGION_TAG + REGION_MAP0 + i);
+};
+
+/** bpf_ringbuf_submit / bpf_ringbuf_discard(sample, flags): the record of a reserved sample. */
+const ringbufCommit =
+  (discard: boolean): HelperImpl =>
+  (h, pc) => {
+    const what = discard ? 'bpf_ringbuf_discard' : 'bpf_ringbuf_submit';
+    const i = (h.hi[1]! - REGION_TAG - REGION_MAP0) | 0;
+    const rb = h.maps[i];
+    if (!(rb instanceof RingBuf) || !rb.isReserved(h.lo[1]!)) throw new Fault('fault.helper', `${what}: argument is not a reserved ring buffer record`, pc);
+    rb.commit(h.lo[1]!, discard);
+    ret(h, 0, 0);
+  };
+
+const ringbufQuery: HelperImpl = (h, pc) => {
+  const { rb } = ringArg(h, pc, 'bpf_ringbuf_query');
+  const v = h.hi[2] === 0 ? rb.query(h.lo[2]! >>> 0) : 0;
+  ret(h, v >>> 0, Math.floor(v / 2 ** 32));
+};
+
 /** The implementations, by helper name (names.ts spells them). */
 const IMPLS: Partial<Record<keyof typeof HELPER_IDS, HelperImpl>> = {
   map_lookup_elem: mapLookup,
@@ -314,6 +388,12 @@ const IMPLS: Partial<Record<keyof typeof HELPER_IDS, HelperImpl>> = {
   dynptr_read: dynptrRead,
   dynptr_write: dynptrWrite,
   dynptr_data: dynptrData,
+  perf_event_output: perfEventOutput,
+  ringbuf_output: ringbufOutput,
+  ringbuf_reserve: ringbufReserve,
+  ringbuf_submit: ringbufCommit(false),
+  ringbuf_discard: ringbufCommit(true),
+  ringbuf_query: ringbufQuery,
 };
 
 function buildTable(): readonly (HelperImpl | undefined)[] {

@@ -25,6 +25,10 @@ export class ArrayMap extends BpfMapBase {
     return true;
   }
 
+  protected override span(): { start: number; stride: number } {
+    return { start: this.base + HEADER_BYTES, stride: this.stride };
+  }
+
   init(): void {
     this.initHeader();
     this.i32[this.hw + H_COUNT] = this.maxEntries;

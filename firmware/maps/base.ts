@@ -47,6 +47,8 @@ export interface MapEnv {
   resolveXsk?(handle: number): number;
   /** The map a handle (the kernel's map fd) names, for maps of maps: its id (> 0) and geometry, or -errno. */
   resolveMap?(handle: number): { id: number; geometry: MapGeometry } | number;
+  /** The CPU of a BPF-output perf event a handle (the kernel's perf event fd) names, or -errno. */
+  resolvePerfEvent?(handle: number): number;
 }
 
 /** Everything another thread needs to attach to a map: structured-clone friendly. */
@@ -237,11 +239,42 @@ export abstract class BpfMapBase {
    * bytes. Entries whose lookup fails (empty slots) are left out.
    */
   dump(): MapEntry[] {
+    return [...this.entries(true)];
+  }
+
+  /**
+   * The entries a dump shows, one at a time: array-like maps in index order, streamed (with `all`
+   * every index, else only those whose value has a non-zero byte, so an untouched array of 16M
+   * entries yields nothing and costs one scan of its memory); the others (entries that exist) sorted
+   * by key bytes, which needs memory for the existing entries only, never for max_entries.
+   */
+  *entries(all = false): Generator<MapEntry> {
+    const span = this.indexed ? this.span() : null;
+    if (span) {
+      const key = new Uint8Array(4);
+      const zero = Buffer.alloc(1 << 16);
+      for (let i = 0; i < this.maxEntries; i++) {
+        if (!all) {
+          i = this.nextNonZero(span, i, zero);
+          if (i < 0) return;
+        }
+        key[0] = i & 0xff;
+        key[1] = (i >>> 8) & 0xff;
+        key[2] = (i >>> 16) & 0xff;
+        key[3] = i >>> 24;
+        const v = this.dumpValue(key);
+        if (v === null) continue;
+        const k = key.slice();
+        yield Array.isArray(v) ? { key: k, values: v } : { key: k, value: v as Uint8Array };
+      }
+      return;
+    }
     const out: MapEntry[] = [];
     const seen = new Set<string>();
     let key: Uint8Array | null = null;
     const bound = this.maxEntries * 2 + 16;
-    for (let i = 0; i < bound; i++) {
+    const known = this.indexed ? Infinity : this.count();
+    for (let i = 0; i < bound && out.length < known; i++) {
       const next = this.getNextKeyHostRc(key);
       if (typeof next === 'number') break;
       const id = hex(next);
@@ -253,7 +286,34 @@ export abstract class BpfMapBase {
       out.push(Array.isArray(v) ? { key: next, values: v } : { key: next, value: v as Uint8Array });
     }
     if (!this.indexed) out.sort((a, b) => compareBytes(a.key, b.key));
-    return out;
+    yield* out;
+  }
+
+  /**
+   * Where the elements of an array-like map lie (byte offset of element 0, bytes per element), so a
+   * dump can skip all-zero elements by scanning words; null: walk the keys instead.
+   */
+  protected span(): { start: number; stride: number } | null {
+    return null;
+  }
+
+  /**
+   * The first index >= `from` whose element has a non-zero byte, or -1. Zero stretches are skipped
+   * 64 KiB at a time with a native compare against zeroes (`zero`, all zero bytes).
+   */
+  private nextNonZero(span: { start: number; stride: number }, from: number, zero: Buffer): number {
+    const d = this.data;
+    const end = span.start + this.maxEntries * span.stride;
+    let o = span.start + from * span.stride;
+    while (o < end) {
+      const n = Math.min(zero.length, end - o);
+      if (Buffer.from(d.buffer, o, n).equals(n === zero.length ? zero : zero.subarray(0, n))) {
+        o += n;
+        continue;
+      }
+      for (const stop = o + n; o < stop; o++) if (d[o] !== 0) return Math.floor((o - span.start) / span.stride);
+    }
+    return -1;
   }
 
   protected dumpValue(key: Uint8Array): Uint8Array | Uint8Array[] | null {

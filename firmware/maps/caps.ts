@@ -37,4 +37,6 @@ export const MAP_CAPS: Readonly<Record<MapTypeName, MapCaps>> = {
   xskmap: c(true, false, true, false, 'xdp_sock'),
   array_of_maps: c(true, false, false, false, 'inner_map'),
   hash_of_maps: c(true, false, false, false, 'inner_map'),
+  perf_event_array: c(false, false, false, false, 'none'),
+  ringbuf: c(false, false, false, false, 'none'),
 };

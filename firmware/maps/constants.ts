@@ -8,6 +8,7 @@ export const MapTypeId = {
   hash: 1,
   array: 2,
   prog_array: 3,
+  perf_event_array: 4,
   percpu_hash: 5,
   percpu_array: 6,
   lru_hash: 9,
@@ -19,6 +20,7 @@ export const MapTypeId = {
   cpumap: 16,
   xskmap: 17,
   devmap_hash: 25,
+  ringbuf: 27,
 } as const;
 export type MapTypeName = keyof typeof MapTypeId;
 
@@ -53,6 +55,7 @@ export const Errno = {
   ENOENT: 2,
   E2BIG: 7,
   EBADF: 9,
+  EAGAIN: 11,
   ENOMEM: 12,
   EBUSY: 16,
   EEXIST: 17,

@@ -9,19 +9,26 @@ import { MapError } from './errors.ts';
 import { HashMap } from './hashtab.ts';
 import { LpmTrie } from './lpm.ts';
 import { ArrayOfMaps, HashOfMaps } from './mapinmap.ts';
-import { CpuMap, DevMap, ProgArray, XskMap } from './slots.ts';
+import { RingBuf } from './ringbuf.ts';
+import { CpuMap, DevMap, PerfEventArray, ProgArray, XskMap } from './slots.ts';
 import { validateSpec } from './spec.ts';
 import type { MapGeometry, MapSpec } from './spec.ts';
 
-export type BpfMap = ArrayMap | HashMap | LpmTrie | DevMap | DevMapHash | CpuMap | XskMap | ProgArray | ArrayOfMaps | HashOfMaps;
+export type BpfMap = ArrayMap | HashMap | LpmTrie | DevMap | DevMapHash | CpuMap | XskMap | ProgArray | ArrayOfMaps | HashOfMaps | PerfEventArray | RingBuf;
 
 export interface CreateOptions {
   /** Simulated CPUs (NIC cores): per-CPU copies, per-CPU LRU lists, cpumap's possible CPUs. */
   cpus: number;
   /** Place the map in this buffer (an arena shared by all maps of a device) instead of its own. */
   sab?: SharedArrayBuffer;
-  /** Byte offset in `sab` (multiple of 8) of the region [offset, offset + mapBytes); it is zeroed. */
+  /**
+   * Byte offset in `sab` (multiple of 8) of the region [offset, offset + mapBytes). The region must
+   * be zero (fresh memory: a new SharedArrayBuffer or grown Wasm memory is): zero bytes are an empty
+   * map of every type, so creation writes only the 64-byte header and never touches the rest.
+   */
   offset?: number;
+  /** Zero the region first (a reused arena holding old bytes); this touches every page of it. */
+  clear?: boolean;
   /** hashrnd of hash maps without BPF_F_ZERO_SEED (default 0: nicsim is deterministic). */
   hashSeed?: number;
   /** CPU whose LRU lists host updates use (default 0; the kernel uses the CPU running the syscall). */
@@ -58,7 +65,11 @@ export function mapBytes(g: MapGeometry): number {
     case 'cpumap':
     case 'xskmap':
     case 'prog_array':
+    case 'perf_event_array':
       n = DevMap.bytes(g);
+      break;
+    case 'ringbuf':
+      n = RingBuf.bytes(g);
       break;
     case 'array_of_maps':
       n = ArrayOfMaps.bytes(g);
@@ -96,6 +107,10 @@ function construct(g: MapGeometry, r: MapRegion): BpfMap {
       return new ArrayOfMaps(g, r);
     case 'hash_of_maps':
       return new HashOfMaps(g, r);
+    case 'perf_event_array':
+      return new PerfEventArray(g, r);
+    case 'ringbuf':
+      return new RingBuf(g, r);
   }
 }
 
@@ -110,7 +125,10 @@ export function planMap(spec: MapSpec, opts: Pick<CreateOptions, 'cpus' | 'maxBy
   return { geometry, bytes };
 }
 
-/** BPF_MAP_CREATE: validates like the kernel, allocates (or places) the region and initializes it. */
+/**
+ * BPF_MAP_CREATE: validates like the kernel, allocates (or places) the region and writes its header.
+ * Cost is O(1) in max_entries: the memory of untouched elements is never written.
+ */
 export function createMap(spec: MapSpec, opts: CreateOptions): BpfMap {
   const { geometry, bytes } = planMap(spec, opts);
   const offset = opts.offset ?? 0;
@@ -130,8 +148,8 @@ export function createMap(spec: MapSpec, opts: CreateOptions): BpfMap {
     hostCpu,
     env: opts.env ?? {},
   });
-  if (opts.sab) map.data.fill(0, offset, offset + bytes); // a reused arena may hold old bytes
-  map.init();
+  if (opts.clear) map.data.fill(0, offset, offset + bytes);
+  map.init(); // O(1): writes the header only (see each type's layout comment)
   return map;
 }
 

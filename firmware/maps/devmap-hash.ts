@@ -69,9 +69,7 @@ export class DevMapHash extends HashCore {
     let e = -1;
     if (!rc) {
       if (old >= 0) {
-        const xw = this.extraWord(spare);
-        e = this.i32[xw]!;
-        this.i32[xw] = old;
+        e = this.swapSpare(spare, old);
       } else {
         e = this.popFree();
         if (e < 0) rc = -Errno.E2BIG;

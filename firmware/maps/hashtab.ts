@@ -6,6 +6,12 @@
 //   lru       the LRU lists (lru.ts), LRU maps only
 //   elements  [next i32][hash u32][key, round_up(key_size, 8)][value area]
 //             value area: round_up(value_size, 8), or one such slot per CPU for per-CPU maps.
+// Zeroed memory is an empty table (nothing is initialised per bucket or element): bucket heads,
+// chain links, the free-list head and the spare slots store an element index + 1 (0 = none, or for a
+// spare slot its initial element), and free elements come first from the free list, then from a
+// bump pointer over the never-used ones (header words 7 and 8: bump, number of free elements at
+// creation), which hands them out in the order the kernel's prealloc free list would. Pages of
+// elements no update ever took stay untouched (a SharedArrayBuffer's pages are committed lazily).
 // Element i's value is always at the same offset, so the offset a lookup returns stays a valid
 // address; an element that is deleted or replaced is recycled later, exactly the kernel's
 // preallocated-map behaviour (a program holding an old pointer may then see another key's value).
@@ -32,6 +38,9 @@ import type { MapGeometry } from './spec.ts';
 import { lock, readBegin, readRetry, unlock } from './sync.ts';
 
 export const ELEM_HDR = 8;
+/** Header words of the free-element bump pointer and of the number of elements free at creation. */
+const H_BUMP = 7;
+const H_FREE_LIMIT = 8;
 
 export interface HashLayout {
   nBuckets: number;
@@ -98,7 +107,7 @@ export abstract class HashCore extends BpfMapBase {
     for (;;) {
       const seq = readBegin(i32, lw);
       let found = -1;
-      let e = i32[lw + 1]!;
+      let e = i32[lw + 1]! - 1;
       for (let steps = 0; e >= 0 && e < n && steps <= n; steps++) {
         const ew = (base + e * size) >> 2;
         if (i32[ew + 1]! >>> 0 === hash) {
@@ -110,7 +119,7 @@ export abstract class HashCore extends BpfMapBase {
             break;
           }
         }
-        e = i32[ew]!;
+        e = i32[ew]! - 1;
       }
       if (!readRetry(i32, lw, seq)) return found;
     }
@@ -118,10 +127,10 @@ export abstract class HashCore extends BpfMapBase {
 
   // element fields
   protected next(e: number): number {
-    return this.i32[(this.elemBase + e * this.elemSize) >> 2]!;
+    return this.i32[(this.elemBase + e * this.elemSize) >> 2]! - 1;
   }
   protected setNext(e: number, n: number): void {
-    this.i32[(this.elemBase + e * this.elemSize) >> 2] = n;
+    this.i32[(this.elemBase + e * this.elemSize) >> 2] = n + 1;
   }
   protected hashAt(e: number): number {
     return this.i32[((this.elemBase + e * this.elemSize) >> 2) + 1]! >>> 0;
@@ -136,10 +145,10 @@ export abstract class HashCore extends BpfMapBase {
     return this.elemBase + e * this.elemSize + ELEM_HDR + this.keyArea;
   }
   protected head(b: number): number {
-    return this.i32[this.bucketW + 2 * b + 1]!;
+    return this.i32[this.bucketW + 2 * b + 1]! - 1;
   }
   protected setHead(b: number, e: number): void {
-    this.i32[this.bucketW + 2 * b + 1] = e;
+    this.i32[this.bucketW + 2 * b + 1] = e + 1;
   }
   protected lockBucket(b: number): void {
     lock(this.i32, this.bucketW + 2 * b);
@@ -182,31 +191,50 @@ export abstract class HashCore extends BpfMapBase {
     return false;
   }
 
-  // free list of non-LRU tables: a stack threaded through `next`, under the table lock
+  // free list of non-LRU tables: a stack threaded through `next`, then the never-used elements
+  // bump..limit-1 in index order; under the table lock
   protected popFree(): number {
-    lock(this.i32, this.hw + H_LOCK);
-    const e = this.i32[this.hw + H_FREE]!;
-    if (e >= 0) this.i32[this.hw + H_FREE] = this.next(e);
-    unlock(this.i32, this.hw + H_LOCK);
+    const i32 = this.i32;
+    lock(i32, this.hw + H_LOCK);
+    let e = i32[this.hw + H_FREE]! - 1;
+    if (e >= 0) {
+      i32[this.hw + H_FREE] = this.next(e) + 1;
+    } else {
+      const bump = i32[this.hw + H_BUMP]!;
+      if (bump < i32[this.hw + H_FREE_LIMIT]!) {
+        i32[this.hw + H_BUMP] = bump + 1;
+        e = bump;
+      }
+    }
+    unlock(i32, this.hw + H_LOCK);
     return e;
   }
   protected pushFree(e: number): void {
     lock(this.i32, this.hw + H_LOCK);
-    this.setNext(e, this.i32[this.hw + H_FREE]!);
-    this.i32[this.hw + H_FREE] = e;
+    this.setNext(e, this.i32[this.hw + H_FREE]! - 1);
+    this.i32[this.hw + H_FREE] = e + 1;
     unlock(this.i32, this.hw + H_LOCK);
   }
-  protected extraWord(cpu: number): number {
+  private extraWord(cpu: number): number {
     return ((this.base + this.L.extrasOff) >> 2) + cpu;
   }
+  /** The spare element of `cpu` (a CPU, or `cpus` for the host): at first element limit + cpu. */
+  protected spare(cpu: number): number {
+    const v = this.i32[this.extraWord(cpu)]!;
+    return v === 0 ? this.nElems - this.L.extras + cpu : v - 1;
+  }
+  /** Makes `e` the spare of `cpu` and returns the previous spare. */
+  protected swapSpare(cpu: number, e: number): number {
+    const old = this.spare(cpu);
+    this.i32[this.extraWord(cpu)] = e + 1;
+    return old;
+  }
 
-  /** Buckets empty, elements max_entries.. on the free list, the rest spares. */
+  /** An empty table with elements 0..freeCount-1 free and the rest spares: O(1) on zeroed memory. */
   protected initTable(freeCount: number): void {
     this.initHeader();
-    for (let b = 0; b < this.L.nBuckets; b++) this.setHead(b, -1);
-    this.i32[this.hw + H_FREE] = -1;
-    for (let e = freeCount - 1; e >= 0; e--) this.pushFree(e);
-    for (let c = 0; c < this.L.extras; c++) this.i32[this.extraWord(c)] = freeCount + c;
+    if (freeCount + this.L.extras !== this.nElems && freeCount !== 0) throw new Error(`hash table of ${this.nElems} elements: ${freeCount} free + ${this.L.extras} spares`);
+    this.i32[this.hw + H_FREE_LIMIT] = freeCount;
   }
 
   protected copyKey(e: number, buf: Uint8Array, off: number): void {
@@ -265,11 +293,15 @@ export abstract class HashCore extends BpfMapBase {
     }
     if (linked !== this.count()) throw new Error(`count ${this.count()} but ${linked} elements linked`);
     let free = 0;
-    for (let e = this.i32[this.hw + H_FREE]!; e >= 0; e = this.next(e)) {
+    for (let e = this.i32[this.hw + H_FREE]! - 1; e >= 0; e = this.next(e)) {
       mark(e, 'free list');
       free++;
     }
-    for (let c = 0; c < this.L.extras; c++) mark(this.i32[this.extraWord(c)]!, `spare of CPU ${c}`);
+    for (let e = this.i32[this.hw + H_BUMP]!; e < this.i32[this.hw + H_FREE_LIMIT]!; e++) {
+      mark(e, 'never used');
+      free++;
+    }
+    for (let c = 0; c < this.L.extras; c++) mark(this.spare(c), `spare of CPU ${c}`);
     return { linked, free, spare: this.L.extras };
   }
 
@@ -370,9 +402,7 @@ export class HashMap extends HashCore {
     }
     let e: number;
     if (old >= 0) {
-      const xw = this.extraWord(spare);
-      e = this.i32[xw]!;
-      this.i32[xw] = old;
+      e = this.swapSpare(spare, old);
     } else {
       e = this.popFree();
       if (e < 0) {

@@ -8,7 +8,9 @@
 // Layout after the header: a pool of 2 * max_entries + 1 nodes (max_entries real nodes, at most
 // max_entries - 1 intermediate ones, one being built):
 //   [child0 i32][child1 i32][prefixlen u32][flags u32][data, round_up(key_size - 4, 8)][value, round_up(value_size, 8)]
-// Free nodes are chained through child0 (head in header word 5); the root index is header word 6.
+// Free nodes are chained through child0 (head + 1 in header word 5, 0 = empty), then come the
+// never-used nodes from a bump pointer (header word 7), so creation touches no node; the root index
+// is header word 6.
 // A replaced node is recycled, so a program still holding its value pointer may later see another
 // prefix's value (the kernel frees it after an RCU grace period instead).
 // Concurrency: one trie lock (header word 4) around every operation, lookups included.
@@ -19,6 +21,8 @@ import type { MapGeometry } from './spec.ts';
 import { lock, readBegin, readRetry, unlock } from './sync.ts';
 
 const IM = 1;
+/** Header word of the bump pointer over never-used nodes. */
+const H_BUMP = 7;
 const NODE_HDR = 16;
 
 export class LpmTrie extends BpfMapBase {
@@ -65,18 +69,22 @@ export class LpmTrie extends BpfMapBase {
   init(): void {
     this.initHeader();
     this.i32[this.rootW] = -1;
-    this.i32[this.hw + H_FREE] = -1;
-    for (let n = 2 * this.maxEntries; n >= 0; n--) this.free(n);
   }
 
   private alloc(): number {
-    const n = this.i32[this.hw + H_FREE]!;
-    if (n >= 0) this.i32[this.hw + H_FREE] = this.child(n, 0);
-    return n;
+    const n = this.i32[this.hw + H_FREE]! - 1;
+    if (n >= 0) {
+      this.i32[this.hw + H_FREE] = this.child(n, 0) + 1;
+      return n;
+    }
+    const bump = this.i32[this.hw + H_BUMP]!;
+    if (bump > 2 * this.maxEntries) return -1;
+    this.i32[this.hw + H_BUMP] = bump + 1;
+    return bump;
   }
   private free(n: number): void {
-    this.i32[this.w(n)] = this.i32[this.hw + H_FREE]!;
-    this.i32[this.hw + H_FREE] = n;
+    this.i32[this.w(n)] = this.i32[this.hw + H_FREE]! - 1;
+    this.i32[this.hw + H_FREE] = n + 1;
   }
 
   /** Number of leading bits node n and the key agree on, at most min(both prefix lengths). */

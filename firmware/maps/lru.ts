@@ -21,6 +21,12 @@
 //
 // Node words: prev, next, type, ref, cpu, (pad). List control per list: lock, count[ACTIVE],
 // count[INACTIVE], next_inactive_rotation. Local list control per CPU: lock, next_steal.
+//
+// Zeroed memory is the populated state (bpf_lru_populate): the words prev, next, type, cpu,
+// next_inactive_rotation and next_steal are stored XOR their value right after populate, which is
+// arithmetic in the node index (every node on its list's FREE list in index order, heads pointing
+// at themselves). So a map of millions of nodes costs nothing until its nodes are used: no init
+// pass, and pages of never-used nodes are never touched.
 // Lock order (as in the kernel): local list lock -> global/per-CPU list lock -> hash bucket lock
 // (taken by the eviction callback); the hash table never takes an LRU lock while holding a bucket.
 
@@ -58,6 +64,8 @@ export class LruLists {
   private readonly heads: number; // node index of the first list head
   private readonly nrScans: number;
   private readonly targetFree: number;
+  /** Nodes per list set after populate (all of them for the common LRU). */
+  private readonly per: number;
 
   /** Int32 words needed for `nElems` nodes. */
   static words(nElems: number, cpus: number, percpu: boolean): number {
@@ -82,6 +90,30 @@ export class LruLists {
     this.lctl = this.ctl + this.nLists * LIST_WORDS;
     this.nrScans = percpu ? PERCPU_NR_SCANS : LOCAL_NR_SCANS;
     this.targetFree = Math.min(Math.max(Math.floor(Math.floor(nElems / cpus) / 2), 1), LOCAL_FREE_TARGET);
+    this.per = percpu ? Math.floor(nElems / cpus) : nElems;
+    if (percpu && this.per * cpus !== nElems) throw new Error(`per-CPU LRU of ${nElems} nodes is not a multiple of ${cpus} CPUs`);
+  }
+
+  // ---------------------------------------------------------------- populated state (zero memory)
+  /** prev (f = PREV) or next (f = NEXT) of node or head n right after populate. */
+  private initLink(n: number, f: number): number {
+    const per = this.per;
+    if (n < this.nElems) {
+      const l = Math.floor(n / per);
+      const lo = l * per;
+      const free = this.heads + l * 3 + LRU_FREE;
+      if (f === NEXT) return n > lo ? n - 1 : free;
+      return n < lo + per - 1 ? n + 1 : free;
+    }
+    const h = n - this.heads;
+    if (h < this.nLists * 3 && h % 3 === LRU_FREE) {
+      const lo = Math.floor(h / 3) * per;
+      return f === NEXT ? lo + per - 1 : lo;
+    }
+    return n;
+  }
+  private initCpu(n: number): number {
+    return this.percpu ? Math.floor(n / this.per) : 0;
   }
 
   // ---------------------------------------------------------------- word access
@@ -89,16 +121,28 @@ export class LruLists {
     return this.nodes + n * NODE_WORDS + f;
   }
   private prev(n: number): number {
-    return this.i32[this.nodes + n * NODE_WORDS + PREV]!;
+    return this.i32[this.nodes + n * NODE_WORDS + PREV]! ^ this.initLink(n, PREV);
   }
   private next(n: number): number {
-    return this.i32[this.nodes + n * NODE_WORDS + NEXT]!;
+    return this.i32[this.nodes + n * NODE_WORDS + NEXT]! ^ this.initLink(n, NEXT);
+  }
+  private setPrev(n: number, v: number): void {
+    this.i32[this.nodes + n * NODE_WORDS + PREV] = v ^ this.initLink(n, PREV);
+  }
+  private setNext(n: number, v: number): void {
+    this.i32[this.nodes + n * NODE_WORDS + NEXT] = v ^ this.initLink(n, NEXT);
   }
   private type(n: number): number {
-    return this.i32[this.nodes + n * NODE_WORDS + TYPE]!;
+    return this.i32[this.nodes + n * NODE_WORDS + TYPE]! ^ LRU_FREE;
   }
   private setType(n: number, t: number): void {
-    this.i32[this.w(n, TYPE)] = t;
+    this.i32[this.w(n, TYPE)] = t ^ LRU_FREE;
+  }
+  private cpuOf(n: number): number {
+    return this.i32[this.w(n, CPU)]! ^ this.initCpu(n);
+  }
+  private setCpu(n: number, c: number): void {
+    this.i32[this.w(n, CPU)] = c ^ this.initCpu(n);
   }
   private ref(n: number): boolean {
     return this.i32[this.w(n, REF)] !== 0;
@@ -113,10 +157,13 @@ export class LruLists {
     return this.heads + this.nLists * 3 + cpu * 2 + (t - LRU_LOCAL_FREE);
   }
   private rot(list: number): number {
-    return this.i32[this.ctl + list * LIST_WORDS + 3]!;
+    return this.i32[this.ctl + list * LIST_WORDS + 3]! ^ this.head(list, LRU_INACTIVE);
   }
   private setRot(list: number, n: number): void {
-    this.i32[this.ctl + list * LIST_WORDS + 3] = n;
+    this.i32[this.ctl + list * LIST_WORDS + 3] = n ^ this.head(list, LRU_INACTIVE);
+  }
+  private stealWord(cpu: number): number {
+    return this.lctl + cpu * LOCAL_WORDS + 1;
   }
   private count(list: number, t: number): number {
     return this.i32[this.ctl + list * LIST_WORDS + 1 + t]!;
@@ -138,23 +185,19 @@ export class LruLists {
   }
 
   // ---------------------------------------------------------------- list primitives (list.h)
-  private listInit(h: number): void {
-    this.i32[this.w(h, PREV)] = h;
-    this.i32[this.w(h, NEXT)] = h;
-  }
   private listDel(n: number): void {
     const p = this.prev(n);
     const x = this.next(n);
-    this.i32[this.w(p, NEXT)] = x;
-    this.i32[this.w(x, PREV)] = p;
+    this.setNext(p, x);
+    this.setPrev(x, p);
   }
   /** list_add: insert right after `h` (at the head). */
   private listAdd(n: number, h: number): void {
     const x = this.next(h);
-    this.i32[this.w(h, NEXT)] = n;
-    this.i32[this.w(n, PREV)] = h;
-    this.i32[this.w(n, NEXT)] = x;
-    this.i32[this.w(x, PREV)] = n;
+    this.setNext(h, n);
+    this.setPrev(n, h);
+    this.setNext(n, x);
+    this.setPrev(x, n);
   }
   private listMove(n: number, h: number): void {
     this.listDel(n);
@@ -165,35 +208,8 @@ export class LruLists {
   }
 
   // ---------------------------------------------------------------- setup
-  /** Puts every node on the free list(s) (bpf_lru_populate). Memory must be zeroed. */
-  init(): void {
-    for (let l = 0; l < this.nLists; l++) {
-      for (let t = 0; t < 3; t++) this.listInit(this.head(l, t));
-      this.setRot(l, this.head(l, LRU_INACTIVE));
-    }
-    if (!this.percpu) {
-      for (let c = 0; c < this.cpus; c++) {
-        this.listInit(this.localHead(c, LRU_LOCAL_FREE));
-        this.listInit(this.localHead(c, LRU_LOCAL_PENDING));
-        this.i32[this.lctl + c * LOCAL_WORDS + 1] = c; // next_steal
-      }
-      for (let n = 0; n < this.nElems; n++) {
-        this.setType(n, LRU_FREE);
-        this.listAdd(n, this.head(0, LRU_FREE));
-      }
-      return;
-    }
-    const per = Math.floor(this.nElems / this.cpus);
-    let n = 0;
-    for (let c = 0; c < this.cpus && n < this.nElems; c++) {
-      do {
-        this.i32[this.w(n, CPU)] = c;
-        this.setType(n, LRU_FREE);
-        this.listAdd(n, this.head(c, LRU_FREE));
-        n++;
-      } while (n < this.nElems && n % per !== 0);
-    }
-  }
+  /** bpf_lru_populate: nothing to do, zeroed memory already is that state (see the header). */
+  init(): void {}
 
   // ---------------------------------------------------------------- public operations
   /** Marks a node referenced (lookups from programs). */
@@ -210,7 +226,7 @@ export class LruLists {
   /** Returns a node whose element was unlinked (or never linked) to the free lists. */
   pushFree(n: number): void {
     if (this.percpu) {
-      const l = this.i32[this.w(n, CPU)]!;
+      const l = this.cpuOf(n);
       this.lockList(l);
       this.move(l, n, LRU_FREE);
       this.unlockList(l);
@@ -219,7 +235,7 @@ export class LruLists {
     const t = this.type(n);
     if (t === LRU_FREE || t === LRU_LOCAL_FREE) return; // the kernel WARNs and ignores
     if (t === LRU_LOCAL_PENDING) {
-      const c = this.i32[this.w(n, CPU)]!;
+      const c = this.cpuOf(n);
       this.lockLocal(c);
       if (this.type(n) === LRU_LOCAL_PENDING) {
         this.setType(n, LRU_LOCAL_FREE);
@@ -397,7 +413,7 @@ export class LruLists {
   }
 
   private localAddPending(c: number, cpu: number, n: number): void {
-    this.i32[this.w(n, CPU)] = cpu;
+    this.setCpu(n, cpu);
     this.setType(n, LRU_LOCAL_PENDING);
     this.clearRef(n);
     this.listAdd(n, this.localHead(c, LRU_LOCAL_PENDING));
@@ -453,8 +469,8 @@ export class LruLists {
     this.unlockLocal(cpu);
     if (n >= 0) return n;
 
-    const stealWord = this.lctl + cpu * LOCAL_WORDS + 1;
-    const first = this.i32[stealWord]!;
+    const stealWord = this.stealWord(cpu);
+    const first = this.i32[stealWord]! ^ cpu; // stored XOR its populated value, the CPU itself
     let steal = first;
     do {
       this.lockLocal(steal);
@@ -463,7 +479,7 @@ export class LruLists {
       this.unlockLocal(steal);
       steal = (steal + 1) % this.cpus;
     } while (n < 0 && steal !== first);
-    this.i32[stealWord] = steal;
+    this.i32[stealWord] = steal ^ cpu;
     if (n >= 0) {
       this.lockLocal(cpu);
       this.localAddPending(cpu, cpu, n);

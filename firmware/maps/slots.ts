@@ -28,6 +28,10 @@ export abstract class SlotMap extends BpfMapBase {
     return true;
   }
 
+  protected override span(): { start: number; stride: number } {
+    return { start: this.base + HEADER_BYTES, stride: 8 };
+  }
+
   protected slotW(i: number): number {
     return (this.base + HEADER_BYTES + i * 8) >> 2;
   }
@@ -210,5 +214,64 @@ export class ProgArray extends SlotMap {
   /** Program id in slot `index` for bpf_tail_call, or 0 (the tail call falls through). */
   progAt(index: number): number {
     return this.target(index);
+  }
+}
+
+/**
+ * perf_event_array (kernel/bpf/arraymap.c perf_event_fd_array, kernel/trace/bpf_trace.c
+ * __bpf_perf_event_output): slot = CPU of the BPF-output perf event + 1 (0: no event). The host
+ * opens events (the runtime with `openEvent`, as libbpf's perf_buffer opens one per CPU at the CPU's
+ * index, or an update whose handle MapEnv.resolvePerfEvent turns into a CPU). Records do not live in
+ * the map: the engine hands them to its output sink once `outputTarget` accepts the slot.
+ */
+export class PerfEventArray extends SlotMap {
+  update(kb: Uint8Array, ko: number, vb: Uint8Array, vo: number, flags: number, _cpu = 0): number {
+    if (badFlags(flags, false)) return -Errno.EINVAL;
+    const i = readU32(kb, ko);
+    if (i >= this.maxEntries) return -Errno.E2BIG;
+    if (flags === BPF_NOEXIST) return -Errno.EEXIST;
+    const cpu = this.env.resolvePerfEvent ? this.env.resolvePerfEvent(readU32(vb, vo)) : -Errno.EBADF;
+    if (cpu < 0) return cpu;
+    this.setSlot(i, cpu + 1, 0);
+    return 0;
+  }
+
+  delete(kb: Uint8Array, ko: number): number {
+    const i = readU32(kb, ko);
+    if (i >= this.maxEntries) return -Errno.EINVAL;
+    if (this.primary(i) === 0) return -Errno.ENOENT;
+    this.setSlot(i, 0, 0);
+    return 0;
+  }
+
+  /** A BPF-output perf event on `cpu` in slot `index` (what perf_event_open + a map update do). */
+  openEvent(index: number, cpu: number): number {
+    if (index >= this.maxEntries) return -Errno.E2BIG;
+    if (cpu < 0 || cpu >= this.cpus) return -Errno.EINVAL;
+    this.setSlot(index, cpu + 1, 0);
+    return 0;
+  }
+
+  /**
+   * Where bpf_perf_event_output with these index bits (flags & BPF_F_INDEX_MASK) from `cpu` goes:
+   * the slot index, or -E2BIG (beyond max_entries), -ENOENT (no event), -EOPNOTSUPP (the event is
+   * on another CPU).
+   */
+  outputTarget(indexBits: number, cpu: number): number {
+    const i = indexBits === 0xffffffff ? cpu : indexBits;
+    if (i >= this.maxEntries) return -Errno.E2BIG;
+    const p = this.primary(i);
+    if (p === 0) return -Errno.ENOENT;
+    if (p - 1 !== cpu) return -Errno.EOPNOTSUPP;
+    return i;
+  }
+
+  override lookup(_keyBuf: Uint8Array, _keyOff: number, _cpu = 0): number {
+    return -1;
+  }
+
+  /** The syscall cannot read perf event slots (no map_fd_sys_lookup_elem): ENOTSUPP; dumps show nothing. */
+  protected override sysLookup(_key: Uint8Array): number {
+    return -Errno.ENOTSUPP;
   }
 }

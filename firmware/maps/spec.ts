@@ -139,12 +139,21 @@ export function validateSpec(spec: MapSpec, cpus: number): MapGeometry {
       if (2 ** Math.ceil(Math.log2(max)) > Math.floor(0xffffffff / 16)) fail(Errno.E2BIG, `max_entries ${max}: bucket table too large`, spec);
       break;
     }
+    case 'ringbuf': {
+      // ringbuf_map_alloc: no key or value, data size a power of two and a whole number of pages
+      if (flags & ~MapFlag.NUMA_NODE) fail(Errno.EINVAL, `flags 0x${flags.toString(16)} not allowed for ringbuf`, spec);
+      if (k !== 0 || v !== 0 || max === 0 || (max & (max - 1)) !== 0 || max % 4096 !== 0) {
+        fail(Errno.EINVAL, `ringbuf needs key_size 0, value_size 0 and max_entries a power of two multiple of 4096, got ${max}`, spec);
+      }
+      break;
+    }
     case 'array':
     case 'percpu_array':
     case 'prog_array':
+    case 'perf_event_array':
     case 'array_of_maps': {
       percpu = t === 'percpu_array';
-      if (t === 'prog_array' || t === 'array_of_maps') {
+      if (t === 'prog_array' || t === 'array_of_maps' || t === 'perf_event_array') {
         // fd_array_map_alloc_check
         if (v !== 4) fail(Errno.EINVAL, `${t} value_size must be 4`, spec);
         if (flags & (MapFlag.RDONLY_PROG | MapFlag.WRONLY_PROG)) fail(Errno.EINVAL, `${t} does not take BPF_F_RDONLY_PROG/WRONLY_PROG`, spec);
@@ -153,7 +162,7 @@ export function validateSpec(spec: MapSpec, cpus: number): MapGeometry {
         fail(Errno.EINVAL, `${t} needs key_size 4, value_size > 0, max_entries > 0 and allowed flags`, spec);
       }
       if (t !== 'array' && (flags & (MapFlag.MMAPABLE | MapFlag.INNER_MAP))) fail(Errno.EINVAL, 'BPF_F_MMAPABLE / BPF_F_INNER_MAP only for array', spec);
-      if (flags & MapFlag.PRESERVE_ELEMS) fail(Errno.EINVAL, 'BPF_F_PRESERVE_ELEMS only for perf_event_array', spec);
+      if ((flags & MapFlag.PRESERVE_ELEMS) && t !== 'perf_event_array') fail(Errno.EINVAL, 'BPF_F_PRESERVE_ELEMS only for perf_event_array', spec);
       if (v > Limits.INT_MAX) fail(Errno.E2BIG, `value_size ${v} above INT_MAX`, spec);
       if (percpu && r8(v) > Limits.PCPU_MIN_UNIT_SIZE) fail(Errno.E2BIG, `per-CPU value_size ${v} above ${Limits.PCPU_MIN_UNIT_SIZE}`, spec);
       if (t === 'array_of_maps') inner = validateInner(spec, cpus);

@@ -25,6 +25,14 @@ export const XDP_MD = { data: 0, data_end: 4, data_meta: 8, ingress_ifindex: 12,
 
 export const XDP_ACTIONS = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'] as const;
 
+/** One bpf_perf_event_output record: the CPU, the perf_event_array slot, the data and the packet sample. */
+export interface PerfRecord {
+  cpu: number;
+  index: number;
+  data: Uint8Array;
+  sample: Uint8Array | null;
+}
+
 export type RedirectTarget = { kind: 'ifindex'; ifindex: number } | { kind: 'map'; map: number; key: number };
 
 export interface CoreOptions {
@@ -62,6 +70,8 @@ export class XdpCore implements Env, EngineCore, KfuncHost {
   kernel = new KernelSide();
   /** bpf_trace_printk output of the current packet (one message per call). */
   trace: string[] = [];
+  /** bpf_perf_event_output records since the caller last emptied the list (the perf buffers of this CPU). */
+  perf: PerfRecord[] = [];
   executed = 0;
   fault: Fault | null = null;
 
@@ -243,6 +253,10 @@ export class XdpCore implements Env, EngineCore, KfuncHost {
 
   nowNs(boot: boolean): number {
     return this.clockNs + (boot ? this.bootOffsetNs : 0);
+  }
+
+  perfOutput(index: number, data: Uint8Array, sample: Uint8Array | null): void {
+    this.perf.push({ cpu: this.cpu, index, data, sample });
   }
 
   printk(msg: string): void {

@@ -6,7 +6,7 @@ import { readInputFile } from '../../offload/input.ts';
 import { addDepths, type StackDepths } from '../runtime/depths.ts';
 import { loadForRun } from '../runtime/load.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
-import { testRun, TestRunError } from '../runtime/test-run.ts';
+import { mapEntriesJson, testRun, TestRunError, writeMapsJson } from '../runtime/test-run.ts';
 import { Fault } from '../../firmware/vm/fault.ts';
 import { Limits } from '../../firmware/maps/constants.ts';
 import { type Command, type CommandContext, flag, str, strs } from './command.ts';
@@ -22,8 +22,8 @@ const u32 = (ctx: CommandContext, name: string) => intOption(name, str(ctx, name
 export const testRunCommand: Command = {
   usage: [
     'test-run OBJECT --program NAME --data-in FILE [--data-out FILE] [--repeat N]',
-    '         [--map-update MAP:KEYHEX:VALUEHEX]... [--tail-call MAP:INDEX:PROGRAM]... [--before PROGRAM]...',
-    '         [--map-size MAP=N]... [--set NAME=VALUE]... [--conntrack FILE] [--json]',
+    '         [--map-update MAP:KEYHEX:VALUEHEX]... [--map-fill MAP:FIRST:COUNT:VALUEHEX[,...]]... [--tail-call MAP:INDEX:PROGRAM]... [--before PROGRAM]...',
+    '         [--map-size MAP=N]... [--set NAME=VALUE]... [--conntrack FILE] [--dump-all] [--perf-out FILE] [--ringbuf-out FILE] [--engine interp|jit] [--json]',
   ],
   description: `Loads OBJECT (clang -O2 -g -target bpf), creates its maps, runs PROGRAM on the frame in FILE and
 reports the return value, the output frame and every map. Same contract as the kernel's test_run: frames
@@ -38,13 +38,22 @@ caught, with the pc). --map-size and --set change the object before load as its 
 left with max_entries 0 fails at map creation (EINVAL), as in the kernel.
 --conntrack seeds the host conntrack table the conntrack kfuncs (bpf_xdp_ct_lookup, ...) see, from a JSON
 list of {"proto", "src", "dst", "sport", "dport", "status"?, "timeout_ms"?, "zone"?}; without it the table
-is empty (as in a fresh network namespace). The table after the run is reported as "conntrack".`,
+is empty (as in a fresh network namespace). The table after the run is reported as "conntrack".
+Maps show the
+entries that exist (hash-like maps) or are non-zero (arrays; a per-CPU index if any CPU's value is);
+--dump-all lists every index of arrays too. --json is written as it is produced, so maps of millions of
+entries need no memory in proportion. --perf-out opens a BPF-output perf event on every CPU in each
+perf_event_array (without it bpf_perf_event_output finds no event: -ENOENT, as in the kernel when
+nobody listens) and writes one JSON line per record: {"cpu", "size", "bytes", "sample"} (sample: the
+packet bytes the ctx-size bits of the flags asked for). --ringbuf-out consumes every ring buffer after
+the run and writes one line per committed record: {"map", "size", "bytes"}.`,
   options: {
     program: { type: 'string', short: 'p', arg: 'NAME', help: 'program to run (C function name)' },
     'data-in': { type: 'string', arg: 'FILE', help: 'input frame (raw bytes)' },
     'data-out': { type: 'string', arg: 'FILE', help: 'write the output frame here' },
     repeat: { type: 'string', arg: 'N', help: 'run N times (default 1; a u32, 0 counts as 1, as in the kernel)' },
     'map-update': { type: 'string', multiple: true, arg: 'MAP:KEY:VALUE', help: 'write a map entry before the run' },
+    'map-fill': { type: 'string', multiple: true, arg: 'MAP:FIRST:COUNT:V[,V...]', help: 'write array indexes FIRST.. (COUNT of them) cycling through the values (e.g. a hash ring)' },
     'tail-call': { type: 'string', multiple: true, arg: 'MAP:INDEX:PROG', help: 'put PROG into a prog_array slot' },
     before: { type: 'string', multiple: true, arg: 'PROGRAM', help: 'run PROGRAM first on the same input (seeds maps)' },
     cpus: { type: 'string', arg: 'N', help: 'possible CPUs: number of per-CPU values (default: this machine\'s)' },
@@ -55,6 +64,9 @@ is empty (as in a fresh network namespace). The table after the run is reported 
     'no-verify': { type: 'boolean', help: 'run without verifying first (the kernel always verifies)' },
     engine: { type: 'string', arg: 'interp|jit', help: 'execution engine: the WebAssembly JIT (default) or the interpreter' },
     ...loaderOptions,
+    'dump-all': { type: 'boolean', help: 'list every array index, zero values included' },
+    'perf-out': { type: 'string', arg: 'FILE', help: 'open a perf event per CPU on perf_event_arrays; write each bpf_perf_event_output record as a JSON line' },
+    'ringbuf-out': { type: 'string', arg: 'FILE', help: 'consume the ring buffers after the run; write each record as a JSON line' },
     json: { type: 'boolean', help: 'print one JSON object on stdout' },
   },
   positionals: { min: 1, max: 1 },
@@ -101,13 +113,16 @@ is empty (as in a fresh network namespace). The table after the run is reported 
       }
     }
     const obj = loadForRun(spec, { cpus: ncpu, ...depths });
+    for (const n of obj.notes) ctx.err(`nicsim test-run: note: ${n}`);
     const json = flag(ctx, 'json');
+    const all = flag(ctx, 'dump-all');
     try {
       const r = testRun(obj, {
         program: name,
         dataIn,
         repeat,
         mapUpdates: strs(ctx, 'map-update'),
+        mapFills: strs(ctx, 'map-fill'),
         tailCalls: strs(ctx, 'tail-call'),
         before: strs(ctx, 'before'),
         cpu,
@@ -116,11 +131,22 @@ is empty (as in a fresh network namespace). The table after the run is reported 
         ...(ingressIfindex !== undefined ? { ingressIfindex } : {}),
         ...(rxQueueIndex !== undefined ? { rxQueueIndex } : {}),
         ...(conntrack ? { conntrack } : {}),
+        dump: 'none',
+        perfEvents: str(ctx, 'perf-out') !== undefined,
+        drainRingbufs: str(ctx, 'ringbuf-out') !== undefined,
       });
       const dataOut = str(ctx, 'data-out');
       if (dataOut) writeOutputFile(dataOut, Buffer.from(r.data_out, 'hex'), '--data-out');
+      const lines = (xs: object[]) => xs.map((x) => JSON.stringify(x) + '\n').join('');
+      const perfOut = str(ctx, 'perf-out');
+      if (perfOut) writeOutputFile(perfOut, Buffer.from(lines(r.perf ?? [])), '--perf-out');
+      const rbOut = str(ctx, 'ringbuf-out');
+      if (rbOut) writeOutputFile(rbOut, Buffer.from(lines(r.ringbuf ?? [])), '--ringbuf-out');
       if (json) {
-        ctx.out(JSON.stringify(r));
+        // {"retval", "data_out", "duration_ns", "maps"[, "trace"]}, the maps streamed
+        ctx.io.stdout(`{"retval":${r.retval},"data_out":"${r.data_out}","duration_ns":${r.duration_ns},"maps":`);
+        writeMapsJson(obj, (t) => ctx.io.stdout(t), { all });
+        ctx.out(`${r.trace ? `,"trace":${JSON.stringify(r.trace)}` : ''}${r.conntrack ? `,"conntrack":${JSON.stringify(r.conntrack)}` : ''}}`);
         return Exit.ok;
       }
       const action = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'][r.retval] ?? 'unknown action';
@@ -128,14 +154,19 @@ is empty (as in a fresh network namespace). The table after the run is reported 
       ctx.out(`data_out: ${r.data_out.length / 2} bytes`);
       for (const line of hexdump(r.data_out)) ctx.out(`  ${line}`);
       for (const t of r.trace ?? []) ctx.out(`trace: ${t}`);
-      for (const [m, entries] of Object.entries(r.maps)) {
-        ctx.out(`map ${m}: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}`);
-        for (const e of entries.slice(0, 16)) {
-          const v = e.program !== undefined ? `program ${e.program}` : e.values ? e.values.map((x, i) => `cpu${i}=${x}`).join(' ') : e.value;
-          ctx.out(`  ${e.key}: ${v}`);
+      obj.spec.maps.forEach((m, i) => {
+        if (obj.ignoredMaps.has(i)) return;
+        const shown: string[] = [];
+        let n = 0;
+        for (const e of mapEntriesJson(obj, i, { all })) {
+          if (n++ >= 16) continue;
+          const v = e.program !== undefined ? `program ${e.program}` : e.map !== undefined ? `map ${e.map}` : e.values ? e.values.map((x, c) => `cpu${c}=${x}`).join(' ') : e.value;
+          shown.push(`  ${e.key}: ${v}`);
         }
-        if (entries.length > 16) ctx.out(`  ... ${entries.length - 16} more (use --json)`);
-      }
+        ctx.out(`map ${m.name}: ${n} entr${n === 1 ? 'y' : 'ies'}`);
+        for (const line of shown) ctx.out(line);
+        if (n > 16) ctx.out(`  ... ${n - 16} more (use --json)`);
+      });
       return Exit.ok;
     } catch (e) {
       // TestRunError (the kernel's errno for a frame size) is printed by the dispatcher, located at

@@ -8,7 +8,7 @@ import type { MapSpec as ElfMapSpec, ObjectSpec, ProgramSpec } from '../../offlo
 import { decodeProgram, PSEUDO, type Slot } from '../../offload/isa/index.ts';
 import { Arena } from '../../firmware/arena.ts';
 import { funcPointer, mapObjectPointer, mapValuePointer } from '../../firmware/layout.ts';
-import { type BpfMap, isMapError, type MapSpec as FirmwareMapSpec } from '../../firmware/maps/index.ts';
+import { type BpfMap, isMapError, type MapSpec as FirmwareMapSpec, mapTypeName as simulatedType } from '../../firmware/maps/index.ts';
 import { predecode, type Program } from '../../firmware/vm/interpreter.ts';
 import { type CoreOptions, XdpCore } from '../../firmware/xdp/core.ts';
 
@@ -26,6 +26,10 @@ export interface LoadedObject {
   maps: BpfMap[];
   programs: LoadedProgram[];
   cpus: number;
+  /** Maps no program of the object refers to whose type nicsim does not simulate (struct_ops, socket or cgroup storage...): a one-entry array stands in for each. */
+  ignoredMaps: ReadonlySet<number>;
+  /** What the load left out, one line each (ignored maps, programs of other types), for the user. */
+  notes: string[];
 }
 
 export interface LoadOptions {
@@ -64,7 +68,35 @@ function firmwareSpec(m: ElfMapSpec): FirmwareMapSpec {
   };
 }
 
+/** Indexes of the maps some loadable XDP program refers to (lddw of a map or of a map value). */
+function referencedMaps(spec: ObjectSpec): Set<number> {
+  const used = new Set<number>();
+  for (const p of spec.programs) {
+    if (p.unsupported.length || p.typeName !== 'xdp') continue;
+    for (const s of decodeProgram(p.insns, { loc: { file: spec.file, section: p.section, offset: p.offset } })) {
+      if (s?.kind === 'lddw' && (s.pseudo === PSEUDO.mapIdx || s.pseudo === PSEUDO.mapIdxValue)) used.add(s.imm);
+    }
+  }
+  return used;
+}
+
 export function loadForRun(spec: ObjectSpec, opts: LoadOptions): LoadedObject {
+  // Maps of types XDP never uses that no program refers to (struct_ops, socket storage...) do not
+  // stop the load: a placeholder keeps the map indexes, as the kernel would simply never see them
+  // from an XDP program.
+  const used = referencedMaps(spec);
+  const ignoredMaps = new Set<number>();
+  const notes: string[] = [];
+  spec.maps.forEach((m, i) => {
+    if (simulatedType(m.type) === undefined && !used.has(i)) {
+      ignoredMaps.add(i);
+      notes.push(`map '${m.name}' (${m.typeName}) is not used by any XDP program: ignored`);
+    }
+  });
+  for (const w of spec.warnings) if (w.code === 'elf.skipped_struct_ops') notes.push(w.message);
+  for (const p of spec.programs) if (p.typeName !== 'xdp') notes.push(`program '${p.name}' (${p.typeName}) is not an XDP program: loaded, never run`);
+  const mapSpecs = spec.maps.map((m, i) =>
+    ignoredMaps.has(i) ? { name: m.name, type: 'array' as const, keySize: 4, valueSize: 4, maxEntries: 1 } : firmwareSpec(m));
   const created: { maps: BpfMap[] } = { maps: [] };
   // Handles the host passes for programs and maps are their ids: program i + 1, map i + 1.
   const env = {
@@ -73,7 +105,7 @@ export function loadForRun(spec: ObjectSpec, opts: LoadOptions): LoadedObject {
   };
   let arena: Arena;
   try {
-    arena = Arena.create(spec.maps.map(firmwareSpec), { cores: opts.cores ?? 1, cpus: opts.cpus, env, onMapError: (i, e) => mapError(spec, spec.maps[i]!, e) });
+    arena = Arena.create(mapSpecs, { cores: opts.cores ?? 1, cpus: opts.cpus, env, onMapError: (i, e) => mapError(spec, spec.maps[i]!, e) });
   } catch (e) {
     if (e instanceof RangeError) throw new InputError('load.arena', e.message, { file: spec.file });
     throw e;
@@ -129,7 +161,7 @@ export function loadForRun(spec: ObjectSpec, opts: LoadOptions): LoadedObject {
       if (rc !== 0) throw new InputError('load.init_slot', `cannot put ${s.kind} '${s.name}' into slot ${s.index} of map '${m.name}': errno ${-rc}`, { file: spec.file });
     }
   });
-  return { spec, arena, maps, programs, cpus: opts.cpus };
+  return { spec, arena, maps, programs, cpus: opts.cpus, ignoredMaps, notes };
 }
 
 export function setSlot(map: BpfMap, index: number, value: number): number {

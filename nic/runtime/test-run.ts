@@ -8,7 +8,7 @@
 // the same CPU, since test_run runs on one), then the packet is copied back for the next repetition.
 import { InputError, NicsimError } from '../../offload/errors.ts';
 import { findMap } from '../../offload/elf/index.ts';
-import { ArrayOfMaps, type BpfMap, HashOfMaps, ProgArray } from '../../firmware/maps/index.ts';
+import { ArrayOfMaps, type BpfMap, HashOfMaps, PerfEventArray, ProgArray, RingBuf } from '../../firmware/maps/index.ts';
 import { EXIT, type Engine } from '../../firmware/engine.ts';
 import { compileJit, jitEngine, mapBoundsOf } from '../../firmware/jit/engine.ts';
 import { S_PC } from '../../firmware/state.ts';
@@ -26,6 +26,8 @@ export interface TestRunOptions {
   repeat?: number;
   /** "MAP:KEYHEX:VALUEHEX" entries, applied in order. */
   mapUpdates?: string[];
+  /** "MAP:FIRST:COUNT:V1[,V2...]": index FIRST + i of an array gets V[i % n] (after mapUpdates). */
+  mapFills?: string[];
   /** "PROG_ARRAY:INDEX:PROGRAM" entries. */
   tailCalls?: string[];
   /** Programs run once each on the same input first (to seed maps). */
@@ -37,6 +39,20 @@ export interface TestRunOptions {
   engine?: 'interp' | 'jit';
   /** With engine 'jit': called with the reason when the JIT cannot compile the object (it then runs on the interpreter). */
   onJitFallback?: (reason: string) => void;
+  /**
+   * Open a BPF-output perf event on every CPU, in the CPU's slot of each perf_event_array (what
+   * libbpf's perf_buffer does), and return the records in `perf`; without it the slots are empty and
+   * bpf_perf_event_output fails with -ENOENT, as in a kernel where nobody listens.
+   */
+  perfEvents?: boolean;
+  /** Consume every ring buffer after the run and return its records in `ringbuf`. */
+  drainRingbufs?: boolean;
+  /**
+   * Map contents in the result: every entry as the kernel's dump lists them ('all', the default of
+   * this API), only existing / non-zero ones ('entries', what the CLI shows without --dump-all), or
+   * none (the caller streams them with writeMapsJson).
+   */
+  dump?: 'entries' | 'all' | 'none';
   /** Program name -> pcs where the NIC core punts to the host path (needs an object loaded with 2 core slots). */
   punts?: ReadonlyMap<string, readonly number[]>;
   /** The host's conntrack table the conntrack kfuncs see (--conntrack); reported as `conntrack` after the run. */
@@ -75,6 +91,25 @@ export interface TestRunResult {
   trace?: string[];
   /** The conntrack table after the run (when the run was given one). */
   conntrack?: object[];
+  /** bpf_perf_event_output records (with perfEvents), in output order. */
+  perf?: PerfRecordJson[];
+  /** Ring buffer records (with drainRingbufs), map by map in ObjectSpec order, each in ring order. */
+  ringbuf?: RingbufRecordJson[];
+}
+
+/** A --perf-out line: CPU, data + sample length, the data and the packet sample (when the flags asked for one). */
+export interface PerfRecordJson {
+  cpu: number;
+  size: number;
+  bytes: string;
+  sample?: string;
+}
+
+/** A --ringbuf-out line: the ring buffer's C name, the sample length and bytes. */
+export interface RingbufRecordJson {
+  map: string;
+  size: number;
+  bytes: string;
 }
 
 export class TestRunError extends NicsimError {
@@ -85,7 +120,14 @@ export class TestRunError extends NicsimError {
   }
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+/** Two hex digits per byte value: dumps of millions of entries convert bytes without a Buffer per value. */
+const HEX2 = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+const hex = (b: Uint8Array): string => {
+  if (b.length > 64) return Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
+  let s = '';
+  for (let i = 0; i < b.length; i++) s += HEX2[b[i]!];
+  return s;
+};
 
 export function parseHex(s: string, what: string): Uint8Array {
   const t = s.replace(/\s+/g, '');
@@ -123,6 +165,25 @@ export function applyMapUpdate(obj: LoadedObject, arg: string): void {
   if (rc !== 0) throw new InputError('test_run.map_update', `update of map '${m[1]}' failed with errno ${-rc}`);
 }
 
+function applyMapFill(obj: LoadedObject, arg: string): void {
+  const m = /^(.+):(\d+):(\d+):([0-9a-fA-F,]+)$/.exec(arg);
+  if (!m) throw new InputError('test_run.map_fill', `--map-fill '${arg}' is not MAP:FIRST:COUNT:VALUEHEX[,VALUEHEX...]`);
+  const { map } = mapByName(obj, m[1]!);
+  if (map.keySize !== 4) throw new InputError('test_run.map_fill', `map '${m[1]}' has ${map.keySize}-byte keys; --map-fill writes u32 indexes`);
+  const values = m[4]!.split(',').map((v) => parseHex(v, '--map-fill value'));
+  const first = Number(m[2]);
+  const count = Number(m[3]);
+  const key = new Uint8Array(4);
+  const kv = new DataView(key.buffer);
+  for (let i = 0; i < count; i++) {
+    kv.setUint32(0, first + i, true);
+    let v: Uint8Array | Uint8Array[] = values[i % values.length]!;
+    if (map.percpu && v.length === map.valueSize) v = Array.from({ length: map.cpus }, () => v as Uint8Array);
+    const rc = map.updateHost(key, v, 0);
+    if (rc !== 0) throw new InputError('test_run.map_fill', `--map-fill of map '${m[1]}' index ${first + i} failed with errno ${-rc}`);
+  }
+}
+
 function applyTailCall(obj: LoadedObject, arg: string): void {
   const m = /^(.+):(\d+):(.+)$/.exec(arg);
   if (!m) throw new InputError('test_run.tail_call', `--tail-call '${arg}' is not MAP:INDEX:PROGRAM`);
@@ -133,26 +194,68 @@ function applyTailCall(obj: LoadedObject, arg: string): void {
   if (rc !== 0) throw new InputError('test_run.tail_call', `prog_array '${m[1]}' slot ${m[2]}: errno ${-rc}`);
 }
 
+/**
+ * Which entries a dump shows. `all` (the default of these functions, what the kernel's dump lists):
+ * every index of array-like maps; `all: false` (the CLI without --dump-all): only entries that exist
+ * (hash-like maps) or have a non-zero byte (arrays).
+ */
+export interface DumpOptions {
+  all?: boolean;
+}
+
+/** One map's entries in `nicsim test-run --json` form, streamed (firmware/maps selects them). */
+export function* mapEntriesJson(obj: LoadedObject, index: number, opts: DumpOptions = {}): Generator<MapEntryJson> {
+  const map = obj.maps[index]!;
+  for (const e of map.entries(opts.all ?? true)) {
+    if (map instanceof ProgArray) {
+      const id = new DataView(e.value!.buffer, e.value!.byteOffset).getUint32(0, true);
+      yield { key: hex(e.key), program: obj.programs.find((p) => p.id === id)?.spec.name ?? `#${id}` };
+    } else if (map instanceof ArrayOfMaps || map instanceof HashOfMaps) {
+      // Inner maps by name: ids (map index + 1 here, kernel map ids there) are not portable.
+      const id = new DataView(e.value!.buffer, e.value!.byteOffset).getUint32(0, true);
+      yield { key: hex(e.key), map: obj.spec.maps[id - 1]?.name ?? `#${id}` };
+    } else {
+      yield e.values ? { key: hex(e.key), values: e.values.map(hex) } : { key: hex(e.key), value: hex(e.value!) };
+    }
+  }
+}
+
 /** Every map of the object in `nicsim test-run --json` form. */
-export function dumpMaps(obj: LoadedObject): Record<string, MapEntryJson[]> {
+export function dumpMaps(obj: LoadedObject, opts: DumpOptions = {}): Record<string, MapEntryJson[]> {
   const out: Record<string, MapEntryJson[]> = {};
   obj.spec.maps.forEach((spec, i) => {
-    const map = obj.maps[i]!;
-    const entries = map.dump();
-    out[spec.name] = entries.map((e) => {
-      if (map instanceof ProgArray) {
-        const id = new DataView(e.value!.buffer, e.value!.byteOffset).getUint32(0, true);
-        return { key: hex(e.key), program: obj.programs.find((p) => p.id === id)?.spec.name ?? `#${id}` };
-      }
-      if (map instanceof ArrayOfMaps || map instanceof HashOfMaps) {
-        // Inner maps by name: ids (map index + 1 here, kernel map ids there) are not portable.
-        const id = new DataView(e.value!.buffer, e.value!.byteOffset).getUint32(0, true);
-        return { key: hex(e.key), map: obj.spec.maps[id - 1]?.name ?? `#${id}` };
-      }
-      return e.values ? { key: hex(e.key), values: e.values.map(hex) } : { key: hex(e.key), value: hex(e.value!) };
-    });
+    if (!obj.ignoredMaps.has(i)) out[spec.name] = [...mapEntriesJson(obj, i, opts)];
   });
   return out;
+}
+
+/**
+ * The `"maps"` object of `--json` written piece by piece (what dumpMaps returns, as JSON text):
+ * memory stays bounded by one chunk whatever the maps hold.
+ */
+export function writeMapsJson(obj: LoadedObject, write: (text: string) => void, opts: DumpOptions = {}): void {
+  let chunk = '{';
+  let n = 0;
+  obj.spec.maps.forEach((spec, i) => {
+    if (obj.ignoredMaps.has(i)) return;
+    chunk += `${n++ ? ',' : ''}${JSON.stringify(spec.name)}:[`;
+    let first = true;
+    for (const e of mapEntriesJson(obj, i, opts)) {
+      // hex strings need no escaping: the common shapes are written directly
+      const text =
+        e.value !== undefined && e.program === undefined ? `{"key":"${e.key}","value":"${e.value}"}`
+        : e.values !== undefined ? `{"key":"${e.key}","values":["${e.values.join('","')}"]}`
+        : JSON.stringify(e);
+      chunk += (first ? '' : ',') + text;
+      first = false;
+      if (chunk.length >= 1 << 16) {
+        write(chunk);
+        chunk = '';
+      }
+    }
+    chunk += ']';
+  });
+  write(chunk + '}');
 }
 
 /**
@@ -190,6 +293,7 @@ export function testRun(obj: LoadedObject, opts: TestRunOptions, stats: TestRunS
   if (data.length > MAX_LINEAR + MAX_FRAGS * FRAG_SIZE) throw new TestRunError('E2BIG', `data_in is ${data.length} bytes, more than test_run accepts`);
   const main = program(obj, opts.program);
   for (const u of opts.mapUpdates ?? []) applyMapUpdate(obj, u);
+  for (const f of opts.mapFills ?? []) applyMapFill(obj, f);
   for (const t of opts.tailCalls ?? []) applyTailCall(obj, t);
   const cpu = opts.cpu ?? 0;
   const core = coreFor(obj, cpu);
@@ -217,6 +321,10 @@ export function testRun(obj: LoadedObject, opts: TestRunOptions, stats: TestRunS
     if (code.unsupported) opts.onJitFallback?.(code.unsupported);
     engine = jitEngine(code);
   }
+  if (opts.perfEvents) {
+    for (const m of obj.maps) if (m instanceof PerfEventArray) for (let c = 0; c < Math.min(m.cpus, m.maxEntries); c++) m.openEvent(c, c);
+  }
+  core.perf.length = 0;
   const trace: string[] = [];
   for (const b of opts.before ?? []) {
     core.buf.reset(data);
@@ -228,8 +336,23 @@ export function testRun(obj: LoadedObject, opts: TestRunOptions, stats: TestRunS
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) retval = runPacket(obj, core, host, main.id, trace, stats, engine);
   const duration = Number(process.hrtime.bigint() - t0) / n;
-  const result: TestRunResult = { retval, data_out: hex(core.buf.output()), duration_ns: Math.round(duration), maps: opts.dumpMaps === false ? {} : dumpMaps(obj) };
+  const result: TestRunResult = { retval, data_out: hex(core.buf.output()), duration_ns: Math.round(duration), maps: opts.dump === 'none' || opts.dumpMaps === false ? {} : dumpMaps(obj, { all: opts.dump !== 'entries' }) };
   if (trace.length) result.trace = trace;
   if (opts.conntrack) result.conntrack = kernel.conntrack.dump();
+  if (opts.perfEvents) {
+    result.perf = core.perf.map((r) => ({
+      cpu: r.cpu,
+      size: r.data.length + (r.sample?.length ?? 0),
+      bytes: hex(r.data),
+      ...(r.sample ? { sample: hex(r.sample) } : {}),
+    }));
+  }
+  if (opts.drainRingbufs) {
+    result.ringbuf = [];
+    obj.spec.maps.forEach((spec, i) => {
+      const m = obj.maps[i];
+      if (m instanceof RingBuf) for (const r of m.drain()) result.ringbuf!.push({ map: spec.name, size: r.size, bytes: hex(r.bytes) });
+    });
+  }
   return result;
 }

@@ -93,13 +93,14 @@ export function classifySections(elf: ElfFile, warnings: Diagnostic[]): Classifi
       } else if (isRodata(n)) {
         role = { kind: 'data', internal: 'rodata' };
       } else if (n === '.struct_ops' || n === '.struct_ops.link') {
-        throw bad(s, 'elf.unsupported_struct_ops', `section '${n}': struct_ops maps are not supported`);
+        // struct_ops maps replace kernel operation tables; no XDP program can use one
+        warn(s, 'elf.skipped_struct_ops', `section '${n}': struct_ops maps are ignored (XDP programs never use them)`);
       } else {
         warn(s, 'elf.skipped_section', `skipping unrecognized data section '${n}'`);
       }
     } else if (s.type === SHT.REL) {
       const target = elf.sections[s.info]!;
-      if (!(target.flags & SHF.EXECINSTR) && n !== '.rel.maps' && n !== '.rel.struct_ops' && n !== '.rel.struct_ops.link') {
+      if (!(target.flags & SHF.EXECINSTR) && n !== '.rel.maps') {
         warn(s, 'elf.skipped_section', `skipping relocation section '${n}' for section '${target.name}'`);
       } else {
         role = { kind: 'relo', target: s.info };

@@ -114,6 +114,62 @@ def map_get_next_key(fd, key, key_size):
     return (r, v) if r == 0 else (r, None)
 
 
+BPF_OBJ_GET, BPF_MAP_LOOKUP_BATCH, BPF_MAP_UPDATE_BATCH = 7, 24, 26
+
+
+def obj_get(path):
+    """BPF_OBJ_GET: an fd for a pinned object (raises BpfError)."""
+    pb = ctypes.create_string_buffer(path.encode())
+    attr = bytearray(16)
+    struct.pack_into("<Q", attr, 0, _ptr(pb))
+    fd = _bpf(BPF_OBJ_GET, attr)
+    if fd < 0:
+        raise BpfError(-fd, f"BPF_OBJ_GET {path}")
+    return fd
+
+
+def _batch_attr(fd, in_b, out_b, keys, values, count):
+    attr = bytearray(56)
+    struct.pack_into("<QQQQIIQQ", attr, 0, _ptr(in_b), _ptr(out_b), _ptr(keys), _ptr(values), count, fd, 0, 0)
+    return attr
+
+
+def map_update_batch(fd, keys: bytes, values: bytes, count):
+    """BPF_MAP_UPDATE_BATCH of `count` keys and values (concatenated); raises on failure."""
+    kb = ctypes.create_string_buffer(keys, len(keys))
+    vb = ctypes.create_string_buffer(values, len(values))
+    attr = _batch_attr(fd, None, None, kb, vb, count)
+    r = _bpf(BPF_MAP_UPDATE_BATCH, attr)
+    if r < 0:
+        raise BpfError(-r, "BPF_MAP_UPDATE_BATCH")
+    return struct.unpack_from("<I", attr, 32)[0]
+
+
+def map_lookup_batch(fd, key_size, value_size, chunk=1 << 16, skip_zero=False):
+    """Every (key, value) of a map with BPF_MAP_LOOKUP_BATCH, `chunk` entries per call (a generator;
+    value_size is what the syscall copies: round_up(value_size, 8) * cpus for per-CPU maps);
+    skip_zero: leave out all-zero values."""
+    in_b = None
+    out_b = ctypes.create_string_buffer(8)
+    while True:
+        kb = ctypes.create_string_buffer(key_size * chunk)
+        vb = ctypes.create_string_buffer(value_size * chunk)
+        attr = _batch_attr(fd, in_b, out_b, kb, vb, chunk)
+        r = _bpf(BPF_MAP_LOOKUP_BATCH, attr)
+        n = struct.unpack_from("<I", attr, 32)[0]
+        if r < 0 and r != -errno.ENOENT:
+            raise BpfError(-r, "BPF_MAP_LOOKUP_BATCH")
+        keys, vals = kb.raw, vb.raw
+        if not (skip_zero and vals.count(0) == len(vals)):
+            for i in range(n):
+                v = vals[i * value_size:(i + 1) * value_size]
+                if not (skip_zero and v.count(0) == value_size):
+                    yield keys[i * key_size:(i + 1) * key_size], v
+        if r == -errno.ENOENT or n == 0:
+            return
+        in_b = ctypes.create_string_buffer(out_b.raw, 8)
+
+
 def map_freeze(fd):
     attr = bytearray(8)
     struct.pack_into("<I", attr, 0, fd)

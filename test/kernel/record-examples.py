@@ -4,10 +4,14 @@
 Root only (bpffs, BPF_PROG_TEST_RUN). For each case it does what a user would do with bpftool:
   bpftool prog loadall examples/X.o /sys/fs/bpf/nicsim_rec/<example> pinmaps /sys/fs/bpf/nicsim_rec/<example>/maps
   bpftool map update pinned ... (map_updates, then prog_array slots for tail_calls)
+  BPF_MAP_UPDATE_BATCH (bpfsys)    (map_fills: ranges of array indexes, e.g. a 65,537-slot hash ring)
   bpftool prog run pinned <before program> data_in F                  (for every `before` program)
   bpftool -j prog run pinned <program> data_in F data_out G data_size_out 65536 repeat N
   bpftool -j map dump pinned <every map>
-and removes every pin afterwards. The process pins itself to CPU 0 first (children inherit it), so
+and removes every pin afterwards. Arrays of more than BIG_ARRAY entries are read with
+BPF_MAP_LOOKUP_BATCH instead and recorded as the count and SHA-256 of their non-zero entries (see
+digest(); the record then says "dump": "nonzero" and lists only the non-zero entries of its other arrays
+too, as nicsim's default dump does, without --dump-all). The process pins itself to CPU 0 first (children inherit it), so
 per-CPU values land in slot 0. trace_printk output of the main run is captured from tracefs (mounted
 for the duration of the run if it was not) between two trace_marker lines, filtered by bpftool's pid.
 
@@ -15,6 +19,7 @@ Usage: sudo python3 test/kernel/record-examples.py [example ...]   (default: eve
 The cases are defined in record_examples_cases.py (CASES: one function per example).
 """
 import errno
+import hashlib
 import json
 import os
 import re
@@ -26,6 +31,7 @@ import tempfile
 
 sys.dont_write_bytecode = True  # keep test/kernel/ free of __pycache__
 from record_examples_cases import CASES, GlobalPatch, mu, u32
+import bpfsys
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 PIN_BASE = "/sys/fs/bpf/nicsim_rec"
@@ -33,6 +39,8 @@ TRACEFS = "/sys/kernel/tracing"
 PACKETS = os.path.join(ROOT, "test", "fixtures", "packets", "packets.json")
 OUT_DIR = os.path.join(ROOT, "test", "fixtures", "examples")
 DATA_SIZE_OUT = 65536
+BIG_ARRAY = 1 << 16
+INDEXED = ("array", "percpu_array")
 
 ERRNO_BY_TEXT = {os.strerror(e): name for e, name in errno.errorcode.items()}
 
@@ -132,9 +140,47 @@ class Loaded:
         run(["bpftool", "map", "update", "pinned", self.map_path(name), "key", *[str(b) for b in u32(int(index))],
              "value", "pinned", self.progs[prog][0]])
 
-    def dump_maps(self):
+    def fill(self, spec):
+        """MAP:FIRST:COUNT:V1[,V2...]: index FIRST + i gets V[i % n], with BPF_MAP_UPDATE_BATCH."""
+        name, first, count, values = spec.split(":")
+        vals = [bytes.fromhex(v) for v in values.split(",")]
+        fd = bpfsys.obj_get(self.map_path(name))
+        try:
+            first, count = int(first), int(count)
+            for lo in range(0, count, 1 << 16):
+                n = min(1 << 16, count - lo)
+                keys = b"".join(struct.pack("<I", first + lo + i) for i in range(n))
+                data = b"".join(vals[(lo + i) % len(vals)] for i in range(n))
+                bpfsys.map_update_batch(fd, keys, data, n)
+        finally:
+            bpfsys.close(fd)
+
+    def big_array_entries(self, path, info, ncpus):
+        """The non-zero entries of a large array, read in batches."""
+        fd = bpfsys.obj_get(path)
+        percpu = info["type"] == "percpu_array"
+        slot = (info["bytes_value"] + 7) // 8 * 8
+        size = slot * ncpus if percpu else info["bytes_value"]
+        out = []
+        try:
+            for k, v in bpfsys.map_lookup_batch(fd, info["bytes_key"], size, chunk=1 << 20, skip_zero=True):
+                if percpu:
+                    out.append({"key": k.hex(), "values": [v[c * slot:(c + 1) * slot].hex() for c in range(ncpus)]})
+                else:
+                    out.append({"key": k.hex(), "value": v.hex()})
+        finally:
+            bpfsys.close(fd)
+        return out
+
+    def has_big_arrays(self):
+        return any(i["type"] in INDEXED and i["max_entries"] > BIG_ARRAY for _, i in self.maps.values())
+
+    def dump_maps(self, ncpus):
         out = {}
         for name, (path, info) in sorted(self.maps.items()):
+            if info["type"] in INDEXED and info["max_entries"] > BIG_ARRAY:
+                out[name] = digest(self.big_array_entries(path, info, ncpus))
+                continue
             entries = []
             for e in bpftool_json("map", "dump", "pinned", path):
                 key = hexbytes(e["key"])
@@ -152,9 +198,17 @@ class Loaded:
                     entries.append({"key": key, "map": by_id.get(mid, f"id:{mid}")})
                 else:
                     entries.append({"key": key, "value": hexbytes(e["value"])})
-            entries.sort(key=lambda x: bytes.fromhex(x["key"]))
+            if info["type"] not in INDEXED:   # arrays stay in index order, as bpftool lists them
+                entries.sort(key=lambda x: bytes.fromhex(x["key"]))
             out[name] = entries
         return out
+
+
+def digest(entries):
+    """A large map's non-zero entries as their count and the SHA-256 of one line per entry in index
+    order, "key:value" (per-CPU: "key:v0,v1,..."); the golden test hashes nicsim's dump the same way."""
+    lines = "\n".join(f"{e['key']}:{e.get('value') or ','.join(e['values'])}" for e in entries)
+    return {"nonzero": len(entries), "sha256": hashlib.sha256(lines.encode()).hexdigest()}
 
 
 class Trace:
@@ -228,6 +282,8 @@ def record_case(example, obj_rel, c, packets, ncpus, trace, uses_printk, tmp):
         updates = [ld.resolve_patch(u) if isinstance(u, GlobalPatch) else u for u in c["map_updates"]]
         for u in updates:
             ld.update(u)
+        for f in c.get("map_fills", []):
+            ld.fill(f)
         for t in c["tail_calls"]:
             ld.tail_call(t)
         for b in c["before"]:
@@ -244,13 +300,22 @@ def record_case(example, obj_rel, c, packets, ncpus, trace, uses_printk, tmp):
             expected = {"error": run_error(doc, err)}
         else:
             expected = {"retval": doc["retval"], "data_out": open(dout, "rb").read().hex(),
-                        "maps": ld.dump_maps()}
+                        "maps": ld.dump_maps(ncpus)}
             if uses_printk:
                 expected["trace"] = trace.collect(start, end, p.pid)
+        big = ld.has_big_arrays()
+        if big and "maps" in expected:   # every array as nicsim shows it by default: non-zero entries only
+            for name, entries in expected["maps"].items():
+                if isinstance(entries, list) and ld.maps[name][1]["type"] in INDEXED:
+                    expected["maps"][name] = [e for e in entries if any(int(x, 16) for x in [e.get("value", "")] + e.get("values", []) if x)]
     rec = {"name": c["name"], "object": obj_rel, "program": c["program"], "packet": c["packet"],
            "data_in": data_in.hex(), "repeat": c["repeat"], "map_updates": updates,
            "tail_calls": c["tail_calls"], "before": c["before"], "expected": expected,
            "possible_cpus": ncpus}
+    if c.get("map_fills"):
+        rec["map_fills"] = c["map_fills"]
+    if big:
+        rec["dump"] = "nonzero"
     if c.get("mask"):
         rec["mask"] = c["mask"]
     return rec

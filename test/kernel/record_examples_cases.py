@@ -37,9 +37,11 @@ class GlobalPatch:
         self.fields = fields
 
 
-def case(name, program, packet, repeat=1, map_updates=(), tail_calls=(), before=(), mask=None):
+def case(name, program, packet, repeat=1, map_updates=(), tail_calls=(), before=(), mask=None, map_fills=()):
     c = {"name": name, "program": program, "packet": packet, "repeat": repeat,
          "map_updates": list(map_updates), "tail_calls": list(tail_calls), "before": list(before)}
+    if map_fills:
+        c["map_fills"] = list(map_fills)
     if mask:
         c["mask"] = mask
     return c
@@ -298,6 +300,65 @@ def cases_frags(pk):
     return out
 
 
+# xdp_balancer: katran's geometry (65,537 ring slots per VIP), VIPs and reals set by map updates,
+# the rings filled by map_fills (BPF_MAP_UPDATE_BATCH in the kernel, --map-fill in nicsim).
+BAL_RING = 65537
+
+
+def bal_vip(addr, port, proto):
+    a = ip6(addr) if ":" in addr else ip4(addr) + bytes(12)
+    return a + be16(port) + u8(proto) + u8(0)
+
+
+def bal_real(addr):
+    return (ip6(addr) + u8(1) if ":" in addr else ip4(addr) + bytes(12) + u8(0)) + bytes(3)
+
+
+def bal_ring(vip_num, reals):
+    return f"ch_rings:{vip_num * BAL_RING}:{BAL_RING}:" + ",".join(u32(r).hex() for r in reals)
+
+
+def bal_setup(vips=True, rings=True):
+    ups = [mu("ctl", u32(0), mac("02:00:00:00:00:fe") + bytes(2))]
+    for idx, addr in {1: "10.0.1.1", 2: "10.0.1.2", 3: "2001:db8:f::3", 4: "2001:db8:f::4", 5: "10.0.1.5"}.items():
+        ups.append(mu("reals", u32(idx), bal_real(addr)))
+    if vips:
+        ups += [mu("vips", bal_vip("198.51.100.10", 80, 6), u32(0) + u32(0)),      # IPIP to reals 1, 2
+                mu("vips", bal_vip("198.51.100.10", 80, 17), u32(0) + u32(1)),     # 4-in-6 to real 3
+                mu("vips", bal_vip("2001:db8:2::10", 443, 6), u32(0) + u32(2)),    # IP6IP6 to reals 3, 4
+                mu("vips", bal_vip("2001:db8:2::10", 0, 17), u32(1) + u32(3)),     # any UDP port, no source port:
+                mu("vips", bal_vip("198.51.100.10", 23, 6), u32(0) + u32(4))]      #   its real is IPv4 (encap fails);
+    # VIP 4 has no ring (dropped)
+    fills = [bal_ring(0, [1, 2]), bal_ring(1, [3]), bal_ring(2, [3, 4]), bal_ring(3, [5])] if rings else []
+    return ups, fills
+
+
+def cases_balancer(pk):
+    ups, fills = bal_setup()
+    ring = {0: fills[0], 1: fills[1], 2: fills[2], 3: fills[3]}
+    out = []
+    # packets that reach a VIP's ring: every VIP and real configured, the ring of the packet's VIP
+    # filled (65,537 slots; filling all four for every case only makes the cases slower)
+    for p, vip in [("ipv4_tcp_syn", 0), ("ipv4_tcp_http", 0), ("ipv4_tcp_syn_c3", 0), ("ipv4_tcp_rst", 0),
+                   ("ipv4_tcp_ack_padded", 0), ("ipv4_udp_vip", 1), ("ipv6_tcp_syn", 2), ("ipv6_udp_echo", 3)]:
+        out.append(case(f"bal_{p}", "balancer", p, map_updates=ups, map_fills=[ring[vip]]))
+    out.append(case("bal_all_rings_ipv4_tcp_syn", "balancer", "ipv4_tcp_syn", map_updates=ups, map_fills=fills))
+    # VIP 4 (telnet) has no ring; packets that never reach a VIP (not IP, not TCP/UDP, fragments,
+    # truncated, no VIP) need no ring either
+    for p in ["ipv4_tcp_telnet", "ipv4_udp_dns", "vlan_ipv4_udp", "arp_request", "ipv4_frag_first", "ipv4_icmp_echo",
+              "ipv6_icmpv6_echo", "ipv4_tcp_trunc_l4", "ipv6_udp_trunc_l4", "runt_10"]:
+        out.append(case(f"bal_{p}", "balancer", p, map_updates=ups))
+    out.append(case("novips_ipv4_tcp_syn", "balancer", "ipv4_tcp_syn", map_updates=bal_setup(vips=False)[0]))
+    out.append(case("norings_ipv4_tcp_http", "balancer", "ipv4_tcp_http", map_updates=bal_setup(rings=False)[0]))
+    flow = ip4("203.0.113.7") + bytes(12) + ip4("198.51.100.10") + bytes(12) + be16(51000) + be16(80) + u8(6) + bytes(3)
+    out.append(case("pinned_flow_ipv4_tcp_http", "balancer", "ipv4_tcp_http",
+                    map_updates=ups + [mu("flows", flow, u32(5) + u32(0) + u64(41))], map_fills=[ring[0]]))
+    out.append(case("before_ipv4_tcp_http", "balancer", "ipv4_tcp_http", map_updates=ups, map_fills=[ring[0]],
+                    before=["balancer"]))
+    out.append(case("repeat3_ipv6_tcp_syn", "balancer", "ipv6_tcp_syn", repeat=3, map_updates=ups, map_fills=[ring[2]]))
+    return out
+
+
 CASES = {
     "xdp_count": cases_count,
     "xdp_firewall": cases_firewall,
@@ -312,4 +373,5 @@ CASES = {
     "xdp_adjust": cases_adjust,
     "xdp_decap": cases_decap,
     "xdp_frags": cases_frags,
+    "xdp_balancer": cases_balancer,
 }

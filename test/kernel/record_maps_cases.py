@@ -103,6 +103,20 @@ def create_cases(x, cs, constants):
     run(cs, "hash max 2^27+1", T["hash"], 4, 8, (1 << 27) + 1, NP)
     for t in (0, 99, 1 << 20):
         run(cs, f"type {t}", t, 4, 8, 4)
+    # output channels: ringbuf (27) sizes and flags, perf_event_array (4) like the fd arrays
+    RB, PEA = 27, 4
+    for m in (0, 1, 2048, 4096, 4097, 8192, 12288, 16384, 1 << 20, 1 << 31):
+        run(cs, f"ringbuf max {m}", RB, 0, 0, m)
+    run(cs, "ringbuf key_size 4", RB, 4, 0, 4096)
+    run(cs, "ringbuf value_size 4", RB, 0, 4, 4096)
+    for bit in range(13):
+        run(cs, f"ringbuf flag bit {bit}", RB, 0, 0, 4096, 1 << bit, numa=0 if bit == 2 else None)
+    run(cs, "perf_event_array ok", PEA, 4, 4, 4)
+    run(cs, "perf_event_array max 0", PEA, 4, 4, 0)
+    run(cs, "perf_event_array value_size 8", PEA, 4, 8, 4)
+    run(cs, "perf_event_array key_size 8", PEA, 8, 4, 4)
+    for bit in range(13):
+        run(cs, f"perf_event_array flag bit {bit}", PEA, 4, 4, 4, 1 << bit, numa=0 if bit == 2 else None)
     # maps of maps
     inner = B.map_create(T["array"], 4, 8, 4)
     try:

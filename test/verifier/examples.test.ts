@@ -9,8 +9,8 @@ const root = new URL('../../', import.meta.url).pathname;
 const objects = readdirSync(`${root}examples`).filter((f) => f.endsWith('.o')).sort();
 
 describe('examples', () => {
-  it('has the 14 example objects', () => {
-    expect(objects.length).toBe(14);
+  it('has the 16 example objects', () => {
+    expect(objects.length).toBe(16);
   });
   it.each(objects)('%s: every program is accepted as root', (f) => {
     const spec = loadObjectFile(`${root}examples/${f}`, { allowUnsupported: true });
