@@ -189,7 +189,8 @@ function emitLookup(c: Code, maps: readonly JitMap[]): void {
       c.get(LW).atomic(ATOMIC.i32_load, 2).tee(SEQ).i32(1).op(OP.i32_and).open(OP.if);
       no();
       c.end();
-      c.i32(-1).set(FOUND).get(LW).mem(OP.i32_load, 2, 4).set(E).i32(0).set(STEPS);
+      // heads and chain links hold an element index + 1 (0: none), so zeroed memory is an empty table
+      c.i32(-1).set(FOUND).get(LW).mem(OP.i32_load, 2, 4).i32(1).op(OP.i32_sub).set(E).i32(0).set(STEPS);
       c.open(OP.block); // $walked
       c.open(OP.loop); // $walk
       c.get(E).i32(0).op(OP.i32_lt_s).get(E).i32(h.nElems).op(OP.i32_ge_s).op(OP.i32_or).get(STEPS).i32(h.nElems).op(OP.i32_gt_s).op(OP.i32_or).br(OP.br_if, 1);
@@ -198,7 +199,7 @@ function emitLookup(c: Code, maps: readonly JitMap[]): void {
       emitKeyEqual(c, EW, KEY, h.keySize, h.elemHdr);
       c.open(OP.if).get(E).set(FOUND).br(OP.br, 3).end();
       c.end();
-      c.get(EW).mem(OP.i32_load, 2, 0).set(E).get(STEPS).i32(1).op(OP.i32_add).set(STEPS).br(OP.br, 0);
+      c.get(EW).mem(OP.i32_load, 2, 0).i32(1).op(OP.i32_sub).set(E).get(STEPS).i32(1).op(OP.i32_add).set(STEPS).br(OP.br, 0);
       c.end(); // $walk
       c.end(); // $walked
       c.get(LW).atomic(ATOMIC.i32_load, 2).get(SEQ).op(OP.i32_ne).br(OP.br_if, 0);

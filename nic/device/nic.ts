@@ -545,7 +545,8 @@ export class Nic {
       map_full_errors: e2big,
       per_core: Array.from(perCore, (n, core) => ({ core, worker: coreWorker(core), packets: n })),
       queues: Array.from(perQueue, (n, queue) => ({ queue, packets: n, nic_drops: dropsQueue[queue]! })),
-      maps: dumpMaps(this.loaded),
+      // existing entries of hash-like maps, non-zero ones of arrays (never memory in proportion to max_entries)
+      maps: dumpMaps(this.loaded, { all: false }),
       outputs,
       recovered,
       wall_seconds: wall,

@@ -9,7 +9,8 @@
 //     (times the verifier processed the instruction) × (its cost). The kernel's verifier unrolls
 //     every bounded loop and a pruned path continues in an explored state's subtree, so each
 //     execution of an instruction on one concrete path is covered by a distinct processed visit;
-//   - bpf-to-bpf calls cost their callee's bound; helper calls their profile cycles.
+//   - bpf-to-bpf calls cost their callee's bound; helper calls their profile cycles; the packet pays
+//     the fixed per-packet cost and the costliest of the per-action costs.
 // Programs whose running time the verifier does not bound (tail calls, bpf_loop and other callback
 // helpers, may_goto loops) get no bound, with the reason.
 import { HELPER_IDS } from '../../firmware/helpers/names.ts';
@@ -218,7 +219,9 @@ export function staticBound(profile: Profile, program: ProgramSpec, result: Chec
     if (e instanceof NoBound) return { ok: false, reason: e.message };
     throw e;
   }
-  const perPacket = onHost ? h.perPacket : tables.perPacket;
+  // the fixed cost, and the costliest action the device may have to carry out for the packet
+  const a = profile.cost.action_cycles;
+  const perPacket = onHost ? h.perPacket : tables.perPacket + Math.max(a.aborted, a.drop, a.pass, a.tx, a.redirect);
   const compute = main.c + perPacket;
   const total = main.t + perPacket;
   const threads = onHost ? 1 : Math.max(1, profile.cores.threads_per_core);

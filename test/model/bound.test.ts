@@ -11,6 +11,7 @@ function costProfile(): Profile {
   p = withKey(p, 'cost.cpi', 1);
   p = withKey(p, 'cost.cycles', {});
   p = withKey(p, 'cost.per_packet_cycles', 10);
+  p = withKey(p, 'cost.action_cycles', { aborted: 0, drop: 0, pass: 0, tx: 0, redirect: 0 });
   p = withKey(p, 'cost.memory_latency', { stack: 3, ctx: 5, packet: 7, map_value: 11 });
   p = withKey(p, 'cost.helper_cycles', { default: 100 });
   p = withKey(p, 'cores.count', 2);
@@ -71,6 +72,12 @@ describe('static bound, hand-computed', () => {
     const text = 'r2 = *(u32 *)(r1 + 0)\nr2 = *(u32 *)(r1 + 4)\nr2 = *(u32 *)(r1 + 0)\nr2 = *(u32 *)(r1 + 4)\nr0 = 2\nexit';
     const b = bound(text, withKey(costProfile(), 'cores.threads_per_core', 4));
     expect(b.ok && [b.compute, b.total, b.occupancy]).toEqual([16, 36, 16]);
+  });
+
+  it('the packet pays the costliest action the device may carry out', () => {
+    // r0 = 2 ; exit + 10 fixed + max(tx 7, redirect 30) = 42
+    const b = bound('r0 = 2\nexit', withKey(costProfile(), 'cost.action_cycles', { aborted: 0, drop: 1, pass: 2, tx: 7, redirect: 30 }));
+    expect(b.ok && b.compute).toBe(42);
   });
 
   it('no bound where the verifier does not bound the running time', () => {
