@@ -93,7 +93,7 @@ export function loadForRun(spec: ObjectSpec, opts: LoadOptions): LoadedObject {
       notes.push(`map '${m.name}' (${m.typeName}) is not used by any XDP program: ignored`);
     }
   });
-  for (const w of spec.warnings) if (w.code === 'elf.skipped_struct_ops') notes.push(w.message);
+  for (const w of spec.warnings ?? []) if (w.code === 'elf.skipped_struct_ops') notes.push(w.message);
   for (const p of spec.programs) if (p.typeName !== 'xdp') notes.push(`program '${p.name}' (${p.typeName}) is not an XDP program: loaded, never run`);
   const mapSpecs = spec.maps.map((m, i) =>
     ignoredMaps.has(i) ? { name: m.name, type: 'array' as const, keySize: 4, valueSize: 4, maxEntries: 1 } : firmwareSpec(m));
