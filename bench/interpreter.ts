@@ -57,7 +57,8 @@ function rawLoop(name: string, src: string): InterpResult {
   return { name, nsPerInsn: ns / units, insnsPerRun: insns };
 }
 
-const ALU_LOOP = `
+/** The raw loops both engine benchmarks time (bench/jit.ts too): ALU work, and stack stores/loads. */
+export const ALU_LOOP = `
   r1 = 0
   r2 = 1000000
   r3 = 7
@@ -72,9 +73,9 @@ loop:
   r0 = r3
   exit`;
 
-const MEM_LOOP = `
+export const memLoop = (iterations: number): string => `
   r1 = 0
-  r2 = 200000
+  r2 = ${iterations}
 loop:
   *(u64 *)(r10 - 8) = r1
   r3 = *(u64 *)(r10 - 8)
@@ -84,6 +85,7 @@ loop:
   if r1 < r2 goto loop
   r0 = r4
   exit`;
+const MEM_LOOP = memLoop(200000);
 
 function packets(names: string[]): Uint8Array[] {
   const all = JSON.parse(readFileSync(join(ROOT, 'test/fixtures/packets/packets.json'), 'utf8')) as { name: string; hex: string }[];

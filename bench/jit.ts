@@ -4,6 +4,7 @@
 // program; ALU and memory loops in ns per instruction on both engines.
 // Run: npx tsx bench/jit.ts [--json] [--quick]   (or npm run bench)
 import { readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { ALU_LOOP, memLoop } from './interpreter.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { assemble, encodeProgram } from '../offload/isa/index.ts';
@@ -57,33 +58,7 @@ async function testRunNs(c: Case, engine: 'interp' | 'jit', repeat: number, tmp:
 
 const geomean = (xs: number[]) => Math.exp(xs.reduce((a, x) => a + Math.log(Math.max(x, 1e-9)), 0) / xs.length);
 
-const ALU_LOOP = `
-  r1 = 0
-  r2 = 1000000
-  r3 = 7
-loop:
-  r3 += r1
-  r3 ^= 0x5a5a
-  w4 = w3
-  w4 <<= 3
-  r3 *= 3
-  r1 += 1
-  if r1 < r2 goto loop
-  r0 = r3
-  exit`;
-
-const MEM_LOOP = `
-  r1 = 0
-  r2 = 1000000
-loop:
-  *(u64 *)(r10 - 8) = r1
-  r3 = *(u64 *)(r10 - 8)
-  *(u32 *)(r10 - 16) = w3
-  r4 = *(u32 *)(r10 - 16)
-  r1 += 1
-  if r1 < r2 goto loop
-  r0 = r4
-  exit`;
+const MEM_LOOP = memLoop(1000000);
 
 function loop(name: string, src: string): { name: string; interpNsPerInsn: number; jitNsPerInsn: number } {
   const bytes = encodeProgram(assemble(src, { syntax: 'llvm' }));
