@@ -110,7 +110,8 @@ function directMpps(ex: (typeof BENCH_EXAMPLES)[number], pool: Uint8Array[], n: 
 }
 
 export interface DeviceBench {
-  scaling: { example: string; one: number; two: number; ratio: number }[];
+  /** Wall Mpps of 1 and 2 cores, and CPU µs per packet (all threads) of each. */
+  scaling: { example: string; one: number; two: number; ratio: number; oneCpuUs: number; twoCpuUs: number }[];
   /** Wall Mpps and CPU µs per packet (all threads of the process) of each path. */
   overhead: { example: string; direct: number; device: number; overhead: number; directCpuUs: number; deviceCpuUs: number; cpuOverhead: number }[];
   stream: { packets: number; mpps: number; wall: number; peakRssMb: number; fileMb: number } | null;
@@ -124,7 +125,7 @@ export async function runDeviceBench(opts: { packets?: number; stream?: number }
   for (const ex of BENCH_EXAMPLES) {
     const one = await deviceMpps(ex, 1, 1, traffic(pool, n), n);
     const two = await deviceMpps(ex, 2, 2, traffic(pool, n), n);
-    scaling.push({ example: `${ex.object.split('/').pop()} ${ex.program}`, one: one.mpps, two: two.mpps, ratio: two.mpps / one.mpps });
+    scaling.push({ example: `${ex.object.split('/').pop()} ${ex.program}`, one: one.mpps, two: two.mpps, ratio: two.mpps / one.mpps, oneCpuUs: one.cpuUs, twoCpuUs: two.cpuUs });
     const direct = directMpps(ex, pool, n);
     overhead.push({
       example: `${ex.object.split('/').pop()} ${ex.program}`,
@@ -165,7 +166,7 @@ async function streamChild(m: number): Promise<NonNullable<DeviceBench['stream']
 
 export function formatDeviceBench(b: DeviceBench): string[] {
   const out = ['1 vs 2 modeled cores (2 workers), host-x86 profile, steady-state wall Mpps (target: 2 cores >= 1.85x)'];
-  for (const s of b.scaling) out.push(`  ${s.example.padEnd(34)} 1 core ${s.one.toFixed(3)}  2 cores ${s.two.toFixed(3)}  x${s.ratio.toFixed(2)}`);
+  for (const s of b.scaling) out.push(`  ${s.example.padEnd(34)} 1 core ${s.one.toFixed(3)}  2 cores ${s.two.toFixed(3)}  x${s.ratio.toFixed(2)};  CPU ${s.oneCpuUs.toFixed(2)} / ${s.twoCpuUs.toFixed(2)} µs/packet`);
   out.push('ring + dispatch overhead: test-run path (one core, this thread) vs the device (1 core, 1 worker) (target <= 10 %)');
   for (const o of b.overhead)
     out.push(
