@@ -6,15 +6,13 @@
 import { CaptureError, type CaptureWarning } from './errors.ts';
 import {
   type CaptureReader,
-  copyingIterator,
   CursorFrame,
-  cursorIterator,
-  type Frame,
   type FrameInput,
   type InterfaceInfo,
   pcapClock,
 } from './frame.ts';
 import { ByteSink } from './sink.ts';
+import { ChunkedReader } from './reader-base.ts';
 import { ChunkSource, type SourceOptions } from './source.ts';
 import { CaptureOutputError } from './errors.ts';
 
@@ -40,7 +38,7 @@ export function isPcapMagic(b: Uint8Array): boolean {
   return be === PCAP_MAGIC_US || be === PCAP_MAGIC_NS || le === PCAP_MAGIC_US || le === PCAP_MAGIC_NS;
 }
 
-export class PcapReader implements CaptureReader {
+export class PcapReader extends ChunkedReader implements CaptureReader {
   readonly format = 'pcap' as const;
   readonly file: string;
   readonly interfaces: InterfaceInfo[];
@@ -49,15 +47,13 @@ export class PcapReader implements CaptureReader {
   readonly nanosecond: boolean;
   readonly versionMajor: number;
   readonly versionMinor: number;
-  private readonly src: ChunkSource;
   private readonly frame = new CursorFrame();
   private readonly maxPacket: number;
-  private done = false;
   private count = 0;
 
   /** Opens `path` (or `-` for stdin, or an opened source) and reads the file header; throws CaptureError on a bad one. */
   constructor(path: string | ChunkSource, opts: ReaderOptions = {}) {
-    this.src = typeof path === 'string' ? new ChunkSource(path, opts) : path;
+    super(typeof path === 'string' ? new ChunkSource(path, opts) : path);
     this.file = this.src.file;
     // A record must fit the buffer: header and data.
     this.maxPacket = Math.min(opts.maxPacket ?? MAX_PACKET_LEN, this.src.maxBuffer - PCAP_RECORD_HEADER_LEN);
@@ -151,27 +147,6 @@ export class PcapReader implements CaptureReader {
     this.warnings.push({ code: 'pcap-truncated-record', message: `${this.file}: offset 0x${at.toString(16)}: record ${record}: ${what}; the file ends there`, offset: at, record });
   }
 
-  private finish(): null {
-    this.done = true;
-    this.src.close();
-    return null;
-  }
-
-  [Symbol.iterator](): IterableIterator<Frame> {
-    return cursorIterator(() => this.next(), () => this.close());
-  }
-
-  copies(): IterableIterator<Frame> {
-    return copyingIterator(() => this.next(), () => this.close());
-  }
-
-  get bufferBytes(): number {
-    return this.src.buf.length;
-  }
-
-  close(): void {
-    this.finish();
-  }
 }
 
 export interface PcapWriterOptions {

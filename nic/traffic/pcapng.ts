@@ -11,16 +11,14 @@ import { CaptureError, CaptureOutputError, type CaptureWarning } from './errors.
 import {
   type CaptureReader,
   type Clock,
-  copyingIterator,
   CursorFrame,
-  cursorIterator,
-  type Frame,
   type FrameInput,
   type InterfaceInfo,
   unitsClock,
 } from './frame.ts';
 import { LINKTYPE_ETHERNET, MAX_PACKET_LEN, type ReaderOptions } from './pcap.ts';
 import { ByteSink } from './sink.ts';
+import { ChunkedReader } from './reader-base.ts';
 import { ChunkSource } from './source.ts';
 
 export const BT_SHB = 0x0a0d0d0a;
@@ -47,7 +45,7 @@ interface Iface {
   clock: Clock;
 }
 
-export class PcapngReader implements CaptureReader {
+export class PcapngReader extends ChunkedReader implements CaptureReader {
   readonly format = 'pcapng' as const;
   readonly file: string;
   readonly interfaces: InterfaceInfo[] = [];
@@ -56,18 +54,16 @@ export class PcapngReader implements CaptureReader {
   /** Sections (SHBs) seen so far. */
   sections = 0;
   private section: Iface[] = [];
-  private readonly src: ChunkSource;
   private readonly frame = new CursorFrame();
   private readonly maxPacket: number;
   /** Largest block held in the buffer (MAX_BLOCK_LEN unless the source's buffer is smaller). */
   private readonly maxBlock: number;
-  private done = false;
   private count = 0;
   private blocks = 0;
 
   /** Opens `path` (or `-`) and reads the first Section Header Block. */
   constructor(path: string | ChunkSource, opts: ReaderOptions = {}) {
-    this.src = typeof path === 'string' ? new ChunkSource(path, { ...opts, maxBuffer: Math.max(opts.maxBuffer ?? 0, MAX_BLOCK_LEN) }) : path;
+    super(typeof path === 'string' ? new ChunkSource(path, { ...opts, maxBuffer: Math.max(opts.maxBuffer ?? 0, MAX_BLOCK_LEN) }) : path);
     this.file = this.src.file;
     this.maxPacket = opts.maxPacket ?? MAX_PACKET_LEN;
     this.maxBlock = Math.min(MAX_BLOCK_LEN, this.src.maxBuffer);
@@ -299,27 +295,6 @@ export class PcapngReader implements CaptureReader {
     this.warnings.push({ code: 'pcapng-truncated-block', message: `${this.file}: offset 0x${at.toString(16)}: block ${this.blocks + 1}: ${what}; the file ends there`, offset: at, record });
   }
 
-  private finish(): null {
-    this.done = true;
-    this.src.close();
-    return null;
-  }
-
-  [Symbol.iterator](): IterableIterator<Frame> {
-    return cursorIterator(() => this.next(), () => this.close());
-  }
-
-  copies(): IterableIterator<Frame> {
-    return copyingIterator(() => this.next(), () => this.close());
-  }
-
-  get bufferBytes(): number {
-    return this.src.buf.length;
-  }
-
-  close(): void {
-    this.finish();
-  }
 }
 
 export interface PcapngWriterOptions {
