@@ -1,8 +1,7 @@
 // nicsim sweep: modeled throughput versus core count and profile. Each (profile, cores) point is one
 // `nicsim run` of the same traffic (the capture read again, or the generator with the same seed); each
 // run spreads its modeled cores over the local core pool.
-import { writeFileSync } from 'node:fs';
-import { Exit, InputError, UsageError } from '../../offload/errors.ts';
+import { Exit, UsageError } from '../../offload/errors.ts';
 import { loadObjectFile } from '../../offload/elf/index.ts';
 import { loadProfile, ProfileError } from '../profile/index.ts';
 import { Nic } from '../device/nic.ts';
@@ -10,6 +9,8 @@ import { generatedTraffic, readCapture, type Packet } from '../device/io.ts';
 import { reportRun, writeReport } from '../model/run-report.ts';
 import type { ReportRun, SweepRow } from '../model/report.ts';
 import { type Command, flag, str, strs } from './command.ts';
+import { intOption, U32_MAX } from './numbers.ts';
+import { writeOutputFile } from './output.ts';
 
 const list = (v: string | undefined, what: string): string[] => {
   const items = (v ?? '').split(',').map((x) => x.trim()).filter(Boolean);
@@ -39,18 +40,12 @@ prints the modeled throughput of each point (Mpps, Gbit/s, bottleneck). --csv wr
   async run(ctx) {
     const file = ctx.positionals[0]!;
     const profiles = list(str(ctx, 'profiles'), 'profiles');
-    const cores = list(str(ctx, 'cores'), 'cores').map((c) => {
-      if (!/^\d+$/.test(c) || Number(c) < 1 || Number(c) > 1024) throw new UsageError(`sweep: --cores: '${c}' is not a core count between 1 and 1024`);
-      return Number(c);
-    });
+    const cores = list(str(ctx, 'cores'), 'cores').map((c) => intOption('cores', c, { min: 1, max: 1024 })!);
     const pcap = str(ctx, 'pcap');
     const traffic = str(ctx, 'traffic');
     if ((pcap === undefined) === (traffic === undefined)) throw new UsageError('sweep: give exactly one of --pcap FILE or --traffic SPEC');
-    const seedText = str(ctx, 'seed') ?? '1';
-    if (!/^\d+$/.test(seedText)) throw new UsageError(`sweep: --seed must be a non-negative integer, got '${seedText}'`);
-    const seed = Number(seedText);
-    const packetsText = str(ctx, 'packets');
-    if (packetsText !== undefined && !/^[1-9]\d*$/.test(packetsText)) throw new UsageError(`sweep: --packets must be a positive integer, got '${packetsText}'`);
+    const seed = intOption('seed', str(ctx, 'seed'), { min: 0, max: U32_MAX }) ?? 1;
+    const packets = intOption('packets', str(ctx, 'packets'), { min: 1, max: U32_MAX });
     const spec = loadObjectFile(file);
     const rows: SweepRow[] = [];
     const runs: ReportRun[] = [];
@@ -73,7 +68,7 @@ prints the modeled throughput of each point (Mpps, Gbit/s, bottleneck). --csv wr
           mapUpdates: strs(ctx, 'map-update'),
         });
         const source: Iterable<Packet> = pcap !== undefined ? readCapture(pcap) : generatedTraffic(traffic!, seed).source;
-        const r = await nic.run(source, packetsText !== undefined ? { packets: Number(packetsText) } : {});
+        const r = await nic.run(source, packets !== undefined ? { packets } : {});
         const m = r.model;
         rows.push({ profile: profile.name, cores: c, mpps: m.mpps, gbps: m.gbps, bottleneck: m.bottleneck });
         runs.push(reportRun(r));
@@ -83,11 +78,7 @@ prints the modeled throughput of each point (Mpps, Gbit/s, bottleneck). --csv wr
     const csv = str(ctx, 'csv');
     if (csv !== undefined) {
       const text = ['profile,cores,mpps,gbps,bottleneck', ...rows.map((r) => `${r.profile},${r.cores},${r.mpps},${r.gbps},${r.bottleneck}`)].join('\n') + '\n';
-      try {
-        writeFileSync(csv, text);
-      } catch (e) {
-        throw new InputError('sweep.csv', `cannot write the CSV: ${(e as NodeJS.ErrnoException).code ?? 'EIO'}`, { file: csv });
-      }
+      writeOutputFile(csv, text, '--csv');
     }
     const report = str(ctx, 'report');
     if (report !== undefined) writeReport(report, { runs, sweep: rows });

@@ -1,7 +1,6 @@
 // A `nicsim run` result as the HTML report's input (nic/model/report.ts), and writing the file.
-import { writeFileSync } from 'node:fs';
-import { InputError } from '../../offload/errors.ts';
 import type { RunResult } from '../device/nic.ts';
+import { writeOutputFile } from '../cli/output.ts';
 import { renderReport, type ReportInput, type ReportRun } from './report.ts';
 
 export function reportRun(r: RunResult): ReportRun {
@@ -21,10 +20,5 @@ export function reportRun(r: RunResult): ReportRun {
 
 /** Writes the report; an unwritable path is the user's error (exit 3, naming it). */
 export function writeReport(file: string, input: ReportInput): void {
-  try {
-    writeFileSync(file, renderReport(input));
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? 'EIO';
-    throw new InputError('report.write', `cannot write the report: ${code} (${(e as Error).message.replace(/^[A-Z]+: /, '')})`, { file });
-  }
+  writeOutputFile(file, renderReport(input), '--report');
 }
