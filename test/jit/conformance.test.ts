@@ -2,28 +2,12 @@
 // test/kernel/record-conformance.py): the same r0 and memory where the kernel ran the program, the
 // hand-computed RFC 9669 value where its verifier refused it, and for `-- error` cases exactly the
 // interpreter's fault (code, pc, message). A program the JIT cannot structure must say so.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { dataSection } from '../../offload/isa/index.ts';
 import { runRaw } from '../../firmware/vm/raw.ts';
 import { runRawJit } from '../../firmware/jit/raw.ts';
 
-const dir = new URL('../fixtures/conformance/', import.meta.url);
-interface Recorded {
-  bytes: string;
-  expected: string;
-  kernel: { r0: string; mem: string } | { refused: string };
-}
-const kernel = JSON.parse(readFileSync(new URL('kernel.json', dir), 'utf8')) as Record<string, Recorded>;
-const files = readdirSync(dir).filter((f) => f.endsWith('.data')).sort();
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-
-function memOf(text: string): Uint8Array {
-  const sec = dataSection(text, 'mem');
-  if (!sec) return new Uint8Array(0);
-  const h = sec.text.replace(/#.*$/gm, '').replace(/\s+/g, '');
-  return Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
-}
+import { dir, files, hex, kernel, memOf } from '../vm/conformance-fixtures.ts';
 
 function attempt<T>(f: () => T): T | Error {
   try {

@@ -4,28 +4,13 @@
 // kernel's verifier refused it, nicsim must produce the hand-computed RFC 9669 result (or, for
 // `-- error` cases, a typed nicsim error: a Fault with its pc, or a located load error — never an
 // internal TypeError or RangeError).
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { assembleBytes, dataSection } from '../../offload/isa/index.ts';
+import { assembleBytes } from '../../offload/isa/index.ts';
 import { NicsimError } from '../../offload/errors.ts';
 import { runRaw } from '../../firmware/vm/raw.ts';
 
-const dir = new URL('../fixtures/conformance/', import.meta.url);
-interface Recorded {
-  bytes: string;
-  expected: string;
-  kernel: { r0: string; mem: string } | { refused: string };
-}
-const kernel = JSON.parse(readFileSync(new URL('kernel.json', dir), 'utf8')) as Record<string, Recorded>;
-const files = readdirSync(dir).filter((f) => f.endsWith('.data')).sort();
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
-
-function memOf(text: string): Uint8Array {
-  const sec = dataSection(text, 'mem');
-  if (!sec) return new Uint8Array(0);
-  const h = sec.text.replace(/#.*$/gm, '').replace(/\s+/g, '');
-  return Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
-}
+import { dir, files, hex, kernel, memOf } from './conformance-fixtures.ts';
 
 describe('conformance corpus', () => {
   it('has at least 250 cases, each recorded from the kernel', () => {
