@@ -37,12 +37,11 @@ export function cycleTables(profile: Profile, check: CheckResult, programs: read
   const h = hostCost(profile);
   const nic: (Float64Array | undefined)[] = [];
   const host: (Float64Array | undefined)[] = [];
-  let memory: Float64Array = new Float64Array(4);
+  // memory latencies and helper cycles do not depend on the program: one table for all
+  const t = deviceCost(profile, { translation: null }, 0);
   for (const p of programs) {
     const n = p.slots.length;
     const dev = p.id === entry ? deviceCost(profile, check, n) : null;
-    const t = deviceCost(profile, { translation: null }, n);
-    memory = t.memory;
     const nicCost = new Float64Array(n);
     const hostCostTable = new Float64Array(n);
     for (let pc = 0; pc < n; pc++) {
@@ -57,7 +56,7 @@ export function cycleTables(profile: Profile, check: CheckResult, programs: read
   }
   const a = profile.cost.action_cycles;
   const action = Float64Array.from([a.aborted, a.drop, a.pass, a.tx, a.redirect]);
-  return { nic, host, memory, action, nicPerPacket: profile.cost.per_packet_cycles, hostPerPacket: h.perPacket, threads: Math.max(1, profile.cores.threads_per_core), clockMhz: profile.cores.clock_mhz };
+  return { nic, host, memory: t.memory, action, nicPerPacket: profile.cost.per_packet_cycles, hostPerPacket: h.perPacket, threads: Math.max(1, profile.cores.threads_per_core), clockMhz: profile.cores.clock_mhz };
 }
 
 /** Nanoseconds a packet occupies its NIC core: threads hide stalls, not compute. */
