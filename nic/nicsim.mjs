@@ -5,6 +5,9 @@
 // NICSIM_FROM_SOURCE=1 runs the sources without the note.
 import { readFileSync, statSync } from 'node:fs';
 
+// the start of nicsim's own code, for `--timing` (nic/cli/timing.ts: ENTRY_MARK)
+performance.mark('nicsim:entry');
+
 // A closed pipe (`nicsim ... | head`) ends the output quietly, like other command-line tools.
 process.stdout.on('error', (e) => {
   if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);

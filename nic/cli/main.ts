@@ -10,6 +10,7 @@ import { Exit, type ExitCode, isNicsimError, NicsimError, UsageError } from '../
 import { readStreamCapped } from '../../offload/input.ts';
 import type { Command, CommandContext, Io } from './command.ts';
 import { type CommandEntry, commands } from './registry.ts';
+import { COMMAND_MARK } from './timing.ts';
 
 const processIo: Io = {
   stdout: (t) => void process.stdout.write(t),
@@ -106,6 +107,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<ExitCode
   }
   try {
     const cmd = await entry.load();
+    performance.mark(COMMAND_MARK);
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout(commandHelp(entry, cmd));
       return Exit.ok;

@@ -15,6 +15,7 @@ import { writeOutputFile } from './output.ts';
 import { loaderOptions, loaderSettings, prepareObject } from './loader-options.ts';
 import { autoloadOnly } from '../../offload/elf/configure.ts';
 import { type ConntrackTable, parseConntrack } from '../../firmware/kfuncs/conntrack.ts';
+import { PhaseTimer, timingWanted } from './timing.ts';
 
 /** A u32 field of BPF_PROG_TEST_RUN's attributes (repeat, cpu) or of struct xdp_md. */
 const u32 = (ctx: CommandContext, name: string) => intOption(name, str(ctx, name), { min: 0, max: U32_MAX, why: '(a u32, as in the kernel)' });
@@ -68,10 +69,12 @@ the run and writes one line per committed record: {"map", "size", "bytes"}.`,
     'perf-out': { type: 'string', arg: 'FILE', help: 'open a perf event per CPU on perf_event_arrays; write each bpf_perf_event_output record as a JSON line' },
     'ringbuf-out': { type: 'string', arg: 'FILE', help: 'consume the ring buffers after the run; write each record as a JSON line' },
     json: { type: 'boolean', help: 'print one JSON object on stdout' },
+    timing: { type: 'boolean', help: 'print where the wall time went (start-up, load, verifier, maps, run, output) on stderr (also NICSIM_TIMING=1)' },
   },
   positionals: { min: 1, max: 1 },
   async run(ctx) {
     const file = ctx.positionals[0]!;
+    const timer = new PhaseTimer(timingWanted(ctx));
     const name = str(ctx, 'program');
     const dataInPath = str(ctx, 'data-in');
     if (!name) throw new UsageError('--program is required');
@@ -88,7 +91,9 @@ the run and writes one line per committed record: {"map", "size", "bytes"}.`,
     // One program at a time, as libbpf with autoload off for the others: PROGRAM and what the command
     // line makes it reach (tail-call targets, programs run before it) are loaded, nothing else.
     const keep = new Set([name, ...strs(ctx, 'before'), ...strs(ctx, 'tail-call').map((t) => t.slice(t.lastIndexOf(':') + 1))]);
+    timer.mark('options and input');
     const spec = autoloadOnly(prepareObject(loadObjectFile(file, { allowUnsupported: true }), loaderSettings(ctx)), keep);
+    timer.mark('ELF/BTF load');
     for (const p of spec.programs) {
       const u = p.autoload ? p.unsupported[0] : undefined;
       if (u) throw new InputError(u.code, `program ${p.name}: ${u.message}`, u.location);
@@ -112,7 +117,9 @@ the run and writes one line per committed record: {"map", "size", "bytes"}.`,
         addDepths(depths, p.name, v);
       }
     }
+    timer.mark('safety verifier');
     const obj = loadForRun(spec, { cpus: ncpu, ...depths });
+    timer.mark('map creation');
     for (const n of obj.notes) ctx.err(`nicsim test-run: note: ${n}`);
     const json = flag(ctx, 'json');
     const all = flag(ctx, 'dump-all');
@@ -134,6 +141,7 @@ the run and writes one line per committed record: {"map", "size", "bytes"}.`,
         dump: 'none',
         perfEvents: str(ctx, 'perf-out') !== undefined,
         drainRingbufs: str(ctx, 'ringbuf-out') !== undefined,
+        onPhase: (phase) => timer.mark(phase),
       });
       const dataOut = str(ctx, 'data-out');
       if (dataOut) writeOutputFile(dataOut, Buffer.from(r.data_out, 'hex'), '--data-out');
@@ -147,6 +155,8 @@ the run and writes one line per committed record: {"map", "size", "bytes"}.`,
         ctx.io.stdout(`{"retval":${r.retval},"data_out":"${r.data_out}","duration_ns":${r.duration_ns},"maps":`);
         writeMapsJson(obj, (t) => ctx.io.stdout(t), { all });
         ctx.out(`${r.trace ? `,"trace":${JSON.stringify(r.trace)}` : ''}${r.conntrack ? `,"conntrack":${JSON.stringify(r.conntrack)}` : ''}}`);
+        timer.mark('JSON output');
+        timer.report(ctx);
         return Exit.ok;
       }
       const action = ['XDP_ABORTED', 'XDP_DROP', 'XDP_PASS', 'XDP_TX', 'XDP_REDIRECT'][r.retval] ?? 'unknown action';
@@ -167,6 +177,8 @@ the run and writes one line per committed record: {"map", "size", "bytes"}.`,
         for (const line of shown) ctx.out(line);
         if (n > 16) ctx.out(`  ... ${n - 16} more (use --json)`);
       });
+      timer.mark('output');
+      timer.report(ctx);
       return Exit.ok;
     } catch (e) {
       // TestRunError (the kernel's errno for a frame size) is printed by the dispatcher, located at

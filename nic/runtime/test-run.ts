@@ -28,6 +28,8 @@ export interface TestRunOptions {
   mapUpdates?: string[];
   /** "MAP:FIRST:COUNT:V1[,V2...]": index FIRST + i of an array gets V[i % n] (after mapUpdates). */
   mapFills?: string[];
+  /** Called as each phase ends: 'map updates', 'JIT compile', 'run', 'results' (test-run --timing). */
+  onPhase?: (phase: string) => void;
   /** "PROG_ARRAY:INDEX:PROGRAM" entries. */
   tailCalls?: string[];
   /** Programs run once each on the same input first (to seed maps). */
@@ -295,6 +297,7 @@ export function testRun(obj: LoadedObject, opts: TestRunOptions, stats: TestRunS
   for (const u of opts.mapUpdates ?? []) applyMapUpdate(obj, u);
   for (const f of opts.mapFills ?? []) applyMapFill(obj, f);
   for (const t of opts.tailCalls ?? []) applyTailCall(obj, t);
+  opts.onPhase?.('map updates');
   const cpu = opts.cpu ?? 0;
   const core = coreFor(obj, cpu);
   let host: XdpCore | null = null;
@@ -321,6 +324,7 @@ export function testRun(obj: LoadedObject, opts: TestRunOptions, stats: TestRunS
     if (code.unsupported) opts.onJitFallback?.(code.unsupported);
     engine = jitEngine(code);
   }
+  opts.onPhase?.(opts.engine === 'jit' ? 'JIT compile' : 'cores');
   if (opts.perfEvents) {
     for (const m of obj.maps) if (m instanceof PerfEventArray) for (let c = 0; c < Math.min(m.cpus, m.maxEntries); c++) m.openEvent(c, c);
   }
@@ -336,6 +340,7 @@ export function testRun(obj: LoadedObject, opts: TestRunOptions, stats: TestRunS
   const t0 = process.hrtime.bigint();
   for (let i = 0; i < n; i++) retval = runPacket(obj, core, host, main.id, trace, stats, engine);
   const duration = Number(process.hrtime.bigint() - t0) / n;
+  opts.onPhase?.('run');
   const result: TestRunResult = { retval, data_out: hex(core.buf.output()), duration_ns: Math.round(duration), maps: opts.dump === 'none' || opts.dumpMaps === false ? {} : dumpMaps(obj, { all: opts.dump !== 'entries' }) };
   if (trace.length) result.trace = trace;
   if (opts.conntrack) result.conntrack = kernel.conntrack.dump();
@@ -354,5 +359,6 @@ export function testRun(obj: LoadedObject, opts: TestRunOptions, stats: TestRunS
       if (m instanceof RingBuf) for (const r of m.drain()) result.ringbuf!.push({ map: spec.name, size: r.size, bytes: hex(r.bytes) });
     });
   }
+  opts.onPhase?.('results');
   return result;
 }
