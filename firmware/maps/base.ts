@@ -252,7 +252,7 @@ export abstract class BpfMapBase {
     const span = this.indexed ? this.span() : null;
     if (span) {
       const key = new Uint8Array(4);
-      const zero = Buffer.alloc(1 << 16);
+      const zero = Buffer.alloc(1 << 20);
       for (let i = 0; i < this.maxEntries; i++) {
         if (!all) {
           i = this.nextNonZero(span, i, zero);
@@ -299,15 +299,19 @@ export abstract class BpfMapBase {
 
   /**
    * The first index >= `from` whose element has a non-zero byte, or -1. Zero stretches are skipped
-   * 64 KiB at a time with a native compare against zeroes (`zero`, all zero bytes).
+   * 1 MiB at a time with a native compare against zeroes (`zero`, all zero bytes; a never-touched
+   * stretch costs its page faults, so chunks are large). The bytes just after `from` are looked at
+   * one by one first, so that a dense array (a filled hash ring) costs no chunk compare per element.
    */
   private nextNonZero(span: { start: number; stride: number }, from: number, zero: Buffer): number {
     const d = this.data;
     const end = span.start + this.maxEntries * span.stride;
     let o = span.start + from * span.stride;
+    for (const near = Math.min(end, o + 256); o < near; o++) if (d[o] !== 0) return Math.floor((o - span.start) / span.stride);
+    const all = Buffer.from(d.buffer);
     while (o < end) {
       const n = Math.min(zero.length, end - o);
-      if (Buffer.from(d.buffer, o, n).equals(n === zero.length ? zero : zero.subarray(0, n))) {
+      if (all.compare(zero, 0, n, o, o + n) === 0) {
         o += n;
         continue;
       }
