@@ -16,23 +16,22 @@ process.stdout.on('error', (e) => {
 
 const ROOT = new URL('../', import.meta.url);
 const DIST = new URL('dist/', ROOT);
+// Paths as strings: 200-odd stats of source files run at every start, and URL objects for each cost
+// several times the stats themselves.
+const ROOT_PATH = decodeURIComponent(ROOT.pathname);
 
 /** Why dist/ cannot be used, or undefined when it is current. */
 function staleReason() {
   let build;
   try {
-    build = JSON.parse(readFileSync(new URL('build.json', DIST), 'utf8'));
+    build = JSON.parse(readFileSync(`${ROOT_PATH}dist/build.json`, 'utf8'));
   } catch {
     return 'dist/ is missing';
   }
   for (const input of build.inputs) {
-    let mtime;
-    try {
-      mtime = statSync(new URL(input, ROOT)).mtimeMs;
-    } catch {
-      return `${input} is gone since the build`;
-    }
-    if (mtime > build.built) return `${input} changed after the build`;
+    const st = statSync(ROOT_PATH + input, { throwIfNoEntry: false });
+    if (st === undefined) return `${input} is gone since the build`;
+    if (st.mtimeMs > build.built) return `${input} changed after the build`;
   }
   return undefined;
 }
