@@ -4,7 +4,7 @@
 // memory) and the plugin options after it; it writes the program as one line of hex on stdin and
 // reads r0 in hex from stdout. Failures (invalid program, fault) are a message and a non-zero exit.
 import { Exit, InputError, isNicsimError, UsageError } from '../../offload/errors.ts';
-import { programFromElf, runConformance } from '../conformance/run.ts';
+import { runConformance } from '../conformance/run.ts';
 import type { Command } from './command.ts';
 import { intOption, U32_MAX } from './numbers.ts';
 
@@ -55,7 +55,8 @@ Use test/kernel/conformance-plugin.sh as the runner's --plugin_path.`,
     const line = (await ctx.io.stdin()).split('\n').find((l) => l.trim() !== '') ?? '';
     const input = hexBytes(line, () => new InputError('plugin.hex', elf ? 'the ELF object on stdin is not hex bytes' : 'the program is not hex bytes', { file: '<stdin>' }));
     try {
-      const { r0 } = runConformance(elf ? programFromElf(input) : input, mem, budget);
+      const code = elf ? (await import('../conformance/elf.ts')).programFromElf(input) : input;
+      const { r0 } = runConformance(code, mem, budget);
       ctx.out(r0.toString(16));
       return Exit.ok;
     } catch (e) {

@@ -11,7 +11,6 @@
 // call_unwind_fail.data calls, as the kernel's XDP programs may), and `callx` (0x8d, the runner's
 // callx group: call the helper whose id is in dst) is decoded. No safety verifier runs: the suite tests
 // the instruction set, including programs the kernel's verifier refuses.
-import { loadObject } from '../../offload/elf/index.ts';
 import { NicsimError } from '../../offload/errors.ts';
 import { firstUninitRead } from '../../offload/cfg/init.ts';
 import { decodeProgram, type DecodeOptions } from '../../offload/isa/index.ts';
@@ -56,14 +55,6 @@ export function hasXdpProlog(code: Uint8Array, memSize: number): boolean {
   if (code.length < p.length) return false;
   for (let i = 0; i < p.length; i++) if (code[i] !== p[i]) return false;
   return true;
-}
-
-/** The instruction bytes of the one program in an ELF object the runner wrote (`--elf`). */
-export function programFromElf(bytes: Uint8Array): Uint8Array {
-  const spec = loadObject(bytes, 'stdin');
-  const prog = spec.programs[0];
-  if (!prog) throw new NicsimError('conformance.no_program', 'the ELF object holds no program', {}, 3);
-  return prog.insns;
 }
 
 export interface ConformanceResult {
