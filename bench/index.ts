@@ -7,6 +7,8 @@ import { formatMapsCreate, runMapsCreateBench } from './maps-create.ts';
 import { formatVerifierBench, runVerifierBench } from './verifier.bench.ts';
 import { formatDeviceBench, runDeviceBench } from './device.ts';
 import { runValidation } from './validation.ts';
+import { runStartupBench } from './startup.ts';
+import { runKatranBench } from './katran.ts';
 
 const only = process.argv[2];
 async function main(): Promise<void> {
@@ -34,6 +36,14 @@ async function main(): Promise<void> {
   if (!only || only === 'device') {
     console.log('== nicsim run: the device (npx tsx bench/device.ts [--packets N] [--stream N])');
     for (const l of formatDeviceBench(await runDeviceBench())) console.log(`  ${l}`);
+  }
+  if (!only || only === 'startup') {
+    console.log('== start-up of the compiled CLI (median wall of fresh processes; npx tsx bench/startup.ts [--runs N])');
+    for (const l of runStartupBench(5)) console.log(`  ${l}`);
+  }
+  if (!only || only === 'katran') {
+    console.log("== katran's balancer: test-run of one packet with a VIP, target <= 1 s (npx tsx bench/katran.ts [--object PATH] [--runs N])");
+    for (const l of runKatranBench({ runs: 3 })) console.log(`  ${l}`);
   }
   if (!only || only === 'model') {
     console.log('== the throughput model vs published hardware (npx tsx bench/validation.ts [--fit] [--packets N])');

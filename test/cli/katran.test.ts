@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cli, root } from './run.ts';
+import { katranCase } from '../../bench/katran-case.ts';
 
 interface Entry {
   key: string;
@@ -28,6 +29,10 @@ interface Fixture {
 const fx = JSON.parse(readFileSync(join(root, 'test/fixtures/katran/balancer-vip.json'), 'utf8')) as Fixture;
 const object = process.env.KATRAN_OBJECT ?? '/tmp/katran/balancer.bpf.o';
 const sameBuild = existsSync(object) && createHash('sha256').update(readFileSync(object)).digest('hex') === fx.object_sha256;
+
+it('the recorded case is the one the bench builds (bench/katran-case.ts)', () => {
+  expect(fx.case).toEqual(katranCase());
+});
 
 describe.skipIf(!sameBuild)(`katran's balancer (${object}) against the kernel`, () => {
   it('encapsulates the SYN towards the real the kernel picks, with the kernel\'s map contents', async () => {
