@@ -72,6 +72,8 @@ export function runKatranBench(opts: KatranBenchOptions = {}): string[] {
       const verdict = m.wallMs <= TARGET_MS ? 'meets' : 'MISSES';
       lines.push(`--engine ${engine}: median wall ${ms(m.wallMs)} over ${m.runs.length} runs (${verdict} the ${TARGET_MS} ms target; min ${ms(Math.min(...m.runs.map((r) => r.wallMs)))})`);
       lines.push(`  split (medians): ${m.phases.filter((p) => p.name !== 'total').map((p) => `${p.name} ${p.ms.toFixed(1)}`).join(', ')}; in-process total ${ms(m.phases.find((p) => p.name === 'total')?.ms ?? 0)}, exit ${ms(m.wallMs - (m.phases.find((p) => p.name === 'total')?.ms ?? 0))}`);
+      const verifier = m.phases.find((p) => p.name === 'safety verifier')?.ms ?? 0;
+      lines.push(`  outside the safety verifier: ${ms(m.wallMs - verifier)} (${(((m.wallMs - verifier) / m.wallMs) * 100).toFixed(0)} % of the wall time)`);
       lines.push(check.problem ? `  output: WRONG: ${check.problem}` : `  output: XDP_TX, IPIP to real ${check.real}, ${(first.stdout.length / 1e6).toFixed(1)} MB of JSON; ${check.kernel}`);
       const note = fromSourceNote(first);
       if (note) lines.push(`  ${note}`);

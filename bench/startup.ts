@@ -44,7 +44,7 @@ export function runStartupBench(runs = 9): string[] {
       }
       if (r.name === 'node -e 0') node = m.wallMs;
       note ??= fromSourceNote(m.runs[0]!);
-      const vsNode = !node || r.name === 'node -e 0' ? '' : r.cmd === process.execPath ? ` (node -e 0 + ${ms(m.wallMs - node)})` : ` (${(node / m.wallMs).toFixed(0)}x less than node -e 0)`;
+      const vsNode = !node || r.name === 'node -e 0' ? '' : r.cmd === process.execPath ? ` (node -e 0 ${m.wallMs >= node ? '+' : '-'} ${ms(Math.abs(m.wallMs - node))}, x${(m.wallMs / node).toFixed(2)})` : ` (${(node / m.wallMs).toFixed(0)}x less than node -e 0)`;
       const target = r.name === 'nicsim --help' ? `; ${m.wallMs <= HELP_TARGET_MS ? 'meets' : 'MISSES'} the ${HELP_TARGET_MS} ms target` : '';
       out.push(`${r.name.padEnd(58)} ${ms(m.wallMs).padStart(10)}${vsNode}${target}`);
       if (m.phases.length) {
