@@ -290,6 +290,26 @@ export abstract class BpfMapBase {
   }
 
   /**
+   * A plain array's dump without an entry object per element (what `entries(all)` yields for an
+   * `array` map, for dumps of millions of entries): calls `each(index, offset)` for every index, or
+   * every index whose element has a non-zero byte, its value being the `valueSize` bytes at `offset`
+   * in `data`. Returns false, calling nothing, for every other map (entries() is the way there).
+   */
+  forEachArrayValue(all: boolean, each: (index: number, offset: number) => void): boolean {
+    const span = this.type === 'array' && this.geometry.sysRead ? this.span() : null;
+    if (!span) return false;
+    const zero = Buffer.alloc(1 << 20);
+    for (let i = 0; i < this.maxEntries; i++) {
+      if (!all) {
+        i = this.nextNonZero(span, i, zero);
+        if (i < 0) break;
+      }
+      each(i, span.start + i * span.stride);
+    }
+    return true;
+  }
+
+  /**
    * Where the elements of an array-like map lie (byte offset of element 0, bytes per element), so a
    * dump can skip all-zero elements by scanning words; null: walk the keys instead.
    */

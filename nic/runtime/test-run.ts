@@ -242,6 +242,24 @@ export function writeMapsJson(obj: LoadedObject, write: (text: string) => void, 
     if (obj.ignoredMaps.has(i)) return;
     chunk += `${n++ ? ',' : ''}${JSON.stringify(spec.name)}:[`;
     let first = true;
+    // plain arrays (a 65,537-slot hash ring, ...): the text straight from the map's memory
+    const map = obj.maps[i]!;
+    const d = map.data;
+    const size = map.valueSize;
+    const plain = map.forEachArrayValue(opts.all ?? true, (index, at) => {
+      let v = '';
+      for (let b = at; b < at + size; b++) v += HEX2[d[b]!];
+      chunk += `${first ? '' : ','}{"key":"${HEX2[index & 0xff]}${HEX2[(index >>> 8) & 0xff]}${HEX2[(index >>> 16) & 0xff]}${HEX2[index >>> 24]}","value":"${v}"}`;
+      first = false;
+      if (chunk.length >= 1 << 16) {
+        write(chunk);
+        chunk = '';
+      }
+    });
+    if (plain) {
+      chunk += ']';
+      return;
+    }
     for (const e of mapEntriesJson(obj, i, opts)) {
       // hex strings need no escaping: the common shapes are written directly
       const text =
