@@ -16,17 +16,22 @@ function hexBytes(s: string, bad: () => Error): Uint8Array {
 }
 
 export const conformancePluginCommand: Command = {
-  usage: ['conformance-plugin [MEMHEX] [--elf] [--budget N]   < program-hex'],
+  usage: ['conformance-plugin [MEMHEX] [--elf] [--budget N]   < program-hex', 'conformance-plugin --serve PORT'],
   description: `Implements the bpf_conformance plugin protocol: MEMHEX is the test memory (r1 points to it,
 r2 holds its length), the program comes as one hex line on stdin, r0 is printed in hex on stdout.
 Invalid programs and runtime faults print a message on stderr and exit non-zero.
 With --elf (the runner's --elf mode) stdin holds an ELF object instead of instruction bytes. A program
 that starts with the runner's --xdp_prolog runs as an XDP program with the memory as its packet.
 callx (the runner's callx group) calls the helper whose id is in its register; no safety verifier runs.
-Use test/kernel/conformance-plugin.sh as the runner's --plugin_path.`,
+Use test/kernel/conformance-plugin.sh as the runner's --plugin_path.
+--serve PORT answers the same protocol for many tests from one process, on 127.0.0.1:PORT (0: a free
+port; the port is printed), until killed: the runner's --plugin_path is then
+test/kernel/conformance-plugin-client.sh with NICSIM_PLUGIN_PORT=PORT in its environment, and a test
+costs a bash start instead of a Node start.`,
   options: {
     elf: { type: 'boolean', help: 'stdin is an ELF object (hex) with one program' },
     budget: { type: 'string', arg: 'N', help: `instruction budget per run (default 64M, at most ${U32_MAX})` },
+    serve: { type: 'string', arg: 'PORT', help: 'answer plugin requests from test/kernel/conformance-plugin-client.sh on 127.0.0.1:PORT until killed' },
   },
   positionals: { min: 0, max: Infinity },
   lenientArgs: true,
@@ -35,6 +40,12 @@ Use test/kernel/conformance-plugin.sh as the runner's --plugin_path.`,
     let budget: number | undefined;
     let elf = false;
     const args = ctx.positionals;
+    if (args[0] === '--serve' || args[0]?.startsWith('--serve=')) {
+      const port = args[0] === '--serve' ? args[1] : args[0].slice('--serve='.length);
+      if (port === undefined) throw new UsageError('--serve needs a port');
+      if (args.length > (args[0] === '--serve' ? 2 : 1)) throw new UsageError('--serve takes no other arguments');
+      return (await import('./plugin-server.ts')).servePlugin(ctx, intOption('serve', port, { min: 0, max: 65535 })!);
+    }
     for (let i = 0; i < args.length; i++) {
       const a = args[i]!;
       if (a === '--budget') {
