@@ -107,6 +107,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<ExitCode
   }
   try {
     const cmd = await entry.load();
+    performance.clearMarks(COMMAND_MARK); // one per process: a server (conformance-plugin --serve) dispatches many
     performance.mark(COMMAND_MARK);
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout(commandHelp(entry, cmd));
