@@ -14,6 +14,9 @@
 // default kfunc bodies (net/core/xdp.c) that a device-bound program falls back to.
 import { RX_HASH, RX_TIMESTAMP, RX_VLAN_TAG, RxMetadata, rssHashType } from './kernel.ts';
 
+/** bpf_dev_bound_kfunc_id: the XDP metadata kfuncs (only device-bound programs may call them). */
+export const METADATA_KFUNCS: ReadonlySet<string> = new Set(['bpf_xdp_metadata_rx_timestamp', 'bpf_xdp_metadata_rx_hash', 'bpf_xdp_metadata_rx_vlan_tag']);
+
 /** The xdp_metadata_ops names of a profile (rx.xdp_metadata). */
 export const XDP_METADATA_OPS = ['timestamp', 'hash', 'vlan_tag'] as const;
 export type XdpMetadataOp = (typeof XDP_METADATA_OPS)[number];

@@ -16,6 +16,8 @@ import { type CycleTables, cycleTables } from '../model/device-model.ts';
 import { compileJit, type JitCode, mapBoundsOf } from '../../firmware/jit/engine.ts';
 import { XdpCore } from '../../firmware/xdp/core.ts';
 import { loadForRun, type LoadedObject } from '../runtime/load.ts';
+import { type DeviceKernel, deviceKernel } from '../../firmware/kfuncs/device.ts';
+import type { ConntrackTable } from '../../firmware/kfuncs/conntrack.ts';
 
 /** Where packets run, from the capability verdict. */
 export type Placement = 'nic' | 'partial' | 'host';
@@ -45,6 +47,8 @@ export interface DeviceImage {
   seed: number;
   engine: string;
   budget?: number;
+  /** kfuncs: the shared conntrack table and the receive metadata (firmware/kfuncs/device.ts). */
+  kernel: DeviceKernel;
 }
 
 /** A refused run: exit 1 with the first finding and its C line. */
@@ -107,13 +111,15 @@ export interface ImageOptions {
   seed: number;
   engine: string;
   budget?: number;
+  /** The conntrack table the run starts with (--conntrack). */
+  conntrack?: ConntrackTable;
 }
 
 /**
  * Loads the object for `cores` modeled cores (per-CPU maps: one copy per modeled core; arena slots: a
  * NIC core and a host-path core per modeled core) and builds the image.
  */
-export function buildImage(spec: ObjectSpec, program: ProgramSpec, profile: Profile, a: Admission, o: ImageOptions): { image: DeviceImage; loaded: LoadedObject } {
+export function buildImage(spec: ObjectSpec, program: ProgramSpec, profile: Profile, a: Admission, o: ImageOptions): { image: DeviceImage; loaded: LoadedObject; conntrack: ConntrackTable | null } {
   // issue 13: no map may make nicsim allocate more than the profile's device memory (checked before any is created)
   assertMapsFitDevice(spec, profile, profile.name);
   const loaded = loadForRun(spec, { cpus: o.cores, cores: 2 * o.cores, stackDepths: a.stackDepths, calleeDepths: a.calleeDepths });
@@ -126,6 +132,7 @@ export function buildImage(spec: ObjectSpec, program: ProgramSpec, profile: Prof
     spec.maps.forEach((m, i) => probe.setMapReadonly(i, m.readonly));
     jit = compileJit(loaded.programs.map((p) => ({ program: p.program, slots: p.slots })), mapBoundsOf(probe));
   }
+  const k = deviceKernel(spec, profile.rx, o.conntrack);
   const image: DeviceImage = {
     object: spec.file,
     program: program.name,
@@ -145,6 +152,7 @@ export function buildImage(spec: ObjectSpec, program: ProgramSpec, profile: Prof
     seed: o.seed,
     engine: o.engine,
     ...(o.budget !== undefined ? { budget: o.budget } : {}),
+    kernel: k.kernel,
   };
-  return { image, loaded };
+  return { image, loaded, conntrack: k.table };
 }

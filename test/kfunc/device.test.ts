@@ -1,0 +1,68 @@
+// Conntrack kfuncs in `nicsim run`: one table shared by every modeled core (real worker threads),
+// against the kernel. test/kernel/record-ct-device.py ran test/fixtures/kfuncs/progs/ct_gate.o (a
+// SYN-proxy-like gate) over two phases of packets through BPF_PROG_TEST_RUN against the host's real
+// conntrack table; here the same object runs on 2 modeled cores of a device, phase 1 (the SYNs insert
+// the flows) and phase 2 (the replies and ACKs find them) as two runs of one Nic, so that every entry
+// a phase-2 packet needs was inserted before, by whichever core. RSS sends a flow's reply direction to
+// another core than its SYN for some flows: those are found only if the table is shared.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { Nic } from '../../nic/device/nic.ts';
+import { Rss } from '../../nic/device/rss.ts';
+import { loadProfile } from '../../nic/profile/index.ts';
+import { openCapture } from '../../nic/traffic/index.ts';
+import type { Packet } from '../../nic/device/io.ts';
+import { root } from './helpers.ts';
+
+interface Row {
+  data_in: string;
+  retval: number;
+  data_out: string;
+}
+const rec = JSON.parse(readFileSync(join(root, 'test/fixtures/kfuncs/ct-device.json'), 'utf8')) as { phases: Row[][]; nf_conntrack: string[] };
+const tmp = mkdtempSync(join(tmpdir(), 'nicsim-ct-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+function profile() {
+  const p = loadProfile(join(root, 'configs/host-x86.yaml'));
+  p.rx = { ...p.rx, queues: 2 };
+  return p;
+}
+
+const packets = (rows: Row[], t0: bigint): Packet[] => rows.map((r, i) => ({ tsNs: t0 + BigInt(i) * 1000n, data: Buffer.from(r.data_in, 'hex'), wireLen: r.data_in.length / 2, index: i }));
+const passed = (dir: string) => [...openCapture(join(dir, 'pass.pcap')).copies()].map((p) => Buffer.from(p.data).toString('hex'));
+
+describe('nicsim run: one conntrack table for every core', () => {
+  it('phase by phase, every packet ends as in the kernel, and the table holds the kernel\'s entries', async () => {
+    const nic = Nic.open(join(root, 'test/fixtures/kfuncs/progs/ct_gate.o'), profile(), { cores: 2, workers: 2 });
+    expect(nic.workers).toBe(2);
+    const rss = new Rss({ queues: 2 });
+    let crossed = 0;
+    for (const [k, rows] of rec.phases.entries()) {
+      const out = join(tmp, `phase${k}`);
+      const r = await nic.run(packets(rows, 1_700_000_000_000_000_000n + BigInt(k) * 1_000_000n), { outDir: out });
+      expect(r.actions.pass).toBe(rows.filter((x) => x.retval === 2).length);
+      expect(r.actions.drop).toBe(rows.filter((x) => x.retval === 1).length);
+      expect(r.actions.aborted).toBe(0);
+      // the PASS packets with what the kfuncs returned, in input order
+      expect(passed(out)).toEqual(rows.filter((x) => x.retval === 2).map((x) => x.data_out));
+      expect(r.per_core.every((c) => c.packets > 0)).toBe(true);
+      if (k === 1) {
+        // phase 2 row 2i is flow i's reply (server -> client), phase 1 row i its SYN
+        const q = (hex: string) => rss.queueOf(Buffer.from(hex, 'hex'));
+        for (let i = 0; i < 16; i++) if (q(rows[2 * i]!.data_in) !== q(rec.phases[0]![i]!.data_in)) crossed++;
+      }
+      const ct = r.conntrack!;
+      expect(ct.inserted_by_program).toBe(16);
+      expect(ct.entries).toBe(16);
+    }
+    expect(crossed).toBeGreaterThan(0);
+    // the same connections as the kernel's table after the recording (original direction)
+    const kernelFlows = rec.nf_conntrack.map((l) => /src=(\S+) dst=(\S+) sport=(\d+) dport=(\d+)/.exec(l)!.slice(1).join(' ')).sort();
+    const r = await nic.run([], {});
+    expect(r.conntrack!.table.map((e) => `${e.src} ${e.dst} ${e.sport} ${e.dport}`).sort()).toEqual(kernelFlows);
+    for (const e of r.conntrack!.table) expect(e).toMatchObject({ proto: 'tcp', zone: 0, status: 8, by_program: true }); // IPS_CONFIRMED; /proc: [UNREPLIED]
+  }, 60_000);
+});
