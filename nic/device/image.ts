@@ -11,7 +11,7 @@ import type { ArenaDescriptor } from '../../firmware/arena.ts';
 import type { Program } from '../../firmware/vm/interpreter.ts';
 import type { Profile } from '../profile/index.ts';
 import type { XdpAction } from '../profile/vocab.ts';
-import { kernelOffloadPath } from '../../offload/capability/rules-maps.ts';
+import { loadMode } from '../../offload/capability/run.ts';
 import { type CycleTables, cycleTables } from '../model/device-model.ts';
 import { compileJit, type JitCode, mapBoundsOf } from '../../firmware/jit/engine.ts';
 import { XdpCore } from '../../firmware/xdp/core.ts';
@@ -86,10 +86,11 @@ export interface Admission {
 export function admit(spec: ObjectSpec, program: ProgramSpec, profile: Profile): Admission {
   const stackDepths = new Map<string, number>();
   const calleeDepths = new Map<string, Map<number, number>>();
-  const offloaded = kernelOffloadPath(profile);
+  // loaded as `check` loads it for this device: offloaded, or bound to it (offload/capability/run.ts)
+  const mode = loadMode(profile);
   for (const p of spec.programs) {
     if (!p.autoload || p.unsupported.length || p.typeName !== 'xdp') continue;
-    const v = verifyProgram(spec, p, { offloaded });
+    const v = verifyProgram(spec, p, mode);
     if (!v.accepted) {
       const e = v.error!;
       throw new AdmissionError(`${spec.file}: program ${p.name} is rejected by the safety verifier${where(p, e.pc)}: ${e.message}`);

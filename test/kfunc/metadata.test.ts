@@ -19,7 +19,7 @@ const recorded = JSON.parse(readFileSync(join(root, 'test/fixtures/kfuncs/xdp-kf
 
 function run(rx: RxMetadata | undefined): DataView {
   const spec = loadObjectFile(join(root, OBJ));
-  const v = verifyProgram(spec, 'metadata_run', { offloaded: true });
+  const v = verifyProgram(spec, 'metadata_run', { devBound: true });
   expect(v.accepted).toBe(true);
   const obj = loadForRun(spec, { cpus: 1, stackDepths: new Map([['metadata_run', v.facts!.subprogs[0]!.stackDepth]]) });
   const core = coreFor(obj);
