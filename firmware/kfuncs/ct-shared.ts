@@ -124,6 +124,8 @@ export class ConntrackTable {
   /** Scratch for packing a tuple (10 words) before hashing and comparing; per table object, per thread. */
   private readonly key = new Int32Array(10);
   private readonly keyBytes = new Uint8Array(this.key.buffer);
+  /** Scratch of unlink (which runs while `key` holds the tuple being searched). */
+  private readonly key2 = new Int32Array(10);
 
   private constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
@@ -211,7 +213,7 @@ export class ConntrackTable {
     this.keyBytes.set(t.dst, 16);
     k[8] = t.sport;
     k[9] = t.dport;
-    return this.bucketOfKey(zone, family, proto);
+    return this.bucketOf(k, zone, family, proto);
   }
 
   /** Does link `ln` name the packed key's tuple? */
@@ -240,6 +242,9 @@ export class ConntrackTable {
       if (this.matches(ln, zone, family, proto)) {
         if (!this.expired(slot, nowMs)) return ln;
         this.unlink(slot);
+        // the chain changed (both links of the entry may have been in it): start over
+        ln = w[HEADER + bucket]!;
+        continue;
       }
       ln = next;
     }
@@ -254,8 +259,8 @@ export class ConntrackTable {
       const mine = slot * 2 + dir + 1;
       const t = b + E_TUPLE + dir * 10;
       // the bucket of this direction's tuple
-      for (let i = 0; i < 10; i++) this.key[i] = w[t + i]!;
-      const bucket = this.bucketOfKey(w[b + E_ZONE]!, w[b + E_FAMILY]!, w[b + E_PROTO]!);
+      for (let i = 0; i < 10; i++) this.key2[i] = w[t + i]!;
+      const bucket = this.bucketOf(this.key2, w[b + E_ZONE]!, w[b + E_FAMILY]!, w[b + E_PROTO]!);
       let at = HEADER + bucket;
       while (w[at] !== 0 && w[at] !== mine) {
         const ln = w[at]!;
@@ -268,9 +273,8 @@ export class ConntrackTable {
     if (Atomics.sub(w, b + E_REFS, 1) === 1) this.free(slot);
   }
 
-  /** The bucket of the key already in the scratch words (same hash as pack). */
-  private bucketOfKey(zone: number, family: number, proto: number): number {
-    const k = this.key;
+  /** The bucket of a packed key (10 words: src, dst, sport, dport). */
+  private bucketOf(k: Int32Array, zone: number, family: number, proto: number): number {
     let h = Math.imul(zone ^ (family << 16) ^ (proto << 24), 0x9e3779b1);
     for (let i = 0; i < 10; i++) {
       h = Math.imul(h ^ k[i]!, 0x85ebca6b);
