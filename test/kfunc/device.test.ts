@@ -66,3 +66,43 @@ describe('nicsim run: one conntrack table for every core', () => {
     for (const e of r.conntrack!.table) expect(e).toMatchObject({ proto: 'tcp', zone: 0, status: 8, by_program: true }); // IPS_CONFIRMED; /proc: [UNREPLIED]
   }, 60_000);
 });
+
+describe('nicsim run --conntrack', () => {
+  const io = () => {
+    const o = { out: '', err: '' };
+    return { o, io: { stdout: (t: string) => void (o.out += t), stderr: (t: string) => void (o.err += t), stdin: async () => '' } };
+  };
+  const tcp = (src: number[], dst: number[], sport: number, dport: number, flags: number) => {
+    const f = new Uint8Array(96);
+    f.set([2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1, 0x08, 0x00, 0x45, 0, 0, 82, 0, 1, 0x40, 0, 64, 6, 0, 0, ...src, ...dst], 0);
+    f.set([sport >> 8, sport & 255, dport >> 8, dport & 255, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, flags, 0xff, 0xff], 34);
+    return f;
+  };
+
+  it('seeds the table every core sees; --json and the summary report the table after the run', async () => {
+    const { PcapWriter } = await import('../../nic/traffic/index.ts');
+    const { writeFileSync } = await import('node:fs');
+    const { main } = await import('../../nic/cli/main.ts');
+    const pcap = join(tmp, 'seeded.pcap');
+    const w = new PcapWriter(pcap);
+    const c = [10, 7, 0, 1];
+    const s = [10, 8, 0, 1];
+    [tcp(c, s, 33000, 80, 0x10), tcp(s, c, 80, 33000, 0x10), tcp(c, s, 33001, 80, 0x10)].forEach((data, i) => w.write({ tsNs: 1_000_000n * BigInt(i + 1), data }));
+    w.close();
+    const seed = join(tmp, 'seed.json');
+    writeFileSync(seed, JSON.stringify([{ proto: 'tcp', src: '10.7.0.1', dst: '10.8.0.1', sport: 33000, dport: 80, status: 2 }]));
+    const args = ['run', join(root, 'test/fixtures/kfuncs/progs/ct_gate.o'), '--profile', join(root, 'configs/host-x86.yaml'), '--pcap', pcap, '--conntrack', seed, '--cores', '2'];
+    const j = io();
+    expect(await main([...args, '--json'], j.io)).toBe(0);
+    const doc = JSON.parse(j.o.out);
+    expect(doc.actions).toMatchObject({ pass: 2, drop: 1 });
+    expect(doc.conntrack).toEqual({ entries: 1, inserted_by_program: 0, table: [{ proto: 'tcp', src: '10.7.0.1', dst: '10.8.0.1', sport: 33000, dport: 80, zone: 0, status: 10, timeout_ms: 31_000, by_program: false }] });
+    const h = io();
+    expect(await main(args, h.io)).toBe(0);
+    expect(h.o.out).toMatch(/conntrack after the run: 1 entry \(0 inserted by the program\)/);
+    writeFileSync(seed, '[{"proto":"sctp"}]');
+    const bad = io();
+    expect(await main([...args, '--json'], bad.io)).toBe(3);
+    expect(JSON.parse(bad.o.out).error.message).toMatch(/entry 0: proto/);
+  }, 60_000);
+});
