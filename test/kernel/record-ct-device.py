@@ -11,11 +11,15 @@ data_out OUT`), all against this host's real conntrack table:
   phase 1: the SYN of each of 16 flows (client 198.18.X.(i+1):(40000+i) -> server 198.19.X.1:80), and two
            ACKs of flows nobody opened;
   phase 2: per flow the server's SYN-ACK (found through the reply tuple, dir 1) and the client's ACK
-           (dir 0), then flow 0's SYN again (found, not inserted twice) and one more stray ACK.
+           (dir 0), then flow 0's SYN again (found, not inserted twice) and one more stray ACK;
+  phase 3: lifetimes: a SYN asking for a 2 s timeout, then the flow's ACK about 1.5 s and about 2.5 s
+           later (the script sleeps; each packet's time since the SYN, CLOCK_MONOTONIC, is recorded as
+           `at_ns`): found, then expired.
 X is a random third octet per recording (198.18.0.0/15 is for benchmarking; no real connection uses it,
 and an earlier recording's entries, 30 s timeouts, are never met). Recorded per packet: the frame,
 retval and data_out; after the run, this host's /proc/net/nf_conntrack lines of the recorded flows.
-nicsim replays phase 1 and phase 2 as two runs of one device on 2 cores (test/kfunc/device.test.ts).
+nicsim replays the phases as runs of one device on 2 cores (test/kfunc/device.test.ts), phase 3 with the
+recorded times as the packets' timestamps.
 """
 import json
 import os
@@ -24,6 +28,7 @@ import shutil
 import struct
 import subprocess
 import tempfile
+import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -45,13 +50,13 @@ def csum(b: bytes) -> int:
     return ~s & 0xFFFF
 
 
-def tcp_frame(src, dst, sport, dport, flags, size=96):
+def tcp_frame(src, dst, sport, dport, flags, size=96, timeout_ms=0):
     eth = bytes.fromhex("020000000002020000000001") + b"\x08\x00"
     tot = size - 14
     ip = bytearray(struct.pack(">BBHHHBBH4s4s", 0x45, 0, tot, 1, 0x4000, 64, 6, 0, bytes(src), bytes(dst)))
     struct.pack_into(">H", ip, 10, csum(bytes(ip)))
     tcp = struct.pack(">HHIIBBHHH", sport, dport, 1, 0, 5 << 4, flags, 65535, 0, 0)
-    return eth + bytes(ip) + tcp + bytes(size - 14 - 20 - 20)
+    return eth + bytes(ip) + tcp + struct.pack("<I", timeout_ms) + bytes(size - 14 - 20 - 20 - 4)
 
 
 def main():
@@ -66,6 +71,8 @@ def main():
         phase2.append(tcp_frame(server, client(i), 80, 40000 + i, SYN | ACK))
         phase2.append(tcp_frame(client(i), server, 40000 + i, 80, ACK))
     phase2 += [tcp_frame(client(0), server, 40000, 80, SYN), tcp_frame(client(202), server, 41002, 80, ACK)]
+    phase3 = [(0.0, tcp_frame(client(100), server, 42000, 80, SYN, timeout_ms=2000)),
+              (1.5, tcp_frame(client(100), server, 42000, 80, ACK)), (2.5, tcp_frame(client(100), server, 42000, 80, ACK))]
     out = {"kernel": os.uname().release, "recorded_by": "test/kernel/record-ct-device.py",
            "object": "test/fixtures/kfuncs/progs/ct_gate.o", "program": "ct_gate", "phases": []}
     shutil.rmtree(PIN, ignore_errors=True)
@@ -74,17 +81,27 @@ def main():
         os.makedirs(PIN)
         run("bpftool", "prog", "loadall", OBJ, PIN)
         pin = os.path.join(PIN, "ct_gate")
-        for frames in (phase1, phase2):
+        for frames in (phase1, phase2, phase3):
             rows = []
+            start = time.monotonic_ns()
             for f in frames:
+                at = None
+                if isinstance(f, tuple):
+                    while time.monotonic_ns() - start < f[0] * 1e9:
+                        time.sleep(0.01)
+                    at, f = time.monotonic_ns() - start, f[1]
                 fin, fout = os.path.join(tmp, "in.bin"), os.path.join(tmp, "out.bin")
                 open(fin, "wb").write(f)
                 r = json.loads(run("bpftool", "-j", "prog", "run", "pinned", pin, "data_in", fin,
                                    "data_out", fout, "data_size_out", "65536"))
-                rows.append({"data_in": f.hex(), "retval": r["retval"], "data_out": open(fout, "rb").read().hex()})
+                row = {"data_in": f.hex(), "retval": r["retval"], "data_out": open(fout, "rb").read().hex()}
+                if at is not None:
+                    row["at_ns"] = at
+                rows.append(row)
             out["phases"].append(rows)
         prefix = f"198.18.{octet}."
-        out["nf_conntrack"] = [l.strip() for l in open("/proc/net/nf_conntrack") if f"src={prefix}" in l]
+        # the flows of phases 1 and 2 (phase 3's entry has expired)
+        out["nf_conntrack"] = [l.strip() for l in open("/proc/net/nf_conntrack") if f"src={prefix}" in l and "sport=42000" not in l]
     finally:
         shutil.rmtree(PIN, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
