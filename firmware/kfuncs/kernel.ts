@@ -44,6 +44,26 @@ export class RxMetadata {
   vlanProto = 0;
   vlanTci = 0;
 
+  /**
+   * The received frame whose hash type is still to be derived (the device defers it to the first
+   * bpf_xdp_metadata_rx_hash call of the packet: most packets never ask); null when settled.
+   */
+  pending: Uint8Array | null = null;
+  /** RSS hashed UDP ports (rssHashType's `udpPorts`). */
+  udpPorts = true;
+
+  /** Derives the pending hash type (XDP_RSS_TYPE_NONE: the frame has no hash, -ENODATA). */
+  settle(): void {
+    const f = this.pending;
+    if (f === null) return;
+    this.pending = null;
+    const t = rssHashType(f, this.udpPorts);
+    if (t !== 0) {
+      this.hashType = t;
+      this.present |= RX_HASH;
+    }
+  }
+
   /** Sets the timestamp from a bigint (tests, tools; the device fills tsHi / tsLo itself). */
   setTimestamp(ns: bigint): this {
     this.tsHi = Number((ns >> 32n) & 0xffffffffn);

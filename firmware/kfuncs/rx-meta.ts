@@ -12,7 +12,7 @@
 //              veth all return -ENODATA when no tag was stripped)
 // Ops the profile's driver does not implement (rx.xdp_metadata) return -EOPNOTSUPP, the kernel's
 // default kfunc bodies (net/core/xdp.c) that a device-bound program falls back to.
-import { RX_HASH, RX_TIMESTAMP, RX_VLAN_TAG, RxMetadata, rssHashType } from './kernel.ts';
+import { RX_HASH, RX_TIMESTAMP, RX_VLAN_TAG, RxMetadata } from './kernel.ts';
 
 /** bpf_dev_bound_kfunc_id: the XDP metadata kfuncs (only device-bound programs may call them). */
 export const METADATA_KFUNCS: ReadonlySet<string> = new Set(['bpf_xdp_metadata_rx_timestamp', 'bpf_xdp_metadata_rx_hash', 'bpf_xdp_metadata_rx_vlan_tag']);
@@ -53,7 +53,6 @@ export function setRxClock(cfg: RxMetaConfig, firstNs: bigint): void {
 export class RxMetaSource {
   readonly rx = new RxMetadata();
   private readonly strip: boolean;
-  private readonly udpPorts: boolean;
   private readonly clock: Uint32Array;
   private scratch = new Uint8Array(2048);
 
@@ -62,7 +61,7 @@ export class RxMetaSource {
     for (const op of cfg.ops) bits |= OP_BITS[op];
     this.rx.implemented = bits;
     this.strip = cfg.vlanStrip;
-    this.udpPorts = cfg.udpPorts;
+    this.rx.udpPorts = cfg.udpPorts;
     this.clock = new Uint32Array(cfg.clock);
   }
 
@@ -79,12 +78,11 @@ export class RxMetaSource {
     const carry = Math.floor(lo / TWO32);
     rx.tsLo = lo - carry * TWO32;
     rx.tsHi = (this.clock[1]! + carry) >>> 0;
-    const type = rssHashType(frame, this.udpPorts);
-    if (type !== 0) {
-      rx.hash = rssHash >>> 0;
-      rx.hashType = type;
-      present |= RX_HASH;
-    }
+    // the hash type (and whether there is a hash) is derived from the received frame only if the
+    // program asks (RxMetadata.settle); the frame stays valid while the packet runs
+    rx.hash = rssHash >>> 0;
+    rx.hashType = 0;
+    rx.pending = frame;
     let seen = frame;
     if (this.strip && frame.length >= 18 && ((frame[12]! << 8) | frame[13]!) === ETH_P_8021Q) {
       rx.vlanProto = ETH_P_8021Q;

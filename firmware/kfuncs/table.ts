@@ -194,6 +194,7 @@ const rxTimestamp: KfuncImpl = (h, pc) => {
 const rxHash: KfuncImpl = (h, pc) => {
   const rx = h.kernel.rx;
   if (!rx || !(rx.implemented & RX_HASH)) return ret(h, EOPNOTSUPP);
+  rx.settle();
   if (!(rx.present & RX_HASH)) return ret(h, ENODATA);
   const r = h.resolveAddr(h.lo[2]!, h.hi[2]!, 4, pc, 'bpf_xdp_metadata_rx_hash hash');
   r.dv.setUint32(h.lastEa, rx.hash >>> 0, true);
