@@ -114,6 +114,16 @@ export class KernelSide {
     this.objects.set(handle, o);
   }
 
+  /**
+   * After a packet: objects a program still holds can only be left by a run that faulted (ABORTED)
+   * mid-way, since the verifier makes every exit release them; they are released so that table
+   * entries do not keep their slots.
+   */
+  endPacket(): void {
+    if (this.objects.size === 0) return;
+    for (const h of [...this.objects.keys()]) this.drop(h);
+  }
+
   /** Objects still held (a reference the verifier let through would show here). */
   get held(): number {
     return this.objects.size;

@@ -161,6 +161,7 @@ export class CoreRunner {
       core = host;
     }
     this.last = core;
+    core.kernel.endPacket();
     const t = this.tables;
     if (t) {
       const nicCycles = this.nic.vm.profile === null ? this.nicInsns * this.jitCyclesPerInsn : this.nic.vm.cycles;
