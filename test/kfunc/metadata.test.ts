@@ -87,3 +87,21 @@ describe('the receive metadata a simulated NIC reports', () => {
     expect(run(deviceRxMetadata(Uint8Array.from([...eth(0x0806), ...Array(28).fill(0)]), 1n, -1)).getInt32(12, true)).toBe(-61);
   });
 });
+
+describe('nicsim verify --dev-bound / --offload with the metadata kfuncs', () => {
+  // kernel/bpf/offload.c bpf_dev_bound_kfunc_check (6.5 to 6.18): unbound "require device-bound
+  // program", offloaded "can't be offloaded" (this machine has no netdevsim to record an offloaded load)
+  const verify = async (...flags: string[]) => {
+    const { main } = await import('../../nic/cli/main.ts');
+    let out = '';
+    const code = await main(['verify', join(root, OBJ), ...flags], { stdout: (t) => void (out += t), stderr: () => {}, stdin: async () => '' });
+    return { code, out };
+  };
+  it('loads bound to a device, not unbound and not offloaded', async () => {
+    expect((await verify('--dev-bound')).code).toBe(0);
+    const off = await verify('--offload');
+    expect(off.code).toBe(1);
+    expect(off.out).toMatch(/metadata kfuncs can't be offloaded/);
+    expect((await verify()).out).toMatch(/metadata kfuncs require device-bound program/);
+  });
+});
