@@ -106,3 +106,18 @@ describe('one conntrack table under 2 real cores', () => {
     expect(r.conntrack!.entries).toBe(0);
   }, 60_000);
 });
+
+describe('a full table', () => {
+  it('bpf_xdp_ct_alloc fails with -ENOMEM (nf_conntrack_alloc at nf_conntrack_max)', async () => {
+    const { runObject } = await import('./helpers.ts');
+    const t = ConntrackTable.create(1);
+    expect(t.insert(entry(7), 0, false, false)).not.toBeNull();
+    const pkt = Buffer.alloc(96);
+    pkt.set([6, 0, 0, 0, 0, 8], 14);
+    pkt.set([198, 18, 9, 1, 198, 18, 9, 2, 0x9c, 0x40, 0, 80], 20);
+    const r = runObject('test/fixtures/kfuncs/progs/ct_alloc_flow.o', { program: 'ct_alloc_flow', dataIn: pkt, conntrack: t });
+    const out = Buffer.from(r.data_out, 'hex');
+    expect(out[64]).toBe(0); // no entry allocated
+    expect(out.readInt32LE(84)).toBe(-12);
+  });
+});
