@@ -34,7 +34,7 @@ import { ByteRing } from './ring.ts';
 import { RxModel } from './rx-model.ts';
 import { Rss } from './rss.ts';
 import { CursorFrame } from '../traffic/index.ts';
-import { workerFile } from './worker-entry.ts';
+import { FALLBACK_WORKER, workerFile } from './worker-entry.ts';
 
 const RING_BYTES = 4 << 20;
 /** Packets in flight at most (sent, completion not yet handled). */
@@ -185,7 +185,8 @@ export class Nic {
     const hangMs = o.hangMs ?? 10_000;
     const limit = o.packets ?? Infinity;
     const t0 = performance.now();
-    const pool = new Piscina({ filename: await workerFile(), minThreads: W, maxThreads: W, idleTimeout: 60_000, concurrentTasksPerWorker: 1 });
+    const filename = await workerFile();
+    const pool = new Piscina({ filename, minThreads: W, maxThreads: W, idleTimeout: 60_000, concurrentTasksPerWorker: 1, execArgv: workerExecArgv(filename) });
     const rx = RxModel.create(Q, img.ringDepth, C);
     const outs = new Map<string, PacketSink>();
     const outputs: Record<string, string> = {};
@@ -405,6 +406,9 @@ export class Nic {
       return n;
     };
 
+    // a Buffer over the capture reader's buffer, to copy frames out of it without a view per packet
+    let fromAb: ArrayBufferLike | null = null;
+    let from: Buffer | null = null;
     const produce = async (): Promise<number> => {
       let n = 0;
       for (;;) {
@@ -422,9 +426,12 @@ export class Nic {
           pending = r.value;
         }
         const p: Packet = pending;
-        const data = p.data;
-        const len = data.length;
-        const q = this.steering.queueOf(data);
+        // a capture frame is read where the reader holds it (no copy into a view first)
+        const cursor = p instanceof CursorFrame;
+        const bytes = cursor ? p.bytes : p.data;
+        const off = cursor ? p.offset : 0;
+        const len = cursor ? p.capLen : bytes.length;
+        const q = this.steering.queueAt(bytes, off, len);
         const s = slots[slotOfQueue(q)]!;
         if (PKT_HEADER + len > s.input.maxRecord) throw new InputError('run.packet', `packet ${produced} is ${len} bytes, more than the device accepts`);
         const at = s.input.reserve(PKT_HEADER + len);
@@ -437,7 +444,13 @@ export class Nic {
         i32[w + P_QUEUE] = q;
         i32[w + P_INDEX] = produced;
         s.input.f64[(at >> 3) + P_TS_F64] = rel;
-        s.input.u8.set(data, at + PKT_HEADER);
+        if (cursor) {
+          if (bytes.buffer !== fromAb) {
+            fromAb = bytes.buffer;
+            from = Buffer.from(fromAb);
+          }
+          from!.copy(s.input.u8, at + PKT_HEADER, bytes.byteOffset + off, bytes.byteOffset + off + len);
+        } else s.input.u8.set(bytes, at + PKT_HEADER);
         const slotIx = produced & (WINDOW - 1);
         relOf[slotIx] = rel;
         wireOf[slotIx] = Math.max(0, p.wireLen - len);
@@ -593,6 +606,25 @@ export class Nic {
       modelDetail: { result: modeled.model, hot: modeled.hot },
     };
   }
+}
+
+const LOADER_FLAGS = ['--import', '--require', '-r', '--loader', '--experimental-loader'];
+
+/**
+ * The node flags of the core workers: the process's, without module loaders (`--import tsx` when the
+ * process runs from source) when the workers load the bundled worker, which needs none; a loader in
+ * every worker thread costs start-up time and tens of MB each.
+ */
+function workerExecArgv(filename: string): string[] {
+  if (filename === FALLBACK_WORKER) return process.execArgv;
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (LOADER_FLAGS.includes(a)) i++;
+    else if (!LOADER_FLAGS.some((f) => a.startsWith(`${f}=`))) out.push(a);
+  }
+  return out;
 }
 
 /** --map-update MAP:KEYHEX:VALUEHEX (the test-run syntax). */
