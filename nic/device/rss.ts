@@ -129,31 +129,31 @@ export class Rss {
 
   /** The RSS hash of an Ethernet frame, or -1 when the frame gives no hash input (not IP, cut short). */
   hash(frame: Uint8Array): number {
-    const h = this.hash32(frame);
+    const h = this.hash32(frame, 0, frame.length);
     return this.noInput ? -1 : h >>> 0;
   }
 
-  /** The hash as a signed int32; sets `noInput` (then the value is 0). */
-  private hash32(frame: Uint8Array): number {
+  /** The hash of the frame frame[base, base + len) as a signed int32; sets `noInput` (then the value is 0). */
+  private hash32(frame: Uint8Array, base: number, len: number): number {
     this.noInput = true;
-    const len = frame.length;
     if (len < 14) return 0;
-    let l3 = 14;
-    let type = (frame[12]! << 8) | frame[13]!;
+    const end = base + len;
+    let l3 = base + 14;
+    let type = (frame[base + 12]! << 8) | frame[base + 13]!;
     for (let tags = 0; tags < 2 && (type === ETH_P_8021Q || type === ETH_P_8021AD); tags++) {
-      if (len < l3 + 4) return 0;
+      if (end < l3 + 4) return 0;
       type = (frame[l3 + 2]! << 8) | frame[l3 + 3]!;
       l3 += 4;
     }
     if (type === ETH_P_IP) {
-      if (len < l3 + 20) return 0;
+      if (end < l3 + 20) return 0;
       const vihl = frame[l3]!;
       const ihl = (vihl & 0x0f) * 4;
-      if (vihl >> 4 !== 4 || ihl < 20 || len < l3 + ihl) return 0;
+      if (vihl >> 4 !== 4 || ihl < 20 || end < l3 + ihl) return 0;
       const frag = ((frame[l3 + 6]! << 8) | frame[l3 + 7]!) & 0x3fff; // MF and the fragment offset
       const proto = frame[l3 + 9]!;
       const l4 = l3 + ihl;
-      if (frag === 0 && (proto === IPPROTO_TCP || (proto === IPPROTO_UDP && this.udpPorts)) && len >= l4 + 4) {
+      if (frag === 0 && (proto === IPPROTO_TCP || (proto === IPPROTO_UDP && this.udpPorts)) && end >= l4 + 4) {
         this.noInput = false;
         return this.hash2(frame, l3 + 12, 8, l4, 4);
       }
@@ -161,10 +161,10 @@ export class Rss {
       return this.bytes32(frame, l3 + 12, 8);
     }
     if (type === ETH_P_IPV6) {
-      if (len < l3 + 40 || frame[l3]! >> 4 !== 6) return 0;
+      if (end < l3 + 40 || frame[l3]! >> 4 !== 6) return 0;
       const nh = frame[l3 + 6]!;
       const l4 = l3 + 40;
-      if ((nh === IPPROTO_TCP || (nh === IPPROTO_UDP && this.udpPorts)) && len >= l4 + 4) {
+      if ((nh === IPPROTO_TCP || (nh === IPPROTO_UDP && this.udpPorts)) && end >= l4 + 4) {
         this.noInput = false;
         return this.hash2(frame, l3 + 8, 32, l4, 4);
       }
@@ -176,7 +176,12 @@ export class Rss {
 
   /** The RX queue of an Ethernet frame: indirection[hash % table size], queue 0 without a hash. */
   queueOf(frame: Uint8Array): number {
-    const h = this.hash32(frame);
+    return this.queueAt(frame, 0, frame.length);
+  }
+
+  /** queueOf of the frame bytes[offset, offset + len) (a capture reader's buffer, without a view). */
+  queueAt(bytes: Uint8Array, offset: number, len: number): number {
+    const h = this.hash32(bytes, offset, len);
     if (this.noInput) return 0;
     return this.indirection[(h >>> 0) % this.indirection.length]!;
   }
