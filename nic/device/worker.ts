@@ -23,6 +23,8 @@ const R_INVALID = REASONS.indexOf('invalid_action');
 const R_UNSUPPORTED = REASONS.indexOf('action_unsupported');
 const R_REDIRECT_FAILED = REASONS.indexOf('redirect_failed');
 const IDLE_WAIT_MS = 20;
+/** Completions between two wake-ups of a sleeping main thread (a power of two). */
+const NOTIFY_EVERY = 64;
 /** Bytes of core state a punt moves to the host besides the packet: the state block and the 512-byte entry stack frame. */
 const PUNT_STATE_BYTES = STATE_BYTES + 512;
 
@@ -52,6 +54,9 @@ export default function serve(task: ServeTask): WorkerReport {
     });
   }
   const host = img.placement === 'host';
+  // offload.actions as outcome codes: nicAction[r0] for r0 = 0..4, nicOther for unknown codes
+  const nicAction = Int32Array.from(ACTION_NAMES, (a) => ACTION_NAMES.indexOf(img.actions[a]));
+  const nicOther = ACTION_NAMES.indexOf(img.actions.other);
   const faultMessages: Record<string, string> = {};
   const v: Verdict = { outcome: 0, reason: 0, faultPc: -1, redirectKind: 0, redirectTarget: 0 };
   let packets = 0;
@@ -73,10 +78,10 @@ export default function serve(task: ServeTask): WorkerReport {
     let action: number;
     if (r0 > 4) {
       // Unknown codes: the kernel warns and aborts; a NIC does what its profile says.
-      action = onNic ? ACTION_NAMES.indexOf(img.actions.other) : Outcome.aborted;
+      action = onNic ? nicOther : Outcome.aborted;
       if (action === Outcome.aborted) v.reason = R_INVALID;
     } else {
-      action = onNic ? ACTION_NAMES.indexOf(img.actions[ACTION_NAMES[r0]!]) : r0;
+      action = onNic ? nicAction[r0]! : r0;
       if (action !== r0 && action === Outcome.aborted) v.reason = R_UNSUPPORTED;
       else if (r0 === Outcome.aborted) v.reason = R_XDP_ABORTED;
     }
@@ -195,10 +200,12 @@ export default function serve(task: ServeTask): WorkerReport {
     if (outLen > 0) r.last.buf.copy(0, output.u8, o + CPL_HEADER, outLen, false);
     input.next();
     packets++;
-    // Visible at once (a killed worker loses at most the packet it runs); the main thread is woken
-    // only if it sleeps waiting for it.
-    output.publish();
-    if ((packets & 63) === 0) {
+    // Visible at once (a killed worker loses at most the packet it runs); the main thread, if it
+    // sleeps waiting, is woken once per NOTIFY_EVERY completions (and when this worker runs out of
+    // input), not once per packet: a wake-up costs more than running a small program.
+    output.publishQuiet();
+    if ((packets & (NOTIFY_EVERY - 1)) === 0) {
+      output.publish();
       input.release();
       input.beat();
     }
