@@ -34,7 +34,7 @@ export const RX_ALL = RX_TIMESTAMP | RX_HASH | RX_VLAN_TAG;
 export class RxMetadata {
   implemented = RX_ALL;
   present = 0;
-  /** Hardware receive timestamp (ns), as two u32 halves. */
+  /** Hardware receive timestamp (ns), as two 32-bit halves (stored as int32, written unsigned). */
   tsHi = 0;
   tsLo = 0;
   /** RSS hash and its enum xdp_rss_hash_type. */
@@ -66,8 +66,8 @@ export class RxMetadata {
 
   /** Sets the timestamp from a bigint (tests, tools; the device fills tsHi / tsLo itself). */
   setTimestamp(ns: bigint): this {
-    this.tsHi = Number((ns >> 32n) & 0xffffffffn);
-    this.tsLo = Number(ns & 0xffffffffn);
+    this.tsHi = Number((ns >> 32n) & 0xffffffffn) | 0;
+    this.tsLo = Number(ns & 0xffffffffn) | 0;
     this.present |= RX_TIMESTAMP;
     return this;
   }
@@ -181,7 +181,7 @@ export function deviceRxMetadata(frame: Uint8Array, arrivalNs: bigint, rssHash: 
   const rx = new RxMetadata().setTimestamp(arrivalNs);
   const type = rssHashType(frame);
   if (type !== 0) {
-    rx.hash = rssHash >>> 0;
+    rx.hash = rssHash | 0;
     rx.hashType = type;
     rx.present |= RX_HASH;
   }

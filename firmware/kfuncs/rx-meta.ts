@@ -76,11 +76,12 @@ export class RxMetaSource {
     // 64-bit base + relative time, in doubles (exact while |relNs| < 2^52)
     const lo = this.clock[0]! + relNs;
     const carry = Math.floor(lo / TWO32);
-    rx.tsLo = lo - carry * TWO32;
-    rx.tsHi = (this.clock[1]! + carry) >>> 0;
+    // int32 fields (a uint32 above 2^31 would be a heap number per packet); the kfuncs write them unsigned
+    rx.tsLo = (lo - carry * TWO32) | 0;
+    rx.tsHi = (this.clock[1]! + carry) | 0;
     // the hash type (and whether there is a hash) is derived from the received frame only if the
     // program asks (RxMetadata.settle); the frame stays valid while the packet runs
-    rx.hash = rssHash >>> 0;
+    rx.hash = rssHash | 0;
     rx.hashType = 0;
     rx.pending = frame;
     let seen = frame;
