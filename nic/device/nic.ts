@@ -24,7 +24,7 @@ import { type Packet, type PacketSink, pcapSink } from './io.ts';
 import type { ServeTask, WorkerReport } from './messages.ts';
 import {
   C_CORE, C_E2BIG, C_FALLBACK_PC, C_FAULT_PC, C_HOST_INSNS, C_INDEX, C_NIC_INSNS, C_OUT_LEN, C_OUTCOME, C_PCIE_BYTES, C_REASON,
-  C_REDIRECT_KIND, C_REDIRECT_TARGET, CPL_HEADER, HOST_PLACEMENT, Outcome, P_INDEX, P_LEN, P_QUEUE, P_TS_F64, P_WIRE, PKT_HEADER,
+  C_REDIRECT_KIND, C_REDIRECT_TARGET, CPL_HEADER, HOST_PLACEMENT, Outcome, P_INDEX, P_LEN, P_QUEUE, P_RSS_HASH, P_TS_F64, P_WIRE, PKT_HEADER,
   RedirectKind, REASONS, C_COMPUTE_F64, C_STALL_F64, C_HOST_F64,
 } from './records.ts';
 import { RunModel, type RunModelJson } from '../model/device-model.ts';
@@ -35,6 +35,8 @@ import { RxModel } from './rx-model.ts';
 import { Rss } from './rss.ts';
 import { CursorFrame } from '../traffic/index.ts';
 import { FALLBACK_WORKER, workerFile } from './worker-entry.ts';
+import type { ConntrackTable, CtDumpEntry } from '../../firmware/kfuncs/conntrack.ts';
+import { setRxClock } from '../../firmware/kfuncs/rx-meta.ts';
 
 const RING_BYTES = 4 << 20;
 /** Packets in flight at most (sent, completion not yet handled). */
@@ -42,6 +44,8 @@ const WINDOW = 1 << 16;
 const POLL_MS = 50;
 /** A worker thread may take this long to start before it counts as hung. */
 const STARTUP_MS = 60_000;
+/** The simulated clock (bpf_ktime_get_ns, conntrack lifetimes) at the first packet's arrival. */
+export const CLOCK_BASE_NS = 1_000_000_000;
 
 export interface NicOptions {
   program?: string;
@@ -55,6 +59,8 @@ export interface NicOptions {
   budget?: number;
   /** "MAP:KEYHEX:VALUEHEX", applied before the run. */
   mapUpdates?: string[];
+  /** The host conntrack table the run starts with (--conntrack; times relative to CLOCK_BASE_NS). */
+  conntrack?: ConntrackTable;
 }
 
 export interface RunOptions {
@@ -113,6 +119,8 @@ export interface RunResult {
   wall_mpps: number;
   /** The throughput model: simulated time on the profile's hardware (see nic/model/). */
   model: RunModelJson;
+  /** The conntrack table after the run (when the object calls conntrack kfuncs or a table was given). */
+  conntrack?: { entries: number; inserted_by_program: number; table: CtDumpEntry[] };
   /** The model's full result and hot lines (for --report; not part of --json's documented shape). */
   modelDetail: { result: ModelResult; hot: HotLine[] };
 }
@@ -145,9 +153,12 @@ export class Nic {
   readonly image: DeviceImage;
   readonly loaded: LoadedObject;
   readonly workers: number;
+  /** The shared conntrack table (main thread's view), or null. */
+  readonly conntrack: ConntrackTable | null;
   private readonly steering: Rss;
 
-  private constructor(spec: ObjectSpec, program: ProgramSpec, profile: Profile, check: CheckResult, image: DeviceImage, loaded: LoadedObject, workers: number) {
+  private constructor(spec: ObjectSpec, program: ProgramSpec, profile: Profile, check: CheckResult, image: DeviceImage, loaded: LoadedObject, workers: number, conntrack: ConntrackTable | null = null) {
+    this.conntrack = conntrack;
     this.spec = spec;
     this.program = program;
     this.profile = profile;
@@ -170,10 +181,10 @@ export class Nic {
     engineByName(o.engine ?? 'interp');
     const cores = o.cores ?? profile.cores.count;
     if (o.budget !== undefined && !(Number.isInteger(o.budget) && o.budget >= 1 && o.budget <= 0x7fffffff)) throw new UsageError(`instruction budget ${o.budget} is not between 1 and 2^31 - 1`);
-    const { image, loaded } = buildImage(spec, program, profile, a, { cores, seed: o.seed ?? 1, engine: o.engine ?? 'interp', ...(o.budget !== undefined ? { budget: o.budget } : {}) });
+    const { image, loaded, conntrack } = buildImage(spec, program, profile, a, { cores, seed: o.seed ?? 1, engine: o.engine ?? 'interp', ...(o.budget !== undefined ? { budget: o.budget } : {}), ...(o.conntrack ? { conntrack: o.conntrack } : {}) });
     for (const u of o.mapUpdates ?? []) applyMapUpdate(loaded, u);
     const workers = Math.max(1, Math.min(cores, o.workers ?? availableParallelism()));
-    return new Nic(spec, program, profile, a.check, image, loaded, workers);
+    return new Nic(spec, program, profile, a.check, image, loaded, workers, conntrack);
   }
 
   /** Runs every packet of `source` (in input order) through the device. */
@@ -236,7 +247,7 @@ export class Nic {
         cores: s.cores,
         rx: rx.d,
         outputs: o.outDir !== undefined,
-        clockBaseNs: 1_000_000_000,
+        clockBaseNs: CLOCK_BASE_NS,
         ...(failAfter !== undefined ? { failAfter } : {}),
       };
       s.settled = false;
@@ -302,7 +313,10 @@ export class Nic {
     let clkOff = 0;
     const FAR = 2 ** 52;
     const arrival = (p: Packet, index: number): number => {
-      if (ts0 === null) ts0 = p.tsNs;
+      if (ts0 === null) {
+        ts0 = p.tsNs;
+        if (img.kernel.rxMeta) setRxClock(img.kernel.rxMeta, p.tsNs);
+      }
       if (p instanceof CursorFrame) {
         if (p.clock !== clk) {
           clk = p.clock;
@@ -319,6 +333,8 @@ export class Nic {
       return rel;
     };
     const tsOf = (index: number): bigint => farTs.get(index) ?? ts0! + BigInt(relOf[index & (WINDOW - 1)]!);
+    /** The latest arrival (ns after the first packet): the conntrack report's clock. */
+    let lastRel = 0;
 
     const handle = (ring: ByteRing, at: number): void => {
       const i = ring.i32;
@@ -431,7 +447,8 @@ export class Nic {
         const bytes = cursor ? p.bytes : p.data;
         const off = cursor ? p.offset : 0;
         const len = cursor ? p.capLen : bytes.length;
-        const q = this.steering.queueAt(bytes, off, len);
+        const steering = this.steering;
+        const q = steering.queueAt(bytes, off, len);
         const s = slots[slotOfQueue(q)]!;
         if (PKT_HEADER + len > s.input.maxRecord) throw new InputError('run.packet', `packet ${produced} is ${len} bytes, more than the device accepts`);
         const at = s.input.reserve(PKT_HEADER + len);
@@ -443,6 +460,8 @@ export class Nic {
         i32[w + P_WIRE] = p.wireLen;
         i32[w + P_QUEUE] = q;
         i32[w + P_INDEX] = produced;
+        i32[w + P_RSS_HASH] = steering.lastHash;
+        if (rel > lastRel) lastRel = rel;
         s.input.f64[(at >> 3) + P_TS_F64] = rel;
         if (cursor) {
           if (bytes.buffer !== fromAb) {
@@ -603,6 +622,7 @@ export class Nic {
       wall_seconds: wall,
       wall_mpps: wall > 0 ? produced / wall / 1e6 : 0,
       model: modeled.json,
+      ...(this.conntrack ? { conntrack: conntrackReport(this.conntrack, (CLOCK_BASE_NS + lastRel) / 1e6) } : {}),
       modelDetail: { result: modeled.model, hot: modeled.hot },
     };
   }
@@ -625,6 +645,12 @@ function workerExecArgv(filename: string): string[] {
     else if (!LOADER_FLAGS.some((f) => a.startsWith(`${f}=`))) out.push(a);
   }
   return out;
+}
+
+/** The conntrack table at the last packet's time: live entries, and how many the program inserted. */
+function conntrackReport(t: ConntrackTable, nowMs: number): NonNullable<RunResult['conntrack']> {
+  const table = t.dump(nowMs);
+  return { entries: table.length, inserted_by_program: table.filter((e) => e.by_program).length, table };
 }
 
 /** --map-update MAP:KEYHEX:VALUEHEX (the test-run syntax). */

@@ -179,10 +179,20 @@ export class Rss {
     return this.queueAt(frame, 0, frame.length);
   }
 
-  /** queueOf of the frame bytes[offset, offset + len) (a capture reader's buffer, without a view). */
+  /**
+   * queueOf of the frame bytes[offset, offset + len) (a capture reader's buffer, without a view); its
+   * hash is left in `lastHash`.
+   */
   queueAt(bytes: Uint8Array, offset: number, len: number): number {
     const h = this.hash32(bytes, offset, len);
-    if (this.noInput) return 0;
+    if (this.noInput) {
+      this.lastHash = -1;
+      return 0;
+    }
+    this.lastHash = h;
     return this.indirection[(h >>> 0) % this.indirection.length]!;
   }
+
+  /** The hash of the frame queueAt last steered as an int32 (the bits of hash(); -1: no hash input). */
+  lastHash = -1;
 }

@@ -10,11 +10,12 @@ import { CoreRunner, RunEnd } from './engines.ts';
 import type { ServeTask, WorkerReport } from './messages.ts';
 import {
   C_CORE, C_E2BIG, C_FALLBACK_PC, C_FAULT_PC, C_HOST_INSNS, C_INDEX, C_NIC_INSNS, C_OUT_LEN, C_OUTCOME, C_PCIE_BYTES, C_REASON,
-  C_REDIRECT_KIND, C_REDIRECT_TARGET, CPL_HEADER, C_COMPUTE_F64, C_STALL_F64, C_HOST_F64, Outcome, P_INDEX, P_LEN, P_QUEUE, P_TS_F64, PKT_HEADER, RedirectKind, REASONS, HOST_PLACEMENT,
+  C_REDIRECT_KIND, C_REDIRECT_TARGET, CPL_HEADER, C_COMPUTE_F64, C_STALL_F64, C_HOST_F64, Outcome, P_INDEX, P_LEN, P_QUEUE, P_RSS_HASH, P_TS_F64, PKT_HEADER, RedirectKind, REASONS, HOST_PLACEMENT,
 } from './records.ts';
 import { ByteRing } from './ring.ts';
 import { RxModel } from './rx-model.ts';
 import { occupancyNs } from '../model/device-model.ts';
+import { WorkerKernel } from '../../firmware/kfuncs/device.ts';
 
 const ACTION_NAMES = ['aborted', 'drop', 'pass', 'tx', 'redirect'] as const;
 const R_XDP_ABORTED = REASONS.indexOf('xdp_aborted');
@@ -44,10 +45,12 @@ export default function serve(task: ServeTask): WorkerReport {
   const arena = Arena.attach(img.arena);
   const maps = arena.maps;
   const runners: (CoreRunner | undefined)[] = [];
+  const kernel = new WorkerKernel(img.kernel);
+  const meta = kernel.meta;
   for (const c of task.cores) {
     runners[c] = new CoreRunner({
       arena, cpu: c, cores: img.cores, readonly: img.readonly, programs: img.programs, entry: img.entry, placement: img.placement,
-      puntPcs: img.puntPcs, seed: img.seed, engine: img.engine, jit: img.jit, cycles: img.cycles, ...(img.budget !== undefined ? { budget: img.budget } : {}),
+      puntPcs: img.puntPcs, seed: img.seed, engine: img.engine, jit: img.jit, cycles: img.cycles, kernel: kernel.side(), ...(img.budget !== undefined ? { budget: img.budget } : {}),
     });
   }
   const host = img.placement === 'host';
@@ -143,7 +146,10 @@ export default function serve(task: ServeTask): WorkerReport {
       v.redirectKind = 0;
       v.redirectTarget = 0;
     } else {
-      const end = r.run(input.u8.subarray(at + PKT_HEADER, at + PKT_HEADER + len), queue, task.clockBaseNs + t);
+      let frame = input.u8.subarray(at + PKT_HEADER, at + PKT_HEADER + len);
+      // the descriptor's metadata (timestamp, RSS hash, stripped VLAN tag) for the XDP metadata kfuncs
+      if (meta) frame = meta.prepare(frame, input.i32[w + P_RSS_HASH]!, t);
+      const end = r.run(frame, queue, task.clockBaseNs + t);
       e2big = r.e2big;
       nicInsns = r.nicInsns;
       hostInsns = r.hostInsns;
