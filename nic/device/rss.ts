@@ -110,8 +110,6 @@ export class Rss {
   // The hash as a signed 32-bit value inside this class (a uint32 above 2^31 is a heap number once it
   // leaves a function: one allocation per packet); `noInput` says the last frame gave no hash input.
   private noInput = false;
-  /** The hash queueAt computed last, as an int32 (-1 also when the frame gave no hash input). */
-  lastHash = -1;
 
   private bytes32(input: Uint8Array, off: number, n: number): number {
     const t = this.table;
@@ -181,11 +179,20 @@ export class Rss {
     return this.queueAt(frame, 0, frame.length);
   }
 
-  /** queueOf of the frame bytes[offset, offset + len) (a capture reader's buffer, without a view). */
+  /**
+   * queueOf of the frame bytes[offset, offset + len) (a capture reader's buffer, without a view); its
+   * hash is left in `lastHash`.
+   */
   queueAt(bytes: Uint8Array, offset: number, len: number): number {
     const h = this.hash32(bytes, offset, len);
-    this.lastHash = this.noInput ? -1 : h;
-    if (this.noInput) return 0;
+    if (this.noInput) {
+      this.lastHash = -1;
+      return 0;
+    }
+    this.lastHash = h;
     return this.indirection[(h >>> 0) % this.indirection.length]!;
   }
+
+  /** The hash of the frame queueAt last steered as an int32 (the bits of hash(); -1: no hash input). */
+  lastHash = -1;
 }
