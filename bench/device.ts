@@ -2,8 +2,11 @@
 // modeled cores on three examples of different size; the ring + dispatch overhead (the same packets
 // through test-run's path, one core in this thread, vs through the device's rings with one core on
 // one worker); a streamed pcap of 10 million packets (wall Mpps, peak RSS). Steady state: timed from
-// the 20 % mark to the end of each run (worker start-up excluded). Run: npx tsx bench/device.ts
-// [--packets N] [--stream N]  (or npm run bench). Never a timed test; compare ratios on a quiet machine.
+// the 20 % mark to the end of each run (worker start-up excluded). The device reads its packets from a
+// pcap file (as `nicsim run --pcap` does), 1 µs apart: a rate no modeled core drops at, so that 1 and 2
+// cores run the program on the same packets (at a rate that overloads one modeled core, the NIC drops
+// some and the 1-core run would do less work). Run: npx tsx bench/device.ts [--packets N] [--stream N]
+// (or npm run bench). Never a timed test; compare ratios on a quiet machine.
 import { spawnSync } from 'node:child_process';
 import { existsSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,6 +18,8 @@ import { Nic } from '../nic/device/nic.ts';
 import { admit, pickProgram } from '../nic/device/image.ts';
 import { loadProfile } from '../nic/profile/index.ts';
 import { coreFor, loadForRun } from '../nic/runtime/load.ts';
+import { CoreRunner } from '../nic/device/engines.ts';
+import { Arena } from '../firmware/arena.ts';
 
 const ROOT = new URL('../', import.meta.url).pathname;
 const PROFILE = `${ROOT}configs/host-x86.yaml`;
@@ -46,15 +51,18 @@ function framePool(): Uint8Array[] {
   return pool;
 }
 
-function* traffic(pool: Uint8Array[], n: number): Generator<Packet> {
-  for (let i = 0; i < n; i++) {
-    const data = pool[(i * 7919) % pool.length]!;
-    yield { tsNs: BigInt(i) * 100n, data, wireLen: data.length, index: i };
-  }
+/** Arrival spacing of the benchmark's packets (1 Mpps offered). */
+const SPACING_NS = 1000n;
+
+/** Writes the benchmark's traffic (packet i is pool[i * 7919 mod size]) into a pcap file. */
+function writeTraffic(file: string, pool: Uint8Array[], n: number): void {
+  const w = pcapSink(file);
+  for (let i = 0; i < n; i++) w.write({ tsNs: 1_700_000_000_000_000_000n + BigInt(i) * SPACING_NS, data: pool[(i * 7919) % pool.length]! });
+  void w.close();
 }
 
 /** Steady-state packets per second of a device run (from the 20 % mark to the end). */
-async function deviceMpps(ex: (typeof BENCH_EXAMPLES)[number], cores: number, workers: number, src: Iterable<Packet>, n: number): Promise<{ mpps: number; wall: number; cpuUs: number }> {
+async function deviceMpps(ex: (typeof BENCH_EXAMPLES)[number], cores: number, workers: number, src: Iterable<Packet>, n: number): Promise<{ mpps: number; wall: number; cpuUs: number; nicDrops: number }> {
   const nic = Nic.open(`${ROOT}${ex.object}`, loadProfile(PROFILE), { program: ex.program, cores, workers, mapUpdates: ex.mapUpdates });
   let t20 = 0;
   let d20 = 0;
@@ -80,21 +88,33 @@ async function deviceMpps(ex: (typeof BENCH_EXAMPLES)[number], cores: number, wo
     },
   });
   if (r.packets !== n) throw new Error(`ran ${r.packets} of ${n} packets`);
-  return { mpps: (dEnd - d20) / ((tEnd - t20) * 1000), wall: r.wall_seconds, cpuUs: (cpuEnd - cpu20) / (dEnd - d20) };
+  return { mpps: (dEnd - d20) / ((tEnd - t20) * 1000), wall: r.wall_seconds, cpuUs: (cpuEnd - cpu20) / (dEnd - d20), nicDrops: r.nic_drops };
 }
 
-/** The same packets through test-run's path: one core in this thread, buf.reset + run per packet. */
-function directMpps(ex: (typeof BENCH_EXAMPLES)[number], pool: Uint8Array[], n: number): { mpps: number; cpuUs: number } {
-  const spec = loadObjectFile(`${ROOT}${ex.object}`);
-  const prog = pickProgram(spec, ex.program);
-  const a = admit(spec, prog, loadProfile(PROFILE));
-  const obj = loadForRun(spec, { cpus: 1, stackDepths: a.stackDepths, calleeDepths: a.calleeDepths });
-  for (const u of ex.mapUpdates) {
-    const [m, k, v] = u.split(':');
-    obj.maps[spec.maps.findIndex((x) => x.name === m)]!.updateHost(Buffer.from(k!, 'hex'), Buffer.from(v!, 'hex'));
+/**
+ * The same packets through test-run's path: one core in this thread, buf.reset + run per packet. With
+ * `accounted`, the device's own core runner (nic/device/engines.ts) with the cost model's cycle
+ * accounting the device's cores do (what the device pays beyond test-run before any ring or thread).
+ */
+function directMpps(ex: (typeof BENCH_EXAMPLES)[number], pool: Uint8Array[], n: number, accounted: boolean): { mpps: number; cpuUs: number } {
+  let run: (frame: Uint8Array, i: number) => void;
+  if (accounted) {
+    const img = Nic.open(`${ROOT}${ex.object}`, loadProfile(PROFILE), { program: ex.program, cores: 1, workers: 1, mapUpdates: ex.mapUpdates }).image;
+    const r = new CoreRunner({ arena: Arena.attach(img.arena), cpu: 0, cores: 1, readonly: img.readonly, programs: img.programs, entry: img.entry, placement: img.placement, puntPcs: img.puntPcs, seed: 1, engine: 'interp', cycles: img.cycles });
+    run = (frame, i) => void r.run(frame, 0, i * 1000);
+  } else {
+    const spec = loadObjectFile(`${ROOT}${ex.object}`);
+    const prog = pickProgram(spec, ex.program);
+    const a = admit(spec, prog, loadProfile(PROFILE));
+    const obj = loadForRun(spec, { cpus: 1, stackDepths: a.stackDepths, calleeDepths: a.calleeDepths });
+    for (const u of ex.mapUpdates) {
+      const [m, k, v] = u.split(':');
+      obj.maps[spec.maps.findIndex((x) => x.name === m)]!.updateHost(Buffer.from(k!, 'hex'), Buffer.from(v!, 'hex'));
+    }
+    const core = coreFor(obj, 0);
+    const loaded = obj.programs.find((p) => p.spec === prog)!;
+    run = (frame) => void core.run(loaded.program, frame);
   }
-  const core = coreFor(obj, 0);
-  const loaded = obj.programs.find((p) => p.spec === prog)!;
   let t20 = 0;
   let c20 = process.cpuUsage();
   const from = Math.floor(n * 0.2);
@@ -103,17 +123,18 @@ function directMpps(ex: (typeof BENCH_EXAMPLES)[number], pool: Uint8Array[], n: 
       t20 = performance.now();
       c20 = process.cpuUsage();
     }
-    core.run(loaded.program, pool[(i * 7919) % pool.length]!);
+    run(pool[(i * 7919) % pool.length]!, i);
   }
   const c = process.cpuUsage(c20);
   return { mpps: (n - from) / ((performance.now() - t20) * 1000), cpuUs: (c.user + c.system) / (n - from) };
 }
 
 export interface DeviceBench {
-  /** Wall Mpps of 1 and 2 cores, and CPU µs per packet (all threads) of each. */
-  scaling: { example: string; one: number; two: number; ratio: number; oneCpuUs: number; twoCpuUs: number }[];
-  /** Wall Mpps and CPU µs per packet (all threads of the process) of each path. */
-  overhead: { example: string; direct: number; device: number; overhead: number; directCpuUs: number; deviceCpuUs: number; cpuOverhead: number }[];
+  /** Wall Mpps of 1 and 2 cores, CPU µs per packet (all threads) of each, NIC drops (0 at this rate). */
+  scaling: { example: string; one: number; two: number; ratio: number; oneCpuUs: number; twoCpuUs: number; nicDrops: number }[];
+  /** Wall Mpps and CPU µs per packet (all threads of the process) of each path; `accounted*`: test-run's
+   * path plus the cost model's cycle accounting, the device's per-packet work before rings and threads. */
+  overhead: { example: string; direct: number; device: number; overhead: number; directCpuUs: number; deviceCpuUs: number; cpuOverhead: number; accounted: number; accountedCpuUs: number; ringOverhead: number }[];
   stream: { packets: number; mpps: number; wall: number; peakRssMb: number; fileMb: number } | null;
 }
 
@@ -122,20 +143,31 @@ export async function runDeviceBench(opts: { packets?: number; stream?: number }
   const pool = framePool();
   const scaling: DeviceBench['scaling'] = [];
   const overhead: DeviceBench['overhead'] = [];
-  for (const ex of BENCH_EXAMPLES) {
-    const one = await deviceMpps(ex, 1, 1, traffic(pool, n), n);
-    const two = await deviceMpps(ex, 2, 2, traffic(pool, n), n);
-    scaling.push({ example: `${ex.object.split('/').pop()} ${ex.program}`, one: one.mpps, two: two.mpps, ratio: two.mpps / one.mpps, oneCpuUs: one.cpuUs, twoCpuUs: two.cpuUs });
-    const direct = directMpps(ex, pool, n);
-    overhead.push({
-      example: `${ex.object.split('/').pop()} ${ex.program}`,
-      direct: direct.mpps,
-      device: one.mpps,
-      overhead: 1 - one.mpps / direct.mpps,
-      directCpuUs: direct.cpuUs,
-      deviceCpuUs: one.cpuUs,
-      cpuOverhead: 1 - direct.cpuUs / one.cpuUs,
-    });
+  const file = join(tmpdir(), `nicsim-bench-${process.pid}-traffic.pcap`);
+  try {
+    writeTraffic(file, pool, n);
+    for (const ex of BENCH_EXAMPLES) {
+      const one = await deviceMpps(ex, 1, 1, readCapture(file), n);
+      const two = await deviceMpps(ex, 2, 2, readCapture(file), n);
+      const example = `${ex.object.split('/').pop()} ${ex.program}`;
+      scaling.push({ example, one: one.mpps, two: two.mpps, ratio: two.mpps / one.mpps, oneCpuUs: one.cpuUs, twoCpuUs: two.cpuUs, nicDrops: one.nicDrops + two.nicDrops });
+      const direct = directMpps(ex, pool, n, false);
+      const accounted = directMpps(ex, pool, n, true);
+      overhead.push({
+        example,
+        direct: direct.mpps,
+        device: one.mpps,
+        overhead: 1 - one.mpps / direct.mpps,
+        directCpuUs: direct.cpuUs,
+        deviceCpuUs: one.cpuUs,
+        cpuOverhead: 1 - direct.cpuUs / one.cpuUs,
+        accounted: accounted.mpps,
+        accountedCpuUs: accounted.cpuUs,
+        ringOverhead: 1 - one.mpps / accounted.mpps,
+      });
+    }
+  } finally {
+    if (existsSync(file)) unlinkSync(file);
   }
   const m = opts.stream ?? 10_000_000;
   // In a child process of its own, so that its peak RSS is the streamed run's alone.
@@ -154,7 +186,7 @@ async function streamChild(m: number): Promise<NonNullable<DeviceBench['stream']
   const file = join(tmpdir(), `nicsim-bench-${process.pid}.pcap`);
   try {
     const w = pcapSink(file);
-    for (let i = 0; i < m; i++) w.write({ tsNs: 1_700_000_000_000_000_000n + BigInt(i) * 100n, data: pool[(i * 7919) % pool.length]! });
+    for (let i = 0; i < m; i++) w.write({ tsNs: 1_700_000_000_000_000_000n + BigInt(i) * SPACING_NS, data: pool[(i * 7919) % pool.length]! });
     w.close();
     const fileMb = statSync(file).size / 2 ** 20;
     const r = await deviceMpps(BENCH_EXAMPLES[0]!, 2, 2, readCapture(file), m);
@@ -166,11 +198,12 @@ async function streamChild(m: number): Promise<NonNullable<DeviceBench['stream']
 
 export function formatDeviceBench(b: DeviceBench): string[] {
   const out = ['1 vs 2 modeled cores (2 workers), host-x86 profile, steady-state wall Mpps (target: 2 cores >= 1.85x)'];
-  for (const s of b.scaling) out.push(`  ${s.example.padEnd(34)} 1 core ${s.one.toFixed(3)}  2 cores ${s.two.toFixed(3)}  x${s.ratio.toFixed(2)};  CPU ${s.oneCpuUs.toFixed(2)} / ${s.twoCpuUs.toFixed(2)} µs/packet`);
+  for (const s of b.scaling) out.push(`  ${s.example.padEnd(34)} 1 core ${s.one.toFixed(3)}  2 cores ${s.two.toFixed(3)}  x${s.ratio.toFixed(2)};  CPU ${s.oneCpuUs.toFixed(2)} / ${s.twoCpuUs.toFixed(2)} µs/packet; NIC drops ${s.nicDrops}`);
   out.push('ring + dispatch overhead: test-run path (one core, this thread) vs the device (1 core, 1 worker) (target <= 10 %)');
   for (const o of b.overhead)
     out.push(
       `  ${o.example.padEnd(34)} wall: direct ${o.direct.toFixed(3)} Mpps, device ${o.device.toFixed(3)} Mpps, overhead ${(o.overhead * 100).toFixed(1)} %;  CPU: ${o.directCpuUs.toFixed(2)} vs ${o.deviceCpuUs.toFixed(2)} µs/packet, overhead ${(o.cpuOverhead * 100).toFixed(1)} %`,
+      `  ${''.padEnd(34)}   of which cost-model accounting: direct + cycle accounting ${o.accounted.toFixed(3)} Mpps (${o.accountedCpuUs.toFixed(2)} µs/packet); rings + dispatch alone ${(o.ringOverhead * 100).toFixed(1)} %`,
     );
   if (b.stream) {
     const s = b.stream;

@@ -1,11 +1,15 @@
 // A simulated host conntrack table (the kernel's nf_conntrack hash as the conntrack kfuncs see it):
 // entries keyed by zone, L3/L4 protocol and their original-direction tuple, found from either
 // direction (a lookup of the reply tuple finds the entry with dir 1), status bits and timeouts with the
-// kernel's rules (nf_ct_change_status_common, __nf_ct_change_timeout). A run seeds it from a JSON file
-// (parseConntrack); programs add entries with bpf_xdp_ct_alloc + bpf_ct_insert_entry. One table per
-// device run; nothing here is module state.
+// kernel's rules (nf_ct_change_status_common, __nf_ct_change_timeout), lifetimes on the run's simulated
+// clock. The table lives in one SharedArrayBuffer (ct-shared.ts: chained hash, one Atomics lock,
+// reference counts), so every core of a device run, in any worker thread, sees the same entries. A
+// run seeds it from a JSON file (parseConntrack); programs add entries with bpf_xdp_ct_alloc +
+// bpf_ct_insert_entry. Nothing here is module state.
 import { InputError } from '../../offload/errors.ts';
+import { ConntrackTable } from './ct-shared.ts';
 
+export { ConntrackTable, type ConntrackDescriptor, type CtDumpEntry, CT_DEFAULT_MAX } from './ct-shared.ts';
 export const IPPROTO_TCP = 6;
 export const IPPROTO_UDP = 17;
 
@@ -55,49 +59,10 @@ export interface CtEntry {
   /** Timeout in ms: relative while the entry is not confirmed, else the absolute expiry (run clock, ms). */
   timeoutMs: number;
   /** In the table (an allocated entry is not until bpf_ct_insert_entry). */
-  inserted: boolean;
+  readonly inserted: boolean;
 }
 
-const hex = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-const keyOf = (zone: number, family: number, proto: number, t: CtTuple) => `${zone}/${family}/${proto}/${hex(t.src)}:${t.sport}>${hex(t.dst)}:${t.dport}`;
 export const reverse = (t: CtTuple): CtTuple => ({ src: t.dst, dst: t.src, sport: t.dport, dport: t.sport });
-
-export class ConntrackTable {
-  private readonly byKey = new Map<string, { entry: CtEntry; dir: 0 | 1 }>();
-  readonly entries: CtEntry[] = [];
-
-  /** nf_conntrack_find_get: the entry whose original or reply tuple this is, with the direction. */
-  find(zone: number, family: number, proto: number, t: CtTuple): { entry: CtEntry; dir: 0 | 1 } | undefined {
-    return this.byKey.get(keyOf(zone, family, proto, t));
-  }
-
-  /** nf_conntrack_hash_check_insert: false (EEXIST) when either direction is taken. */
-  insert(e: CtEntry): boolean {
-    const k0 = keyOf(e.zone, e.family, e.proto, e.orig);
-    const k1 = keyOf(e.zone, e.family, e.proto, e.reply);
-    if (this.byKey.has(k0) || this.byKey.has(k1)) return false;
-    this.byKey.set(k0, { entry: e, dir: 0 });
-    this.byKey.set(k1, { entry: e, dir: 1 });
-    e.inserted = true;
-    e.status = (e.status | IPS.CONFIRMED) >>> 0;
-    this.entries.push(e);
-    return true;
-  }
-
-  /** What a run reports: every entry in insertion order. */
-  dump(): object[] {
-    return this.entries.map((e) => ({
-      proto: e.proto === IPPROTO_TCP ? 'tcp' : e.proto === IPPROTO_UDP ? 'udp' : e.proto,
-      src: addrText(e.orig.src),
-      dst: addrText(e.orig.dst),
-      sport: e.orig.sport,
-      dport: e.orig.dport,
-      zone: e.zone,
-      status: e.status,
-      timeout_ms: e.timeoutMs,
-    }));
-  }
-}
 
 /** nf_ct_change_status_common */
 export function changeStatus(e: CtEntry, status: number): number {
@@ -165,7 +130,7 @@ function port(v: unknown, where: string, file: string): number {
  *   "status"?: 14, "timeout_ms"?: 30000, "zone"?: 0}` (the original direction; IPv6 addresses too).
  * Entries are confirmed (in the table) with status IPS_CONFIRMED plus the given bits.
  */
-export function parseConntrack(text: string, file: string, nowMs = 0): ConntrackTable {
+export function parseConntrack(text: string, file: string, nowMs = 0, into?: ConntrackTable): ConntrackTable {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -173,7 +138,7 @@ export function parseConntrack(text: string, file: string, nowMs = 0): Conntrack
     throw new InputError('conntrack.bad_json', `not JSON: ${(e as Error).message}`, { file });
   }
   if (!Array.isArray(doc)) throw new InputError('conntrack.bad_json', 'expected a JSON list of conntrack entries', { file });
-  const t = new ConntrackTable();
+  const t = into ?? ConntrackTable.create();
   doc.forEach((raw: unknown, i) => {
     const where = `entry ${i}`;
     if (typeof raw !== 'object' || raw === null) throw new InputError('conntrack.bad_entry', `${where}: not an object`, { file });
@@ -195,10 +160,10 @@ export function parseConntrack(text: string, file: string, nowMs = 0): Conntrack
       orig: { src, dst, sport: port(o.sport, where, file), dport: port(o.dport, where, file) },
       reply: { src: dst, dst: src, sport: port(o.dport, where, file), dport: port(o.sport, where, file) },
       status: ((status as number) | IPS.CONFIRMED) >>> 0,
-      timeoutMs: nowMs + (timeout as number),
+      timeoutMs: timeout as number,
       inserted: false,
     };
-    if (!t.insert(e)) throw new InputError('conntrack.bad_entry', `${where}: the same connection is already in the table`, { file });
+    if (t.insert(e, nowMs, false, false) === null) throw new InputError('conntrack.bad_entry', `${where}: the same connection is already in the table`, { file });
   });
   return t;
 }

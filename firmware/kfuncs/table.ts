@@ -18,6 +18,7 @@ import { changeStatus, changeTimeout, type CtEntry, type CtTuple, IPPROTO_TCP, I
 import { dynptrFromXdp, dynptrSlice } from './dynptr.ts';
 import type { KfuncHost, KfuncImpl } from './host.ts';
 import { pullData } from './pull.ts';
+import { RX_HASH, RX_TIMESTAMP, RX_VLAN_TAG } from './kernel.ts';
 
 export type { KfuncHost, KfuncImpl } from './host.ts';
 
@@ -25,6 +26,7 @@ const EINVAL = -22;
 const EPROTO = -71;
 const ENONET = -64;
 const ENOENT = -2;
+const ENOMEM = -12;
 const EAFNOSUPPORT = -97;
 const ENODATA = -61;
 const EOPNOTSUPP = -95;
@@ -112,7 +114,7 @@ function ctFail(h: KfuncHost, a: CtArgs): void {
 const ctLookup: KfuncImpl = (h, pc) => {
   const a = ctArgs(h, pc, false);
   if (a.error) return ctFail(h, a);
-  const found = h.kernel.conntrack.find(a.zone, a.family, a.proto, a.tuple);
+  const found = h.kernel.conntrack.find(a.zone, a.family, a.proto, a.tuple, nowMs(h), true);
   if (!found) return ctFail(h, { ...a, error: ENOENT });
   a.opts!.u8[a.optsAt + 9] = found.dir;
   retPtr(h, h.kernel.hold({ kind: 'nf_conn', entry: found.entry }));
@@ -122,6 +124,8 @@ const ctLookup: KfuncImpl = (h, pc) => {
 const ctAlloc: KfuncImpl = (h, pc) => {
   const a = ctArgs(h, pc, true);
   if (a.error) return ctFail(h, a);
+  // nf_conntrack_alloc: a table at nf_conntrack_max refuses new entries
+  if (h.kernel.conntrack.full()) return ctFail(h, { ...a, error: ENOMEM });
   const entry: CtEntry = {
     family: a.family,
     proto: a.proto,
@@ -138,12 +142,12 @@ const ctAlloc: KfuncImpl = (h, pc) => {
 /** struct nf_conn *bpf_ct_insert_entry(struct nf_conn___init *): the same object, now in the table; NULL (freed) if taken. */
 const ctInsert: KfuncImpl = (h, pc) => {
   const { handle, entry } = entryArg(h, 1, pc, 'bpf_ct_insert_entry');
-  const rel = entry.timeoutMs;
-  if (!h.kernel.conntrack.insert(entry)) {
+  const shared = entry.inserted ? null : h.kernel.conntrack.insert(entry, nowMs(h), true);
+  if (!shared) {
     h.kernel.drop(handle);
     return retPtr(h, 0);
   }
-  entry.timeoutMs = nowMs(h) + rel;
+  h.kernel.replace(handle, { kind: 'nf_conn', entry: shared });
   retPtr(h, handle);
 };
 
@@ -176,31 +180,33 @@ const ctSetNatInfo: KfuncImpl = (h, pc) => {
   ret(h, 0);
 };
 
-/** The metadata kfuncs: -EOPNOTSUPP without a device that reports metadata, -ENODATA when this packet has none. */
+/** The metadata kfuncs: -EOPNOTSUPP where the driver lacks the op (or no device reports metadata), -ENODATA when this packet has none. */
 const rxTimestamp: KfuncImpl = (h, pc) => {
   const rx = h.kernel.rx;
-  if (!rx) return ret(h, EOPNOTSUPP);
-  if (rx.timestampNs === undefined) return ret(h, ENODATA);
+  if (!rx || !(rx.implemented & RX_TIMESTAMP)) return ret(h, EOPNOTSUPP);
+  if (!(rx.present & RX_TIMESTAMP)) return ret(h, ENODATA);
   const r = h.resolveAddr(h.lo[2]!, h.hi[2]!, 8, pc, 'bpf_xdp_metadata_rx_timestamp timestamp');
-  r.dv.setBigUint64(h.lastEa, rx.timestampNs, true);
+  r.dv.setUint32(h.lastEa, rx.tsLo >>> 0, true);
+  r.dv.setUint32(h.lastEa + 4, rx.tsHi >>> 0, true);
   ret(h, 0);
 };
 
 const rxHash: KfuncImpl = (h, pc) => {
   const rx = h.kernel.rx;
-  if (!rx) return ret(h, EOPNOTSUPP);
-  if (rx.hash === undefined) return ret(h, ENODATA);
+  if (!rx || !(rx.implemented & RX_HASH)) return ret(h, EOPNOTSUPP);
+  rx.settle();
+  if (!(rx.present & RX_HASH)) return ret(h, ENODATA);
   const r = h.resolveAddr(h.lo[2]!, h.hi[2]!, 4, pc, 'bpf_xdp_metadata_rx_hash hash');
   r.dv.setUint32(h.lastEa, rx.hash >>> 0, true);
   const t = h.resolveAddr(h.lo[3]!, h.hi[3]!, 4, pc, 'bpf_xdp_metadata_rx_hash rss_type');
-  t.dv.setUint32(h.lastEa, (rx.hashType ?? 0) >>> 0, true);
+  t.dv.setUint32(h.lastEa, rx.hashType >>> 0, true);
   ret(h, 0);
 };
 
 const rxVlanTag: KfuncImpl = (h, pc) => {
   const rx = h.kernel.rx;
-  if (!rx) return ret(h, EOPNOTSUPP);
-  if (rx.vlanProto === undefined || rx.vlanTci === undefined) return ret(h, ENODATA);
+  if (!rx || !(rx.implemented & RX_VLAN_TAG)) return ret(h, EOPNOTSUPP);
+  if (!(rx.present & RX_VLAN_TAG)) return ret(h, ENODATA);
   const p = h.resolveAddr(h.lo[2]!, h.hi[2]!, 2, pc, 'bpf_xdp_metadata_rx_vlan_tag vlan_proto');
   p.dv.setUint16(h.lastEa, rx.vlanProto, false);
   const t = h.resolveAddr(h.lo[3]!, h.hi[3]!, 2, pc, 'bpf_xdp_metadata_rx_vlan_tag vlan_tci');

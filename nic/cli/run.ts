@@ -4,7 +4,9 @@ import { performance } from 'node:perf_hooks';
 import cliProgress from 'cli-progress';
 import { Exit, UsageError } from '../../offload/errors.ts';
 import { loadProfile } from '../profile/index.ts';
-import { Nic, type RunResult } from '../device/nic.ts';
+import { CLOCK_BASE_NS, Nic, type RunResult } from '../device/nic.ts';
+import { parseConntrack } from '../../firmware/kfuncs/conntrack.ts';
+import { readInputFile } from '../../offload/input.ts';
 import { generatedTraffic, readCapture, type Packet } from '../device/io.ts';
 import { formatRun, runJson } from '../device/summary.ts';
 import { ENGINE_NAMES } from '../device/engines.ts';
@@ -20,7 +22,8 @@ function intOpt(v: string | undefined, name: string, min = 0): number | undefine
 export const runCommand: Command = {
   usage: [
     'run OBJECT [--program NAME] --profile FILE (--pcap FILE | --traffic SPEC) [--packets N]',
-    '    [--cores N] [--out DIR] [--seed N] [--map-update MAP:KEYHEX:VALUEHEX]... [--engine interp|jit] [--report FILE.html] [--json]',
+    '    [--cores N] [--out DIR] [--seed N] [--map-update MAP:KEYHEX:VALUEHEX]... [--conntrack FILE]',
+    '    [--engine interp|jit] [--report FILE.html] [--json]',
   ],
   description: `Admission first: the safety verifier and the capability verifier for the profile (nicsim check).
 Verdict rejected refuses the run (exit 1); offload runs every packet on the NIC cores; partial runs on
@@ -37,7 +40,9 @@ The model section prices each packet's executed path with the profile's cost mod
 instruction class as translated for the NIC, memory latency by region, helper cycles, fixed and
 per-action costs, threads hiding stalls) and replays the arrivals in simulated time: Mpps and Gbit/s at
 the offered load, capacity, bottleneck (cores, one hot queue, line rate, PCIe, host path), per-core
-utilisation, latency percentiles and the hottest C lines. --report FILE.html draws it.`,
+utilisation, latency percentiles and the hottest C lines. --report FILE.html draws it.
+--conntrack seeds the host conntrack table all cores share (the conntrack kfuncs), in test-run's
+format; lifetimes run on the packets' timestamps; the table after the run is reported as "conntrack".`,
   options: {
     program: { type: 'string', short: 'p', arg: 'NAME', help: 'program to run (default: the only XDP program)' },
     profile: { type: 'string', arg: 'FILE', help: 'hardware profile (configs/*.yaml)' },
@@ -48,6 +53,7 @@ utilisation, latency percentiles and the hottest C lines. --report FILE.html dra
     out: { type: 'string', arg: 'DIR', help: 'write the output pcaps here' },
     seed: { type: 'string', arg: 'N', help: 'seed of bpf_get_prandom_u32 and of generated traffic (default 1)' },
     'map-update': { type: 'string', multiple: true, arg: 'MAP:KEY:VALUE', help: 'write a map entry before the run' },
+    conntrack: { type: 'string', arg: 'FILE', help: 'seed the host conntrack table all cores share (JSON list of tuples, as test-run)' },
     engine: { type: 'string', arg: 'NAME', help: `engine of the cores: ${ENGINE_NAMES.join(' | ')} (default interp)` },
     report: { type: 'string', arg: 'FILE.html', help: 'write a self-contained HTML report (charts of the model, hot lines)' },
     json: { type: 'boolean', help: 'print one JSON object on stdout' },
@@ -66,12 +72,16 @@ utilisation, latency percentiles and the hottest C lines. --report FILE.html dra
     const engine = str(ctx, 'engine') ?? 'interp';
     // a bad profile throws ProfileError: the dispatcher prints each diagnostic (and the --json document)
     const profile = loadProfile(profilePath);
+    const ctPath = str(ctx, 'conntrack');
+    // seeded entries' timeouts count from the first packet's arrival
+    const conntrack = ctPath === undefined ? undefined : parseConntrack(Buffer.from(readInputFile(ctPath, 'profile', { code: 'run.read', what: '--conntrack' })).toString('utf8'), ctPath, CLOCK_BASE_NS / 1e6);
     const nic = Nic.open(file, profile, {
       ...(str(ctx, 'program') !== undefined ? { program: str(ctx, 'program')! } : {}),
       ...(cores !== undefined ? { cores } : {}),
       seed,
       engine,
       mapUpdates: strs(ctx, 'map-update'),
+      ...(conntrack ? { conntrack } : {}),
     });
     let source: Iterable<Packet> | AsyncIterable<Packet>;
     let total = limit;

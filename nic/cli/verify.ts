@@ -49,7 +49,7 @@ function humanLines(r: VerifyResult, logSize: number): string[] {
 }
 
 export const verifyCommand: Command = {
-  usage: ['verify OBJECT [--program NAME] [--unprivileged] [--offload] [--log-level 0|1|2] [--log-size BYTES] [--no-btf] [--map-size MAP=N]... [--set NAME=VALUE]... [--json]'],
+  usage: ['verify OBJECT [--program NAME] [--unprivileged] [--offload] [--dev-bound] [--log-level 0|1|2] [--log-size BYTES] [--no-btf] [--map-size MAP=N]... [--set NAME=VALUE]... [--json]'],
   description: `Runs nicsim's safety verifier, which applies the rules of the Linux 6.18 eBPF verifier to XDP
 programs: register types and bounds, packet/stack/map/context access checks, helper prototypes,
 reference tracking, bpf-to-bpf calls, bounded loops (by path exploration with state pruning) and the
@@ -57,7 +57,9 @@ reference tracking, bpf-to-bpf calls, bounded loops (by path exploration with st
 and the kernel's message. --unprivileged applies the rules for a loader with CAP_BPF and CAP_NET_ADMIN
 but without CAP_PERFMON (no pointer leaks or comparisons, no uninitialised stack reads, speculative
 paths checked). --offload verifies the program as loaded for a NIC (prog_ifindex set): the kernel
-then also lets it write xdp_md.rx_queue_index; what the NIC itself can run is \`nicsim check\`'s question.
+then also lets it write xdp_md.rx_queue_index (and refuses the XDP metadata kfuncs: "can't be
+offloaded"); --dev-bound verifies it as bound to a device without offloading it
+(BPF_F_XDP_DEV_BOUND_ONLY), as the metadata kfuncs need; what the NIC itself can run is \`nicsim check\`'s question.
 --log-level 1 and 2 print what the kernel's verifier log shows at those levels (the failing path;
 every state), line for line. --program verifies that program alone (libbpf with autoload off for the
 others). --map-size and --set change the object before load as its loader would; a map left with
@@ -71,6 +73,7 @@ Exit status: 0 when every program is accepted, 1 when one is rejected, 3 for a b
     'log-level': { type: 'string', arg: 'N', help: 'verifier log: 0 none, 1 failing path, 2 every state' },
     'log-size': { type: 'string', arg: 'BYTES', help: `log buffer size (default ${DEFAULT_LOG_SIZE}, libbpf's; at most ${MAX_LOG_SIZE}): the log keeps its last BYTES - 1 bytes, ENOSPC when it needed more` },
     offload: { type: 'boolean', help: 'verify as a program loaded for a NIC (rx_queue_index writable)' },
+    'dev-bound': { type: 'boolean', help: 'verify as a program bound to a device (BPF_F_XDP_DEV_BOUND_ONLY: the XDP metadata kfuncs)' },
     'no-btf': { type: 'boolean', help: 'ignore BTF func/line info (as a raw BPF_PROG_LOAD would)' },
     ...loaderOptions,
     json: { type: 'boolean', help: 'print one JSON object on stdout' },
@@ -93,7 +96,7 @@ Exit status: 0 when every program is accepted, 1 when one is rejected, 3 for a b
       if (!progs.length) throw new InputError('verify.no_program', 'no XDP program in the object', { file });
     }
     const results = progs.map((p) =>
-      verifyProgram(spec, p, { unprivileged: flag(ctx, 'unprivileged'), logLevel, logSize, withoutBtf: flag(ctx, 'no-btf'), offloaded: flag(ctx, 'offload'), facts: false }),
+      verifyProgram(spec, p, { unprivileged: flag(ctx, 'unprivileged'), logLevel, logSize, withoutBtf: flag(ctx, 'no-btf'), offloaded: flag(ctx, 'offload'), devBound: flag(ctx, 'dev-bound'), facts: false }),
     );
     if (flag(ctx, 'json')) {
       ctx.out(JSON.stringify({ programs: results.map((r) => resultJson(r, logLevel > 0)) }));

@@ -18,6 +18,7 @@ import { withPunts } from '../../firmware/vm/interpreter.ts';
 import { jitEngine, type JitCode } from '../../firmware/jit/engine.ts';
 import type { CycleTables } from '../model/device-model.ts';
 import { XdpCore } from '../../firmware/xdp/core.ts';
+import { KernelSide } from '../../firmware/kfuncs/kernel.ts';
 import { reasonIndex } from './records.ts';
 
 export const ENGINE_NAMES = ['interp', 'jit'] as const;
@@ -66,6 +67,8 @@ export interface RunnerOptions {
   budget?: number;
   /** The cost model's cycle tables; the runner accounts cycles per packet and per pc with them. */
   cycles?: CycleTables;
+  /** kfuncs' kernel side of this modeled core (shared conntrack table, receive metadata). */
+  kernel?: KernelSide;
 }
 
 /** One modeled core: a NIC core and its host-path core. */
@@ -109,6 +112,8 @@ export class CoreRunner {
     this.nic = new CountingCore(o.arena, o.cpu, opts);
     this.host = new CountingCore(o.arena, o.cores + o.cpu, opts);
     for (const c of [this.nic, this.host]) o.readonly.forEach((r, i) => c.setMapReadonly(i, r));
+    // one kernel side per modeled core: a punt carries the kernel objects the program holds along
+    this.nic.kernel = this.host.kernel = o.kernel ?? new KernelSide();
     for (const p of o.programs) {
       this.host.programs[p.id] = p;
       this.nic.programs[p.id] = o.placement === 'partial' && p.id === o.entry && o.puntPcs.length ? withPunts(p, o.puntPcs) : p;
@@ -156,6 +161,7 @@ export class CoreRunner {
       core = host;
     }
     this.last = core;
+    core.kernel.endPacket();
     const t = this.tables;
     if (t) {
       const nicCycles = this.nic.vm.profile === null ? this.nicInsns * this.jitCyclesPerInsn : this.nic.vm.cycles;

@@ -11,11 +11,13 @@ import type { ArenaDescriptor } from '../../firmware/arena.ts';
 import type { Program } from '../../firmware/vm/interpreter.ts';
 import type { Profile } from '../profile/index.ts';
 import type { XdpAction } from '../profile/vocab.ts';
-import { kernelOffloadPath } from '../../offload/capability/rules-maps.ts';
+import { loadMode } from '../../offload/capability/run.ts';
 import { type CycleTables, cycleTables } from '../model/device-model.ts';
 import { compileJit, type JitCode, mapBoundsOf } from '../../firmware/jit/engine.ts';
 import { XdpCore } from '../../firmware/xdp/core.ts';
 import { loadForRun, type LoadedObject } from '../runtime/load.ts';
+import { type DeviceKernel, deviceKernel } from '../../firmware/kfuncs/device.ts';
+import type { ConntrackTable } from '../../firmware/kfuncs/conntrack.ts';
 
 /** Where packets run, from the capability verdict. */
 export type Placement = 'nic' | 'partial' | 'host';
@@ -45,6 +47,8 @@ export interface DeviceImage {
   seed: number;
   engine: string;
   budget?: number;
+  /** kfuncs: the shared conntrack table and the receive metadata (firmware/kfuncs/device.ts). */
+  kernel: DeviceKernel;
 }
 
 /** A refused run: exit 1 with the first finding and its C line. */
@@ -82,10 +86,11 @@ export interface Admission {
 export function admit(spec: ObjectSpec, program: ProgramSpec, profile: Profile): Admission {
   const stackDepths = new Map<string, number>();
   const calleeDepths = new Map<string, Map<number, number>>();
-  const offloaded = kernelOffloadPath(profile);
+  // loaded as `check` loads it for this device: offloaded, or bound to it (offload/capability/run.ts)
+  const mode = loadMode(profile);
   for (const p of spec.programs) {
     if (!p.autoload || p.unsupported.length || p.typeName !== 'xdp') continue;
-    const v = verifyProgram(spec, p, { offloaded });
+    const v = verifyProgram(spec, p, mode);
     if (!v.accepted) {
       const e = v.error!;
       throw new AdmissionError(`${spec.file}: program ${p.name} is rejected by the safety verifier${where(p, e.pc)}: ${e.message}`);
@@ -107,13 +112,15 @@ export interface ImageOptions {
   seed: number;
   engine: string;
   budget?: number;
+  /** The conntrack table the run starts with (--conntrack). */
+  conntrack?: ConntrackTable;
 }
 
 /**
  * Loads the object for `cores` modeled cores (per-CPU maps: one copy per modeled core; arena slots: a
  * NIC core and a host-path core per modeled core) and builds the image.
  */
-export function buildImage(spec: ObjectSpec, program: ProgramSpec, profile: Profile, a: Admission, o: ImageOptions): { image: DeviceImage; loaded: LoadedObject } {
+export function buildImage(spec: ObjectSpec, program: ProgramSpec, profile: Profile, a: Admission, o: ImageOptions): { image: DeviceImage; loaded: LoadedObject; conntrack: ConntrackTable | null } {
   // issue 13: no map may make nicsim allocate more than the profile's device memory (checked before any is created)
   assertMapsFitDevice(spec, profile, profile.name);
   const loaded = loadForRun(spec, { cpus: o.cores, cores: 2 * o.cores, stackDepths: a.stackDepths, calleeDepths: a.calleeDepths });
@@ -126,6 +133,7 @@ export function buildImage(spec: ObjectSpec, program: ProgramSpec, profile: Prof
     spec.maps.forEach((m, i) => probe.setMapReadonly(i, m.readonly));
     jit = compileJit(loaded.programs.map((p) => ({ program: p.program, slots: p.slots })), mapBoundsOf(probe));
   }
+  const k = deviceKernel(spec, profile.rx, o.conntrack);
   const image: DeviceImage = {
     object: spec.file,
     program: program.name,
@@ -145,6 +153,7 @@ export function buildImage(spec: ObjectSpec, program: ProgramSpec, profile: Prof
     seed: o.seed,
     engine: o.engine,
     ...(o.budget !== undefined ? { budget: o.budget } : {}),
+    kernel: k.kernel,
   };
-  return { image, loaded };
+  return { image, loaded, conntrack: k.table };
 }

@@ -24,16 +24,19 @@ import { type Packet, type PacketSink, pcapSink } from './io.ts';
 import type { ServeTask, WorkerReport } from './messages.ts';
 import {
   C_CORE, C_E2BIG, C_FALLBACK_PC, C_FAULT_PC, C_HOST_INSNS, C_INDEX, C_NIC_INSNS, C_OUT_LEN, C_OUTCOME, C_PCIE_BYTES, C_REASON,
-  C_REDIRECT_KIND, C_REDIRECT_TARGET, CPL_HEADER, HOST_PLACEMENT, Outcome, P_INDEX, P_LEN, P_QUEUE, P_TS_F64, P_WIRE, PKT_HEADER,
+  C_REDIRECT_KIND, C_REDIRECT_TARGET, CPL_HEADER, HOST_PLACEMENT, Outcome, P_INDEX, P_LEN, P_QUEUE, P_RSS_HASH, P_TS_F64, P_WIRE, PKT_HEADER,
   RedirectKind, REASONS, C_COMPUTE_F64, C_STALL_F64, C_HOST_F64,
 } from './records.ts';
 import { RunModel, type RunModelJson } from '../model/device-model.ts';
-import type { ModelResult } from '../model/throughput.ts';
+import type { ModelResult, PacketCost } from '../model/throughput.ts';
 import type { HotLine } from '../model/report.ts';
 import { ByteRing } from './ring.ts';
 import { RxModel } from './rx-model.ts';
 import { Rss } from './rss.ts';
-import { workerFile } from './worker-entry.ts';
+import { CursorFrame } from '../traffic/index.ts';
+import { FALLBACK_WORKER, workerFile } from './worker-entry.ts';
+import type { ConntrackTable, CtDumpEntry } from '../../firmware/kfuncs/conntrack.ts';
+import { setRxClock } from '../../firmware/kfuncs/rx-meta.ts';
 
 const RING_BYTES = 4 << 20;
 /** Packets in flight at most (sent, completion not yet handled). */
@@ -41,6 +44,8 @@ const WINDOW = 1 << 16;
 const POLL_MS = 50;
 /** A worker thread may take this long to start before it counts as hung. */
 const STARTUP_MS = 60_000;
+/** The simulated clock (bpf_ktime_get_ns, conntrack lifetimes) at the first packet's arrival. */
+export const CLOCK_BASE_NS = 1_000_000_000;
 
 export interface NicOptions {
   program?: string;
@@ -54,6 +59,8 @@ export interface NicOptions {
   budget?: number;
   /** "MAP:KEYHEX:VALUEHEX", applied before the run. */
   mapUpdates?: string[];
+  /** The host conntrack table the run starts with (--conntrack; times relative to CLOCK_BASE_NS). */
+  conntrack?: ConntrackTable;
 }
 
 export interface RunOptions {
@@ -112,6 +119,8 @@ export interface RunResult {
   wall_mpps: number;
   /** The throughput model: simulated time on the profile's hardware (see nic/model/). */
   model: RunModelJson;
+  /** The conntrack table after the run (when the object calls conntrack kfuncs or a table was given). */
+  conntrack?: { entries: number; inserted_by_program: number; table: CtDumpEntry[] };
   /** The model's full result and hot lines (for --report; not part of --json's documented shape). */
   modelDetail: { result: ModelResult; hot: HotLine[] };
 }
@@ -144,9 +153,12 @@ export class Nic {
   readonly image: DeviceImage;
   readonly loaded: LoadedObject;
   readonly workers: number;
+  /** The shared conntrack table (main thread's view), or null. */
+  readonly conntrack: ConntrackTable | null;
   private readonly steering: Rss;
 
-  private constructor(spec: ObjectSpec, program: ProgramSpec, profile: Profile, check: CheckResult, image: DeviceImage, loaded: LoadedObject, workers: number) {
+  private constructor(spec: ObjectSpec, program: ProgramSpec, profile: Profile, check: CheckResult, image: DeviceImage, loaded: LoadedObject, workers: number, conntrack: ConntrackTable | null = null) {
+    this.conntrack = conntrack;
     this.spec = spec;
     this.program = program;
     this.profile = profile;
@@ -169,10 +181,10 @@ export class Nic {
     engineByName(o.engine ?? 'interp');
     const cores = o.cores ?? profile.cores.count;
     if (o.budget !== undefined && !(Number.isInteger(o.budget) && o.budget >= 1 && o.budget <= 0x7fffffff)) throw new UsageError(`instruction budget ${o.budget} is not between 1 and 2^31 - 1`);
-    const { image, loaded } = buildImage(spec, program, profile, a, { cores, seed: o.seed ?? 1, engine: o.engine ?? 'interp', ...(o.budget !== undefined ? { budget: o.budget } : {}) });
+    const { image, loaded, conntrack } = buildImage(spec, program, profile, a, { cores, seed: o.seed ?? 1, engine: o.engine ?? 'interp', ...(o.budget !== undefined ? { budget: o.budget } : {}), ...(o.conntrack ? { conntrack: o.conntrack } : {}) });
     for (const u of o.mapUpdates ?? []) applyMapUpdate(loaded, u);
     const workers = Math.max(1, Math.min(cores, o.workers ?? availableParallelism()));
-    return new Nic(spec, program, profile, a.check, image, loaded, workers);
+    return new Nic(spec, program, profile, a.check, image, loaded, workers, conntrack);
   }
 
   /** Runs every packet of `source` (in input order) through the device. */
@@ -184,7 +196,8 @@ export class Nic {
     const hangMs = o.hangMs ?? 10_000;
     const limit = o.packets ?? Infinity;
     const t0 = performance.now();
-    const pool = new Piscina({ filename: await workerFile(), minThreads: W, maxThreads: W, idleTimeout: 60_000, concurrentTasksPerWorker: 1 });
+    const filename = await workerFile();
+    const pool = new Piscina({ filename, minThreads: W, maxThreads: W, idleTimeout: 60_000, concurrentTasksPerWorker: 1, execArgv: workerExecArgv(filename) });
     const rx = RxModel.create(Q, img.ringDepth, C);
     const outs = new Map<string, PacketSink>();
     const outputs: Record<string, string> = {};
@@ -207,14 +220,19 @@ export class Nic {
     const recovered: RunResult['recovered'] = [];
     const retried = new Set<number>();
 
-    // In-flight packets, by index mod WINDOW (wireOf: wire bytes the capture left out).
-    const tsOf = new BigInt64Array(WINDOW);
+    // In-flight packets, by index mod WINDOW: arrival in ns after the first packet (exact below 2^52 ns;
+    // a packet further away keeps its bigint timestamp in `farTs`), captured length, wire bytes the
+    // capture left out.
+    const relOf = new Float64Array(WINDOW);
+    const farTs = new Map<number, bigint>();
     const wireOf = new Int32Array(WINDOW);
     const lenOf = new Int32Array(WINDOW);
     const model = new RunModel(this.profile, this.program, img.entry, C, img.ringDepth);
     // every packet crosses PCIe into host memory before a driver-mode program runs; on a NIC only
     // what the device hands over does (PASS, fallback)
     const driverMode = this.profile.kind === 'driver';
+    // one PacketCost refilled for every completion (the model reads it and keeps nothing)
+    const cost: PacketCost = { arrivalNs: 0, wireBytes: 0, queue: 0, compute: 0, stall: 0, hostCycles: 0, pcieBytes: 0, pass: false, dropped: false };
     const queueOf = new Uint16Array(WINDOW);
     const coreWorker = (c: number) => c % W;
     const slotOfQueue = (q: number) => coreWorker(q % C);
@@ -229,7 +247,7 @@ export class Nic {
         cores: s.cores,
         rx: rx.d,
         outputs: o.outDir !== undefined,
-        clockBaseNs: 1_000_000_000,
+        clockBaseNs: CLOCK_BASE_NS,
         ...(failAfter !== undefined ? { failAfter } : {}),
       };
       s.settled = false;
@@ -283,8 +301,40 @@ export class Nic {
     let sourceDone = false;
     const iter: Iterator<Packet> | AsyncIterator<Packet> =
       Symbol.asyncIterator in source ? (source as AsyncIterable<Packet>)[Symbol.asyncIterator]() : (source as Iterable<Packet>)[Symbol.iterator]();
+    const asyncSource = Symbol.asyncIterator in source;
     let pending: Packet | null = null;
-    const ts0: { v: bigint | null } = { v: null };
+    // Arrival times: the first packet's timestamp, and for capture frames (nic/traffic's CursorFrame)
+    // the raw timestamp words of the first frame of the last clock seen, so that a frame's offset from
+    // the first packet is computed in numbers (Clock.diffNs), without a bigint per packet.
+    let ts0: bigint | null = null;
+    let clk: CursorFrame['clock'] | null = null;
+    let clkHi = 0;
+    let clkLo = 0;
+    let clkOff = 0;
+    const FAR = 2 ** 52;
+    const arrival = (p: Packet, index: number): number => {
+      if (ts0 === null) {
+        ts0 = p.tsNs;
+        if (img.kernel.rxMeta) setRxClock(img.kernel.rxMeta, p.tsNs);
+      }
+      if (p instanceof CursorFrame) {
+        if (p.clock !== clk) {
+          clk = p.clock;
+          clkHi = p.tsHi;
+          clkLo = p.tsLo;
+          clkOff = Number(p.tsNs - ts0);
+        }
+        const rel = clkOff + clk.diffNs(p.tsHi, p.tsLo, clkHi, clkLo);
+        if (rel < FAR && rel > -FAR && Math.abs(clkOff) < FAR) return rel;
+      }
+      const ts = p.tsNs;
+      const rel = Number(ts - ts0);
+      if (!(rel < FAR && rel > -FAR)) farTs.set(index, ts);
+      return rel;
+    };
+    const tsOf = (index: number): bigint => farTs.get(index) ?? ts0! + BigInt(relOf[index & (WINDOW - 1)]!);
+    /** The latest arrival (ns after the first packet): the conntrack report's clock. */
+    let lastRel = 0;
 
     const handle = (ring: ByteRing, at: number): void => {
       const i = ring.i32;
@@ -294,29 +344,32 @@ export class Nic {
       const outcome = i[w + C_OUTCOME]!;
       const slotIx = index & (WINDOW - 1);
       const q = queueOf[slotIx]!;
+      const core = i[w + C_CORE]!;
+      const fpc = i[w + C_FALLBACK_PC]!;
       {
         const f = at >> 3;
-        const wire = lenOf[slotIx]! + wireOf[slotIx]!;
+        const len = lenOf[slotIx]!;
+        const wire = len + wireOf[slotIx]!;
         const pass = outcome === Outcome.pass;
         const dropped = outcome === Outcome.nic_drop;
-        model.add(i[w + C_CORE]!, {
-          arrivalNs: Number(tsOf[slotIx]! - (ts0.v ?? 0n)),
-          wireBytes: wire,
-          queue: q,
-          compute: ring.f64[f + C_COMPUTE_F64]!,
-          stall: ring.f64[f + C_STALL_F64]!,
-          hostCycles: ring.f64[f + C_HOST_F64]!,
-          pcieBytes: dropped ? 0 : driverMode ? wire : i[w + C_PCIE_BYTES]! + (pass && i[w + C_FALLBACK_PC]! === -1 ? lenOf[slotIx]! : 0),
-          pass,
-          dropped,
-        });
+        const f64 = ring.f64;
+        cost.arrivalNs = relOf[slotIx]!;
+        cost.wireBytes = wire;
+        cost.queue = q;
+        cost.compute = f64[f + C_COMPUTE_F64]!;
+        cost.stall = f64[f + C_STALL_F64]!;
+        cost.hostCycles = f64[f + C_HOST_F64]!;
+        cost.pcieBytes = dropped ? 0 : driverMode ? wire : i[w + C_PCIE_BYTES]! + (pass && fpc === -1 ? len : 0);
+        cost.pass = pass;
+        cost.dropped = dropped;
+        model.add(core, cost);
       }
       if (outcome === Outcome.nic_drop) {
         nicDrops++;
         dropsQueue[q]!++;
       } else {
         perQueue[q]!++;
-        perCore[i[w + C_CORE]!]!++;
+        perCore[core]!++;
         actions[ACTION_KEYS[outcome]!]++;
         nicInsns += i[w + C_NIC_INSNS]!;
         e2big += i[w + C_E2BIG]!;
@@ -326,7 +379,6 @@ export class Nic {
           const key = pc >= 0 ? `${REASONS[reason]}@${pc}` : REASONS[reason]!;
           byReason[key] = (byReason[key] ?? 0) + 1;
         }
-        const fpc = i[w + C_FALLBACK_PC]!;
         if (fpc !== -1) {
           fbPackets++;
           const r = fpc === HOST_PLACEMENT ? 'host' : 'punt';
@@ -338,9 +390,10 @@ export class Nic {
         const len = i[w + C_OUT_LEN]!;
         if (outcome === Outcome.pass || outcome === Outcome.tx || outcome === Outcome.redirect) {
           const sink = sinkFor(outputName(outcome, i[w + C_REDIRECT_KIND]!, i[w + C_REDIRECT_TARGET]!));
-          if (sink) sink.write({ tsNs: tsOf[slotIx]!, data: ring.u8.subarray(at + CPL_HEADER, at + CPL_HEADER + len), wireLen: len + wireOf[slotIx]! });
+          if (sink) sink.write({ tsNs: tsOf(index), data: ring.u8.subarray(at + CPL_HEADER, at + CPL_HEADER + len), wireLen: len + wireOf[slotIx]! });
         }
       }
+      if (farTs.size > 0) farTs.delete(index);
       consumed++;
       if (o.onProgress && (consumed & 4095) === 0) o.onProgress(consumed);
       o.hooks?.afterPacket?.(consumed, ctl);
@@ -378,7 +431,7 @@ export class Nic {
             sourceDone = true;
             break;
           }
-          const r = await iter.next();
+          const r = asyncSource ? await iter.next() : (iter as Iterator<Packet>).next();
           if (r.done) {
             sourceDone = true;
             break;
@@ -386,22 +439,29 @@ export class Nic {
           pending = r.value;
         }
         const p: Packet = pending;
-        const len = p.data.length;
-        if (ts0.v === null) ts0.v = p.tsNs;
-        const q = this.steering.queueOf(p.data);
+        // (a capture frame's `data` is a reused view the reader fills with copyWithin: measured cheaper
+        // than copying out of the reader's buffer with Buffer.copy or a subarray per packet)
+        const data = p.data;
+        const len = data.length;
+        const steering = this.steering;
+        const q = steering.queueAt(data, 0, len);
         const s = slots[slotOfQueue(q)]!;
         if (PKT_HEADER + len > s.input.maxRecord) throw new InputError('run.packet', `packet ${produced} is ${len} bytes, more than the device accepts`);
         const at = s.input.reserve(PKT_HEADER + len);
         if (at < 0) break;
         const w = at >> 2;
-        s.input.i32[w + P_LEN] = len;
-        s.input.i32[w + P_WIRE] = p.wireLen;
-        s.input.i32[w + P_QUEUE] = q;
-        s.input.i32[w + P_INDEX] = produced;
-        s.input.f64[(at >> 3) + P_TS_F64] = Number(p.tsNs - ts0.v);
-        s.input.u8.set(p.data, at + PKT_HEADER);
+        const rel = arrival(p, produced);
+        const i32 = s.input.i32;
+        i32[w + P_LEN] = len;
+        i32[w + P_WIRE] = p.wireLen;
+        i32[w + P_QUEUE] = q;
+        i32[w + P_INDEX] = produced;
+        i32[w + P_RSS_HASH] = steering.lastHash;
+        if (rel > lastRel) lastRel = rel;
+        s.input.f64[(at >> 3) + P_TS_F64] = rel;
+        s.input.u8.set(data, at + PKT_HEADER);
         const slotIx = produced & (WINDOW - 1);
-        tsOf[slotIx] = p.tsNs;
+        relOf[slotIx] = rel;
         wireOf[slotIx] = Math.max(0, p.wireLen - len);
         lenOf[slotIx] = len;
         queueOf[slotIx] = q;
@@ -552,9 +612,35 @@ export class Nic {
       wall_seconds: wall,
       wall_mpps: wall > 0 ? produced / wall / 1e6 : 0,
       model: modeled.json,
+      ...(this.conntrack ? { conntrack: conntrackReport(this.conntrack, (CLOCK_BASE_NS + lastRel) / 1e6) } : {}),
       modelDetail: { result: modeled.model, hot: modeled.hot },
     };
   }
+}
+
+const LOADER_FLAGS = ['--import', '--require', '-r', '--loader', '--experimental-loader'];
+
+/**
+ * The node flags of the core workers: the process's, without module loaders (`--import tsx` when the
+ * process runs from source) when the workers load the bundled worker, which needs none; a loader in
+ * every worker thread costs start-up time and tens of MB each.
+ */
+function workerExecArgv(filename: string): string[] {
+  if (filename === FALLBACK_WORKER) return process.execArgv;
+  const out: string[] = [];
+  const args = process.execArgv;
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (LOADER_FLAGS.includes(a)) i++;
+    else if (!LOADER_FLAGS.some((f) => a.startsWith(`${f}=`))) out.push(a);
+  }
+  return out;
+}
+
+/** The conntrack table at the last packet's time: live entries, and how many the program inserted. */
+function conntrackReport(t: ConntrackTable, nowMs: number): NonNullable<RunResult['conntrack']> {
+  const table = t.dump(nowMs);
+  return { entries: table.length, inserted_by_program: table.filter((e) => e.by_program).length, table };
 }
 
 /** --map-update MAP:KEYHEX:VALUEHEX (the test-run syntax). */

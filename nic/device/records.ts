@@ -5,7 +5,7 @@
 import { FAULT_CODES } from '../../firmware/vm/fault.ts';
 
 // Packet record (main -> worker), Int32 words from the record start, then the frame bytes:
-//   0 record bytes   1 captured length   2 wire length   3 RX queue   4 input index   5 reserved
+//   0 record bytes   1 captured length   2 wire length   3 RX queue   4 input index   5 RSS hash (-1: none)
 //   6..7 float64: arrival time in ns relative to the first packet (the NIC ring model's clock)
 //   8.. packet bytes (PKT_HEADER bytes in)
 // Completion record (worker -> main), Int32 words, then the output frame bytes (PASS/TX/REDIRECT):
@@ -23,6 +23,8 @@ export const P_LEN = 1;
 export const P_WIRE = 2;
 export const P_QUEUE = 3;
 export const P_INDEX = 4;
+/** The Toeplitz hash RSS computed (Rss.hash; the XDP metadata kfuncs report it). */
+export const P_RSS_HASH = 5;
 /** Float64 index (of the record's f64 view) is (offset >> 3) + 3. */
 export const P_TS_F64 = 3;
 

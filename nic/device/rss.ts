@@ -104,10 +104,18 @@ export class Rss {
 
   /** Toeplitz hash of input[off, off+n) with this key (n <= 36). */
   hashBytes(input: Uint8Array, off = 0, n = input.length - off): number {
+    return this.bytes32(input, off, n) >>> 0;
+  }
+
+  // The hash as a signed 32-bit value inside this class (a uint32 above 2^31 is a heap number once it
+  // leaves a function: one allocation per packet); `noInput` says the last frame gave no hash input.
+  private noInput = false;
+
+  private bytes32(input: Uint8Array, off: number, n: number): number {
     const t = this.table;
     let h = 0;
     for (let i = 0; i < n; i++) h ^= t[(i << 8) | input[off + i]!]!;
-    return h >>> 0;
+    return h;
   }
 
   /** Hash two fields of the frame as one input: frame[a, a+na) then frame[b, b+nb). */
@@ -116,49 +124,75 @@ export class Rss {
     let h = 0;
     for (let i = 0; i < na; i++) h ^= t[(i << 8) | f[a + i]!]!;
     for (let i = 0; i < nb; i++) h ^= t[((na + i) << 8) | f[b + i]!]!;
-    return h >>> 0;
+    return h;
   }
 
   /** The RSS hash of an Ethernet frame, or -1 when the frame gives no hash input (not IP, cut short). */
   hash(frame: Uint8Array): number {
-    const len = frame.length;
-    if (len < 14) return -1;
-    let l3 = 14;
-    let type = (frame[12]! << 8) | frame[13]!;
+    const h = this.hash32(frame, 0, frame.length);
+    return this.noInput ? -1 : h >>> 0;
+  }
+
+  /** The hash of the frame frame[base, base + len) as a signed int32; sets `noInput` (then the value is 0). */
+  private hash32(frame: Uint8Array, base: number, len: number): number {
+    this.noInput = true;
+    if (len < 14) return 0;
+    const end = base + len;
+    let l3 = base + 14;
+    let type = (frame[base + 12]! << 8) | frame[base + 13]!;
     for (let tags = 0; tags < 2 && (type === ETH_P_8021Q || type === ETH_P_8021AD); tags++) {
-      if (len < l3 + 4) return -1;
+      if (end < l3 + 4) return 0;
       type = (frame[l3 + 2]! << 8) | frame[l3 + 3]!;
       l3 += 4;
     }
     if (type === ETH_P_IP) {
-      if (len < l3 + 20) return -1;
+      if (end < l3 + 20) return 0;
       const vihl = frame[l3]!;
       const ihl = (vihl & 0x0f) * 4;
-      if (vihl >> 4 !== 4 || ihl < 20 || len < l3 + ihl) return -1;
+      if (vihl >> 4 !== 4 || ihl < 20 || end < l3 + ihl) return 0;
       const frag = ((frame[l3 + 6]! << 8) | frame[l3 + 7]!) & 0x3fff; // MF and the fragment offset
       const proto = frame[l3 + 9]!;
       const l4 = l3 + ihl;
-      if (frag === 0 && (proto === IPPROTO_TCP || (proto === IPPROTO_UDP && this.udpPorts)) && len >= l4 + 4) {
+      if (frag === 0 && (proto === IPPROTO_TCP || (proto === IPPROTO_UDP && this.udpPorts)) && end >= l4 + 4) {
+        this.noInput = false;
         return this.hash2(frame, l3 + 12, 8, l4, 4);
       }
-      return this.hashBytes(frame, l3 + 12, 8);
+      this.noInput = false;
+      return this.bytes32(frame, l3 + 12, 8);
     }
     if (type === ETH_P_IPV6) {
-      if (len < l3 + 40 || frame[l3]! >> 4 !== 6) return -1;
+      if (end < l3 + 40 || frame[l3]! >> 4 !== 6) return 0;
       const nh = frame[l3 + 6]!;
       const l4 = l3 + 40;
-      if ((nh === IPPROTO_TCP || (nh === IPPROTO_UDP && this.udpPorts)) && len >= l4 + 4) {
+      if ((nh === IPPROTO_TCP || (nh === IPPROTO_UDP && this.udpPorts)) && end >= l4 + 4) {
+        this.noInput = false;
         return this.hash2(frame, l3 + 8, 32, l4, 4);
       }
-      return this.hashBytes(frame, l3 + 8, 32);
+      this.noInput = false;
+      return this.bytes32(frame, l3 + 8, 32);
     }
-    return -1;
+    return 0;
   }
 
   /** The RX queue of an Ethernet frame: indirection[hash % table size], queue 0 without a hash. */
   queueOf(frame: Uint8Array): number {
-    const h = this.hash(frame);
-    if (h < 0) return 0;
-    return this.indirection[h % this.indirection.length]!;
+    return this.queueAt(frame, 0, frame.length);
   }
+
+  /**
+   * queueOf of the frame bytes[offset, offset + len) (a capture reader's buffer, without a view); its
+   * hash is left in `lastHash`.
+   */
+  queueAt(bytes: Uint8Array, offset: number, len: number): number {
+    const h = this.hash32(bytes, offset, len);
+    if (this.noInput) {
+      this.lastHash = -1;
+      return 0;
+    }
+    this.lastHash = h;
+    return this.indirection[(h >>> 0) % this.indirection.length]!;
+  }
+
+  /** The hash of the frame queueAt last steered as an int32 (the bits of hash(); -1: no hash input). */
+  lastHash = -1;
 }

@@ -36,6 +36,7 @@ export function runJson(r: RunResult): Record<string, unknown> {
     nic_instructions: r.nic_instructions,
     map_full_errors: r.map_full_errors,
     recovered: r.recovered,
+    ...(r.conntrack ? { conntrack: r.conntrack } : {}),
   };
 }
 
@@ -70,6 +71,12 @@ export function formatRun(r: RunResult): string[] {
   if (m.hot_lines.length) {
     out.push('    hot lines (share of modeled cycles):');
     for (const h of m.hot_lines.slice(0, 5)) out.push(`      ${h.cycles_pct.toFixed(1).padStart(5)} %  ${h.file.split('/').pop()}:${h.line}  ${h.text}`);
+  }
+  if (r.conntrack) {
+    const c = r.conntrack;
+    out.push(`  conntrack after the run: ${n(c.entries)} entr${c.entries === 1 ? 'y' : 'ies'} (${n(c.inserted_by_program)} inserted by the program)`);
+    for (const e of c.table.filter((x) => x.by_program).slice(0, 4)) out.push(`    ${e.proto} ${e.src}:${e.sport} -> ${e.dst}:${e.dport} zone ${e.zone} status 0x${e.status.toString(16)}`);
+    if (c.inserted_by_program > 4) out.push('    ... (--json for all)');
   }
   const outs = Object.entries(r.outputs);
   if (outs.length) out.push(`  outputs: ${outs.map(([k, v]) => `${k} -> ${v}`).join(', ')}`);

@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
-const FALLBACK = new URL('./worker.mjs', import.meta.url).href;
+/** The unbundled worker (registers tsx in its thread). */
+export const FALLBACK_WORKER = new URL('./worker.mjs', import.meta.url).href;
 let cached: string | null = null;
 
 export async function workerFile(): Promise<string> {
@@ -35,7 +36,7 @@ export async function workerFile(): Promise<string> {
     }
     cached = pathToFileURL(file).href;
   } catch {
-    cached = FALLBACK;
+    cached = FALLBACK_WORKER;
   }
   return cached;
 }

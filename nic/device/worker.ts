@@ -10,11 +10,12 @@ import { CoreRunner, RunEnd } from './engines.ts';
 import type { ServeTask, WorkerReport } from './messages.ts';
 import {
   C_CORE, C_E2BIG, C_FALLBACK_PC, C_FAULT_PC, C_HOST_INSNS, C_INDEX, C_NIC_INSNS, C_OUT_LEN, C_OUTCOME, C_PCIE_BYTES, C_REASON,
-  C_REDIRECT_KIND, C_REDIRECT_TARGET, CPL_HEADER, C_COMPUTE_F64, C_STALL_F64, C_HOST_F64, Outcome, P_INDEX, P_LEN, P_QUEUE, P_TS_F64, PKT_HEADER, RedirectKind, REASONS, HOST_PLACEMENT,
+  C_REDIRECT_KIND, C_REDIRECT_TARGET, CPL_HEADER, C_COMPUTE_F64, C_STALL_F64, C_HOST_F64, Outcome, P_INDEX, P_LEN, P_QUEUE, P_RSS_HASH, P_TS_F64, PKT_HEADER, RedirectKind, REASONS, HOST_PLACEMENT,
 } from './records.ts';
 import { ByteRing } from './ring.ts';
 import { RxModel } from './rx-model.ts';
 import { occupancyNs } from '../model/device-model.ts';
+import { WorkerKernel } from '../../firmware/kfuncs/device.ts';
 
 const ACTION_NAMES = ['aborted', 'drop', 'pass', 'tx', 'redirect'] as const;
 const R_XDP_ABORTED = REASONS.indexOf('xdp_aborted');
@@ -22,6 +23,8 @@ const R_INVALID = REASONS.indexOf('invalid_action');
 const R_UNSUPPORTED = REASONS.indexOf('action_unsupported');
 const R_REDIRECT_FAILED = REASONS.indexOf('redirect_failed');
 const IDLE_WAIT_MS = 20;
+/** Completions between two wake-ups of a sleeping main thread (a power of two). */
+const NOTIFY_EVERY = 64;
 /** Bytes of core state a punt moves to the host besides the packet: the state block and the 512-byte entry stack frame. */
 const PUNT_STATE_BYTES = STATE_BYTES + 512;
 
@@ -42,13 +45,18 @@ export default function serve(task: ServeTask): WorkerReport {
   const arena = Arena.attach(img.arena);
   const maps = arena.maps;
   const runners: (CoreRunner | undefined)[] = [];
+  const kernel = new WorkerKernel(img.kernel);
+  const meta = kernel.meta;
   for (const c of task.cores) {
     runners[c] = new CoreRunner({
       arena, cpu: c, cores: img.cores, readonly: img.readonly, programs: img.programs, entry: img.entry, placement: img.placement,
-      puntPcs: img.puntPcs, seed: img.seed, engine: img.engine, jit: img.jit, cycles: img.cycles, ...(img.budget !== undefined ? { budget: img.budget } : {}),
+      puntPcs: img.puntPcs, seed: img.seed, engine: img.engine, jit: img.jit, cycles: img.cycles, kernel: kernel.side(), ...(img.budget !== undefined ? { budget: img.budget } : {}),
     });
   }
   const host = img.placement === 'host';
+  // offload.actions as outcome codes: nicAction[r0] for r0 = 0..4, nicOther for unknown codes
+  const nicAction = Int32Array.from(ACTION_NAMES, (a) => ACTION_NAMES.indexOf(img.actions[a]));
+  const nicOther = ACTION_NAMES.indexOf(img.actions.other);
   const faultMessages: Record<string, string> = {};
   const v: Verdict = { outcome: 0, reason: 0, faultPc: -1, redirectKind: 0, redirectTarget: 0 };
   let packets = 0;
@@ -70,10 +78,10 @@ export default function serve(task: ServeTask): WorkerReport {
     let action: number;
     if (r0 > 4) {
       // Unknown codes: the kernel warns and aborts; a NIC does what its profile says.
-      action = onNic ? ACTION_NAMES.indexOf(img.actions.other) : Outcome.aborted;
+      action = onNic ? nicOther : Outcome.aborted;
       if (action === Outcome.aborted) v.reason = R_INVALID;
     } else {
-      action = onNic ? ACTION_NAMES.indexOf(img.actions[ACTION_NAMES[r0]!]) : r0;
+      action = onNic ? nicAction[r0]! : r0;
       if (action !== r0 && action === Outcome.aborted) v.reason = R_UNSUPPORTED;
       else if (r0 === Outcome.aborted) v.reason = R_XDP_ABORTED;
     }
@@ -138,7 +146,10 @@ export default function serve(task: ServeTask): WorkerReport {
       v.redirectKind = 0;
       v.redirectTarget = 0;
     } else {
-      const end = r.run(input.u8.subarray(at + PKT_HEADER, at + PKT_HEADER + len), queue, task.clockBaseNs + t);
+      let frame = input.u8.subarray(at + PKT_HEADER, at + PKT_HEADER + len);
+      // the descriptor's metadata (timestamp, RSS hash, stripped VLAN tag) for the XDP metadata kfuncs
+      if (meta) frame = meta.prepare(frame, input.i32[w + P_RSS_HASH]!, t);
+      const end = r.run(frame, queue, task.clockBaseNs + t);
       e2big = r.e2big;
       nicInsns = r.nicInsns;
       hostInsns = r.hostInsns;
@@ -189,10 +200,12 @@ export default function serve(task: ServeTask): WorkerReport {
     if (outLen > 0) r.last.buf.copy(0, output.u8, o + CPL_HEADER, outLen, false);
     input.next();
     packets++;
-    // Visible at once (a killed worker loses at most the packet it runs); the main thread is woken
-    // only if it sleeps waiting for it.
-    output.publish();
-    if ((packets & 63) === 0) {
+    // Visible at once (a killed worker loses at most the packet it runs); the main thread, if it
+    // sleeps waiting, is woken once per NOTIFY_EVERY completions (and when this worker runs out of
+    // input), not once per packet: a wake-up costs more than running a small program.
+    output.publishQuiet();
+    if ((packets & (NOTIFY_EVERY - 1)) === 0) {
+      output.publish();
       input.release();
       input.beat();
     }

@@ -91,23 +91,25 @@ interface CoreState {
   drops: number;
   /** Latest arrival seen: host events up to it are final. */
   clock: number;
-  queues: Map<number, number>;
+  /** Packets per RX queue (by queue number) and the queues in the order they first appeared. */
+  queueCounts: number[];
+  queueOrder: number[];
+  /** Packets on their way to the host, EV_FIELDS numbers each: when the packet leaves the device,
+   * bytes crossing PCIe, host ns, device-side latency so far (arrival -> leaving the device). */
+  events: Float64Array;
+  eventCount: number;
 }
 
-/** A packet on its way to the host: when it leaves the device, what it costs there. */
-interface HostEvent {
-  t: number;
-  bytes: number;
-  hostNs: number;
-  /** Device-side latency so far (arrival → leaving the device). */
-  latency: number;
-}
+const EV_FIELDS = 4;
 
 const PREAMBLE_IFG = 20;
 
 export class ThroughputModel {
   private readonly cores: CoreState[];
-  private readonly hostEvents: HostEvent[][];
+  /** drainHost's scratch: the ready events of every core, and their order by time. */
+  private ready = new Float64Array(0);
+  private order = new Uint32Array(0);
+  private orderTmp = new Uint32Array(0);
   private readonly hostFree: Float64Array;
   private pcieFree = 0;
   private readonly latency = new Histogram();
@@ -130,8 +132,10 @@ export class ThroughputModel {
     private readonly opts: ModelOptions,
   ) {
     const depth = Math.max(1, opts.ringDepth);
-    this.cores = Array.from({ length: opts.cores }, () => ({ freeAt: 0, starts: new Float64Array(depth), admitted: 0, busyNs: 0, demandNs: 0, packets: 0, drops: 0, clock: -Infinity, queues: new Map() }));
-    this.hostEvents = Array.from({ length: opts.cores }, () => []);
+    this.cores = Array.from({ length: opts.cores }, () => ({
+      freeAt: 0, starts: new Float64Array(depth), admitted: 0, busyNs: 0, demandNs: 0, packets: 0, drops: 0, clock: -Infinity,
+      queueCounts: [], queueOrder: [], events: new Float64Array(EV_FIELDS * 1024), eventCount: 0,
+    }));
     this.hostFree = new Float64Array(Math.max(1, profile.host.cores));
     this.nicNsPerCycle = 1000 / profile.cores.clock_mhz;
     this.hostNsPerCycle = 1000 / profile.host.clock_mhz;
@@ -146,25 +150,34 @@ export class ThroughputModel {
     return (bytes + PREAMBLE_IFG) * this.lineNsPerByte;
   }
 
-  /** Adds one packet served by `core`; packets of one core must come in arrival order. */
+  /**
+   * Adds one packet served by `core`; packets of one core must come in arrival order. `p` is read
+   * here and not kept: a caller may pass one object refilled for every packet (no allocation per packet).
+   */
   add(core: number, p: PacketCost): void {
+    const { arrivalNs, wireBytes, queue, compute, stall, hostCycles, pcieBytes, pass } = p;
+    const dropped = p.dropped === undefined ? -1 : p.dropped ? 1 : 0;
     const c = this.cores[core];
     if (!c) throw new RangeError(`core ${core} outside 0..${this.opts.cores - 1}`);
     this.n++;
-    this.wireBytes += p.wireBytes;
-    this.pcieBytes += p.pcieBytes;
-    if (p.arrivalNs < this.firstArrival) this.firstArrival = p.arrivalNs;
-    if (p.arrivalNs > this.lastArrival) this.lastArrival = p.arrivalNs;
+    this.wireBytes += wireBytes;
+    this.pcieBytes += pcieBytes;
+    if (arrivalNs < this.firstArrival) this.firstArrival = arrivalNs;
+    if (arrivalNs > this.lastArrival) this.lastArrival = arrivalNs;
     // the frame is in the NIC once its last bit arrived
-    const a = p.arrivalNs + this.wireNs(p.wireBytes);
-    c.clock = Math.max(c.clock, a);
+    const a = arrivalNs + this.wireNs(wireBytes);
+    if (a > c.clock) c.clock = a;
     c.packets++;
-    c.queues.set(p.queue, (c.queues.get(p.queue) ?? 0) + 1);
-    const occupancy = Math.max(p.compute, (p.compute + p.stall) / this.threads) * this.nicNsPerCycle;
-    const hostNs = p.hostCycles * this.hostNsPerCycle + (p.pass ? this.profile.host.pass_overhead_ns : 0);
+    const qc = c.queueCounts[queue];
+    if (qc === undefined) {
+      c.queueCounts[queue] = 1;
+      c.queueOrder.push(queue);
+    } else c.queueCounts[queue] = qc + 1;
+    const occupancy = Math.max(compute, (compute + stall) / this.threads) * this.nicNsPerCycle;
+    const hostNs = hostCycles * this.hostNsPerCycle + (pass ? this.profile.host.pass_overhead_ns : 0);
     this.hostNs += hostNs;
     const depth = c.starts.length;
-    if (p.dropped ?? (c.admitted >= depth && c.starts[c.admitted % depth]! > a)) {
+    if (dropped === 1 || (dropped === -1 && c.admitted >= depth && c.starts[c.admitted % depth]! > a)) {
       c.drops++;
       return;
     }
@@ -173,9 +186,20 @@ export class ThroughputModel {
     c.admitted++;
     c.freeAt = start + occupancy;
     c.busyNs += occupancy;
-    const leave = start + (p.compute + p.stall) * this.nicNsPerCycle;
-    if (p.pcieBytes > 0 || hostNs > 0) {
-      this.hostEvents[core]!.push({ t: leave, bytes: p.pcieBytes, hostNs, latency: leave - a });
+    const leave = start + (compute + stall) * this.nicNsPerCycle;
+    if (pcieBytes > 0 || hostNs > 0) {
+      let ev = c.events;
+      const at = c.eventCount * EV_FIELDS;
+      if (at + EV_FIELDS > ev.length) {
+        ev = new Float64Array(ev.length * 2);
+        ev.set(c.events);
+        c.events = ev;
+      }
+      ev[at] = leave;
+      ev[at + 1] = pcieBytes;
+      ev[at + 2] = hostNs;
+      ev[at + 3] = leave - a;
+      c.eventCount++;
       if (++this.buffered >= 65536) this.drainHost(false);
     } else {
       this.latency.add(leave - a);
@@ -186,33 +210,89 @@ export class ThroughputModel {
   private drainHost(all: boolean): void {
     let horizon = Infinity;
     if (!all) for (const c of this.cores) if (c.packets > 0) horizon = Math.min(horizon, c.clock);
-    const ready: HostEvent[] = [];
-    for (const list of this.hostEvents) {
-      // events of one core are nearly but not exactly time-ordered: take everything up to the horizon
-      const keep: HostEvent[] = [];
-      for (const e of list) (e.t <= horizon ? ready : keep).push(e);
-      list.length = 0;
-      for (const e of keep) list.push(e);
+    // the ready events of every core, core by core, each core's in the order they came (events of
+    // one core are nearly but not exactly time-ordered: take everything up to the horizon)
+    let ready = this.ready;
+    if (ready.length < this.buffered * EV_FIELDS) ready = this.ready = new Float64Array(Math.max(this.buffered, 1024) * 2 * EV_FIELDS);
+    let n = 0;
+    for (const c of this.cores) {
+      const ev = c.events;
+      let kept = 0;
+      for (let i = 0; i < c.eventCount; i++) {
+        const from = i * EV_FIELDS;
+        const isReady = ev[from]! <= horizon;
+        const into = isReady ? ready : ev;
+        const to = (isReady ? n++ : kept++) * EV_FIELDS;
+        into[to] = ev[from]!;
+        into[to + 1] = ev[from + 1]!;
+        into[to + 2] = ev[from + 2]!;
+        into[to + 3] = ev[from + 3]!;
+      }
+      c.eventCount = kept;
     }
-    ready.sort((x, y) => x.t - y.t);
-    this.buffered -= ready.length;
-    for (const e of ready) {
-      let t = e.t;
-      if (e.bytes > 0) {
+    this.buffered -= n;
+    // a stable sort by time (ties keep core order, then arrival order)
+    const order = this.sortByTime(ready, n);
+    for (let k = 0; k < n; k++) {
+      const e = order[k]! * EV_FIELDS;
+      const et = ready[e]!;
+      const bytes = ready[e + 1]!;
+      const hostNs = ready[e + 2]!;
+      let t = et;
+      if (bytes > 0) {
         const s = Math.max(t, this.pcieFree);
-        this.pcieFree = s + e.bytes * this.pcieNsPerByte;
+        this.pcieFree = s + bytes * this.pcieNsPerByte;
         t = this.pcieFree + this.pcieLatency;
       }
       let done = t;
-      if (e.hostNs > 0) {
+      if (hostNs > 0) {
         let best = 0;
         for (let i = 1; i < this.hostFree.length; i++) if (this.hostFree[i]! < this.hostFree[best]!) best = i;
         const s = Math.max(t, this.hostFree[best]!);
-        done = s + e.hostNs;
+        done = s + hostNs;
         this.hostFree[best] = done;
       }
-      this.latency.add(e.latency + (done - e.t));
+      this.latency.add(ready[e + 3]! + (done - et));
     }
+  }
+
+  /**
+   * The indexes 0..n-1 of `ev`'s events in a stable order by time: a natural merge sort (runs that are
+   * already in order are merged pairwise), linear for the nearly ordered runs the cores produce.
+   */
+  private sortByTime(ev: Float64Array, n: number): Uint32Array {
+    if (this.order.length < n) {
+      this.order = new Uint32Array(n * 2);
+      this.orderTmp = new Uint32Array(n * 2);
+    }
+    let a = this.order;
+    let b = this.orderTmp;
+    for (let i = 0; i < n; i++) a[i] = i;
+    // run boundaries: starts of maximal non-decreasing runs
+    const bounds: number[] = [0];
+    for (let i = 1; i < n; i++) if (ev[i * EV_FIELDS]! < ev[(i - 1) * EV_FIELDS]!) bounds.push(i);
+    bounds.push(n);
+    let runs = bounds;
+    while (runs.length > 2) {
+      const next: number[] = [0];
+      for (let r = 0; r + 1 < runs.length; r += 2) {
+        const lo = runs[r]!;
+        const mid = runs[r + 1]!;
+        const hi = r + 2 < runs.length ? runs[r + 2]! : mid;
+        let i = lo;
+        let j = mid;
+        let k = lo;
+        while (i < mid && j < hi) b[k++] = ev[a[j]! * EV_FIELDS]! < ev[a[i]! * EV_FIELDS]! ? a[j++]! : a[i++]!;
+        while (i < mid) b[k++] = a[i++]!;
+        while (j < hi) b[k++] = a[j++]!;
+        next.push(hi);
+      }
+      const t = a;
+      a = b;
+      b = t;
+      runs = next;
+    }
+    return a;
   }
 
   finish(): ModelResult {
@@ -253,7 +333,7 @@ export class ThroughputModel {
     if (binding.resource === 'cores' && busiest >= 0) {
       const total = this.cores.reduce((s, c) => s + c.demandNs, 0);
       const hot = this.cores[busiest]!;
-      const [queue] = [...hot.queues.entries()].reduce((a, b) => (b[1] > a[1] ? b : a), [-1, -1]);
+      const [queue] = hot.queueOrder.map((q) => [q, hot.queueCounts[q]!] as const).reduce((a, b) => (b[1] > a[1] ? b : a), [-1, -1] as const);
       // skew: the busiest core carries clearly more than its fair share of the work
       if (this.opts.cores > 1 && hot.demandNs > (1.25 * total) / this.opts.cores) bottleneck = { resource: 'hot_queue', detail: `core ${busiest} (queue ${queue}) carries ${((hot.demandNs / total) * 100).toFixed(0)} % of the NIC's work` };
       else bottleneck.detail = `${this.cores.filter((c) => c.demandNs > 0).length} of ${this.opts.cores} cores busy`;

@@ -7,6 +7,7 @@
 // why the Profile type (types.ts) has every key present.
 import { HELPER_NAMES } from '../../firmware/helpers/names.ts';
 import { allKfuncs } from '../../offload/btf/kfuncs.ts';
+import { XDP_METADATA_OPS } from '../../firmware/kfuncs/rx-meta.ts';
 import { MAP_FLAG_NAMES, MAP_TYPE_NAMES } from './map-types.ts';
 import {
   ACCESS_SIZES,
@@ -96,6 +97,14 @@ export const profileSchema: Schema = {
         ring_depth: int('descriptors per RX ring: packets waiting for their core; a packet arriving at a full ring is dropped by the NIC', 1024, 1),
         rss_key: { type: ['string', 'null'], pattern: '^([0-9a-fA-F]{2}){40}$', description: 'Toeplitz key, 40 bytes as hex (null: the Microsoft verification key most NICs ship)', default: null },
         indirection: { type: ['array', 'null'], items: { type: 'integer', minimum: 0 }, minItems: 1, description: 'RSS indirection table: hash bucket -> queue (null: 128 entries, entry i = i mod queues)', default: null },
+        xdp_metadata: {
+          type: 'array',
+          items: { enum: [...XDP_METADATA_OPS] },
+          uniqueItems: true,
+          description: "the driver's xdp_metadata_ops (bpf_xdp_metadata_rx_timestamp / _rx_hash / _rx_vlan_tag); a metadata kfunc whose op is missing returns -EOPNOTSUPP; [] = none (a device-bound load of a program calling them fails with EOPNOTSUPP)",
+          default: [],
+        },
+        vlan_strip: bool('the NIC strips the outer 802.1Q tag into the descriptor (ethtool rx-vlan-offload): programs see the frame without it, bpf_xdp_metadata_rx_vlan_tag reports it', false),
       }),
       offload: section({
         instruction_memory: int('NIC instructions one program may occupy (after translation)', 1_000_000, 1),

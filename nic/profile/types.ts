@@ -3,6 +3,7 @@
 // Key meanings, units and the capability rule each one feeds: configs/README.md.
 import type { HelperName } from '../../firmware/helpers/names.ts';
 import type { MapFlagName, MapTypeName } from './map-types.ts';
+import type { XdpMetadataOp } from '../../firmware/kfuncs/rx-meta.ts';
 import type { AccessSize, AtomicOp, InsnClass, ProfileKind, XdpAction, XdpMdField } from './vocab.ts';
 
 export interface Widths {
@@ -42,6 +43,10 @@ export interface Rx {
   rss_key: string | null;
   /** Indirection table (bucket -> queue), or null for i mod queues over 128 entries. */
   indirection: number[] | null;
+  /** The driver's xdp_metadata_ops (the XDP metadata kfuncs it implements). */
+  xdp_metadata: XdpMetadataOp[];
+  /** The NIC strips the outer 802.1Q tag into the descriptor (rx-vlan-offload). */
+  vlan_strip: boolean;
 }
 
 export interface Stack {

@@ -27,6 +27,8 @@ export interface FrameInput {
 /** Turns a record's two raw timestamp words into nanoseconds since the epoch. */
 export interface Clock {
   toNs(hi: number, lo: number): bigint;
+  /** toNs(hi, lo) - toNs(hi0, lo0) as a number without bigints (exact while it is a safe integer). */
+  diffNs(hi: number, lo: number, hi0: number, lo0: number): number;
 }
 
 import type { Scratch } from './source.ts';
@@ -49,7 +51,7 @@ export class CursorFrame implements Frame {
   /** Raw timestamp words and the clock of the record's interface. */
   tsHi = 0;
   tsLo = 0;
-  clock: Clock = { toNs: () => 0n };
+  clock: Clock = { toNs: () => 0n, diffNs: () => 0 };
   private view: Uint8Array | null = null;
   private scratch: Scratch | null = null;
 
@@ -162,9 +164,12 @@ export function copyingIterator(next: () => CursorFrame | null, close: () => voi
 /** The clock of a pcapng interface: 64-bit count of 1/unitsPerSecond, plus an offset in seconds. */
 export function unitsClock(unitsPerSecond: bigint, offsetSec: bigint): Clock {
   if (unitsPerSecond === 1_000_000_000n && offsetSec === 0n) {
-    return { toNs: (hi, lo) => (BigInt(hi) << 32n) | BigInt(lo) };
+    return { toNs: (hi, lo) => (BigInt(hi) << 32n) | BigInt(lo), diffNs: (hi, lo, hi0, lo0) => (hi - hi0) * 4294967296 + (lo - lo0) };
   }
   return {
+    diffNs(hi, lo, hi0, lo0) {
+      return Number(this.toNs(hi, lo) - this.toNs(hi0, lo0));
+    },
     toNs(hi, lo) {
       const v = (BigInt(hi) << 32n) | BigInt(lo);
       const sec = v / unitsPerSecond;
@@ -178,5 +183,6 @@ export function unitsClock(unitsPerSecond: bigint, offsetSec: bigint): Clock {
 /** The clock of a pcap file: seconds plus micro- or nanoseconds. */
 export function pcapClock(nano: boolean): Clock {
   const mult = nano ? 1n : 1000n;
-  return { toNs: (sec, frac) => BigInt(sec) * 1_000_000_000n + BigInt(frac) * mult };
+  const m = nano ? 1 : 1000;
+  return { toNs: (sec, frac) => BigInt(sec) * 1_000_000_000n + BigInt(frac) * mult, diffNs: (sec, frac, sec0, frac0) => (sec - sec0) * 1e9 + (frac - frac0) * m };
 }

@@ -60,8 +60,8 @@ export function capabilityFacts(pf: ProgramFacts): CapabilityFacts {
 }
 
 /** The safety verifier (offload/verifier) as the capability pass runs it: privileged loader, facts on. */
-export const verifierSafety: SafetyCheck = (spec, program, { offloaded }) => {
-  const r = verifyProgram(spec, program, { facts: true, offloaded });
+export const verifierSafety: SafetyCheck = (spec, program, { offloaded, devBound }) => {
+  const r = verifyProgram(spec, program, { facts: true, offloaded, devBound });
   if (!r.accepted || !r.facts) {
     return { rejected: { code: r.error?.code ?? 'verifier', message: r.error?.message ?? 'the safety verifier rejected the program', pc: r.error?.pc ?? null } };
   }

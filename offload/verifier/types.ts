@@ -26,6 +26,12 @@ export interface VerifyOptions {
    * The driver's own checks are the capability verifier's (offload/capability).
    */
   offloaded?: boolean;
+  /**
+   * Load bound to a device without offloading it (BPF_F_XDP_DEV_BOUND_ONLY with prog_ifindex,
+   * bpf_prog_is_dev_bound): the XDP metadata kfuncs may be called. An offloaded program is bound too,
+   * but the kernel refuses them there ("metadata kfuncs can't be offloaded", bpf_dev_bound_kfunc_check).
+   */
+  devBound?: boolean;
 }
 
 /** Kernel-style name of a register type (reg_type_str): 'scalar', 'ctx', 'fp', 'pkt', 'map_value_or_null', ... */

@@ -239,6 +239,7 @@ export function verifyProgram(spec: ObjectSpec, program: ProgramSpec | string, o
   const view = programView(spec, prog, { withoutBtf: opts.withoutBtf });
   const env = new Env(view, privileges(opts), opts.logLevel ?? 0, opts.insnLimit ?? BPF_COMPLEXITY_LIMIT_INSNS, opts.logSize ?? Infinity);
   env.offloaded = opts.offloaded === true;
+  env.devBound = env.offloaded || opts.devBound === true;
   if (opts.facts !== false) env.facts = new FactsCollector(view.len, !!opts.allRegs);
   let failure: VerifierFail | null = null;
   try {

@@ -66,6 +66,6 @@ describe('conntrack table', () => {
     expect(out[64]).toBe(1); // the second run's allocation worked ...
     expect(out[65]).toBe(0); // ... but its insertion found the first run's entry (EEXIST)
     expect(t.entries.length).toBe(1);
-    expect(r.conntrack).toEqual([{ proto: 'tcp', src: '198.18.9.1', dst: '198.18.9.2', sport: 40000, dport: 80, zone: 0, status: IPS.CONFIRMED, timeout_ms: expect.any(Number) }]);
+    expect(r.conntrack).toEqual([{ proto: 'tcp', src: '198.18.9.1', dst: '198.18.9.2', sport: 40000, dport: 80, zone: 0, status: IPS.CONFIRMED, timeout_ms: expect.any(Number), by_program: true }]);
   });
 });

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { deviceRxMetadata, rssHashType, XDP_RSS, type RxMetadata } from '../../firmware/kfuncs/kernel.ts';
+import { deviceRxMetadata, RX_HASH, RX_VLAN_TAG, rssHashType, XDP_RSS, RxMetadata } from '../../firmware/kfuncs/kernel.ts';
 import { loadObjectFile } from '../../offload/elf/index.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
 import { coreFor, loadForRun } from '../../nic/runtime/load.ts';
@@ -19,7 +19,7 @@ const recorded = JSON.parse(readFileSync(join(root, 'test/fixtures/kfuncs/xdp-kf
 
 function run(rx: RxMetadata | undefined): DataView {
   const spec = loadObjectFile(join(root, OBJ));
-  const v = verifyProgram(spec, 'metadata_run', { offloaded: true });
+  const v = verifyProgram(spec, 'metadata_run', { devBound: true });
   expect(v.accepted).toBe(true);
   const obj = loadForRun(spec, { cpus: 1, stackDepths: new Map([['metadata_run', v.facts!.subprogs[0]!.stackDepth]]) });
   const core = coreFor(obj);
@@ -41,7 +41,9 @@ describe('XDP metadata kfuncs', () => {
 
   it('return what the device reports for the packet', () => {
     const hashType = XDP_RSS.L3_IPV4 | XDP_RSS.L4 | XDP_RSS.L4_TCP;
-    const d = run({ timestampNs: 1_234_567_890_123n, hash: 0xdeadbeef, hashType, vlanProto: 0x8100, vlanTci: 0x2005 });
+    const rx = Object.assign(new RxMetadata().setTimestamp(1_234_567_890_123n), { hash: 0xdeadbeef, hashType, vlanProto: 0x8100, vlanTci: 0x2005 });
+    rx.present |= RX_HASH | RX_VLAN_TAG;
+    const d = run(rx);
     expect(d.getInt32(0, true)).toBe(0);
     expect(d.getBigUint64(4, true)).toBe(1_234_567_890_123n);
     expect(d.getInt32(12, true)).toBe(0);
@@ -55,7 +57,7 @@ describe('XDP metadata kfuncs', () => {
   it('-EOPNOTSUPP without a device that reports metadata, -ENODATA for what this packet lacks', () => {
     const none = run(undefined);
     expect([none.getInt32(0, true), none.getInt32(12, true), none.getInt32(24, true)]).toEqual([-95, -95, -95]);
-    const empty = run({ hash: 7 });
+    const empty = run(Object.assign(new RxMetadata(), { hash: 7, present: RX_HASH }));
     expect([empty.getInt32(0, true), empty.getInt32(12, true), empty.getInt32(24, true)]).toEqual([-61, 0, -61]);
     expect(empty.getUint32(16, true)).toBe(7);
   });
@@ -81,6 +83,25 @@ describe('the receive metadata a simulated NIC reports', () => {
     expect(d.getUint32(16, true)).toBe(0x12345678);
     expect(d.getUint32(20, true)).toBe(0x19);
     expect(d.getUint16(30, true)).toBe(7);
-    expect(run(deviceRxMetadata(frame, 1n, -1)).getInt32(12, true)).toBe(-61); // no hash: -ENODATA
+    // a frame RSS gives no hash (ARP: not IP) has none: -ENODATA
+    expect(run(deviceRxMetadata(Uint8Array.from([...eth(0x0806), ...Array(28).fill(0)]), 1n, -1)).getInt32(12, true)).toBe(-61);
+  });
+});
+
+describe('nicsim verify --dev-bound / --offload with the metadata kfuncs', () => {
+  // kernel/bpf/offload.c bpf_dev_bound_kfunc_check (6.5 to 6.18): unbound "require device-bound
+  // program", offloaded "can't be offloaded" (this machine has no netdevsim to record an offloaded load)
+  const verify = async (...flags: string[]) => {
+    const { main } = await import('../../nic/cli/main.ts');
+    let out = '';
+    const code = await main(['verify', join(root, OBJ), ...flags], { stdout: (t) => void (out += t), stderr: () => {}, stdin: async () => '' });
+    return { code, out };
+  };
+  it('loads bound to a device, not unbound and not offloaded', async () => {
+    expect((await verify('--dev-bound')).code).toBe(0);
+    const off = await verify('--offload');
+    expect(off.code).toBe(1);
+    expect(off.out).toMatch(/metadata kfuncs can't be offloaded/);
+    expect((await verify()).out).toMatch(/metadata kfuncs require device-bound program/);
   });
 });

@@ -26,7 +26,11 @@ export function findSubprogs(env: Env): void {
       if (name === undefined) {
         if (r.off !== 0) env.failAt(null, 'EINVAL', 'failed to find BTF for kernel function');
         if (r.imm !== 0) env.failAt(null, 'EINVAL', `kernel btf_id ${r.imm >>> 0} is not a function`);
-      } else if (DEV_BOUND_KFUNCS.has(name) && !env.offloaded) env.failAt(null, 'EINVAL', 'metadata kfuncs require device-bound program');
+      } else if (DEV_BOUND_KFUNCS.has(name)) {
+        // bpf_dev_bound_kfunc_check
+        if (!env.devBound) env.failAt(null, 'EINVAL', 'metadata kfuncs require device-bound program');
+        if (env.offloaded) env.failAt(null, 'EINVAL', "metadata kfuncs can't be offloaded");
+      }
     }
     if (!isPseudoCall(r) && !isPseudoFunc(r)) continue;
     const t = i + r.imm + 1;

@@ -134,6 +134,8 @@ export class Env {
   logScratch: Set<number> | null = null;
   /** The program is loaded for a NIC (bpf_prog_is_offloaded): rx_queue_index is writable. */
   offloaded = false;
+  /** The program is bound to a device (bpf_prog_is_dev_bound: BPF_F_XDP_DEV_BOUND_ONLY, or offloaded). */
+  devBound = false;
   /** Verifying a global subprogram on its own (subprog index), or 0 for main. */
   verifyingSubprog = 0;
   facts: FactsCollector | null = null;

@@ -16,6 +16,7 @@
 // lists, rbtrees, workqueues, resilient spin locks, IRQ flags, strings, callbacks, arenas) are refused
 // with ENOTSUPP and a message saying so, never silently accepted.
 import { hasFlag, type Kfunc, kfuncById, type KfuncParam } from '../../btf/kfuncs.ts';
+import { METADATA_KFUNCS } from '../../../firmware/kfuncs/rx-meta.ts';
 import { isNullReg, markKnownZero, markNotInit } from '../domain/bounds.ts';
 import { base, F, mayBeNull, type Reg, T, typeStr } from '../domain/reg.ts';
 import { DYNPTR_XDP, dynptrInfo, processDynptr } from './dynptr.ts';
@@ -29,7 +30,7 @@ import { markPrecise } from './precise.ts';
 import { checkRegArg, curRegs, markRegUnknown } from './regs.ts';
 
 /** bpf_dev_bound_kfunc_id: kfuncs that need a device-bound (offloaded or dev-bound) program. */
-export const DEV_BOUND_KFUNCS = new Set(['bpf_xdp_metadata_rx_timestamp', 'bpf_xdp_metadata_rx_hash', 'bpf_xdp_metadata_rx_vlan_tag']);
+export const DEV_BOUND_KFUNCS = METADATA_KFUNCS;
 
 /** Kfuncs that move packet data (is_kfunc_pkt_changing). */
 const PKT_CHANGING = new Set(['bpf_xdp_pull_data']);
