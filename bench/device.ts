@@ -6,9 +6,12 @@
 // pcap file (as `nicsim run --pcap` does), 1 µs apart: a rate no modeled core drops at, so that 1 and 2
 // cores run the program on the same packets (at a rate that overloads one modeled core, the NIC drops
 // some and the 1-core run would do less work). Run: npx tsx bench/device.ts [--packets N] [--stream N]
-// (or npm run bench). Never a timed test; compare ratios on a quiet machine.
+// (or npm run bench). Never a timed test; compare ratios on a quiet machine. On Linux it also prints
+// each thread's on-CPU time per packet (main thread, core workers, all threads), the time the threads
+// waited for a CPU while runnable (other processes: on a shared machine this, not the device, sets the
+// wall numbers), and the wall Mpps those CPU times allow on 2 idle CPUs.
 import { spawnSync } from 'node:child_process';
-import { existsSync, statSync, unlinkSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -62,7 +65,13 @@ function writeTraffic(file: string, pool: Uint8Array[], n: number): void {
 }
 
 /** Steady-state packets per second of a device run (from the 20 % mark to the end). */
-async function deviceMpps(ex: (typeof BENCH_EXAMPLES)[number], cores: number, workers: number, src: Iterable<Packet>, n: number): Promise<{ mpps: number; wall: number; cpuUs: number; nicDrops: number }> {
+async function deviceMpps(
+  ex: (typeof BENCH_EXAMPLES)[number],
+  cores: number,
+  workers: number,
+  src: Iterable<Packet>,
+  n: number,
+): Promise<{ mpps: number; wall: number; cpuUs: number; nicDrops: number; threads: PerThread | null }> {
   const nic = Nic.open(`${ROOT}${ex.object}`, loadProfile(PROFILE), { program: ex.program, cores, workers, mapUpdates: ex.mapUpdates });
   let t20 = 0;
   let d20 = 0;
@@ -74,6 +83,9 @@ async function deviceMpps(ex: (typeof BENCH_EXAMPLES)[number], cores: number, wo
     const u = process.cpuUsage();
     return u.user + u.system;
   };
+  let th20: Map<number, ThreadTime> | null = null;
+  let th95: Map<number, ThreadTime> | null = null;
+  let d95 = 0;
   const r = await nic.run(src, {
     onProgress: (done) => {
       const t = performance.now();
@@ -81,6 +93,11 @@ async function deviceMpps(ex: (typeof BENCH_EXAMPLES)[number], cores: number, wo
         t20 = t;
         d20 = done;
         cpu20 = cpu();
+        th20 = threadTimes();
+      }
+      if (th20 && !th95 && done >= n * 0.95) {
+        th95 = threadTimes();
+        d95 = done;
       }
       tEnd = t;
       dEnd = done;
@@ -88,7 +105,56 @@ async function deviceMpps(ex: (typeof BENCH_EXAMPLES)[number], cores: number, wo
     },
   });
   if (r.packets !== n) throw new Error(`ran ${r.packets} of ${n} packets`);
-  return { mpps: (dEnd - d20) / ((tEnd - t20) * 1000), wall: r.wall_seconds, cpuUs: (cpuEnd - cpu20) / (dEnd - d20), nicDrops: r.nic_drops };
+  return { mpps: (dEnd - d20) / ((tEnd - t20) * 1000), wall: r.wall_seconds, cpuUs: (cpuEnd - cpu20) / (dEnd - d20), nicDrops: r.nic_drops, threads: th20 && th95 ? perThread(th20, th95, d95 - d20, workers) : null };
+}
+
+/** On-CPU and run-queue time of one thread (Linux /proc/self/task/TID/schedstat), ns. */
+interface ThreadTime {
+  cpu: number;
+  runq: number;
+}
+
+function threadTimes(): Map<number, ThreadTime> | null {
+  try {
+    const m = new Map<number, ThreadTime>();
+    for (const t of readdirSync('/proc/self/task')) {
+      const [cpu, runq] = readFileSync(`/proc/self/task/${t}/schedstat`, 'utf8').split(' ').map(Number);
+      m.set(Number(t), { cpu: cpu!, runq: runq! });
+    }
+    return m;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Per-packet thread times between two snapshots: the main thread's, the `workers` busiest other threads'
+ * (the core workers), all threads' together, and the time they waited for a CPU while runnable (other
+ * processes on the machine). `bound` is the wall Mpps these CPU times allow on 2 idle CPUs: no thread
+ * faster than its own CPU time, all of them within 2 CPUs.
+ */
+interface PerThread {
+  mainUs: number;
+  workerUs: number[];
+  totalUs: number;
+  runqUs: number;
+  bound: number;
+}
+
+function perThread(a: Map<number, ThreadTime>, b: Map<number, ThreadTime>, packets: number, workers: number): PerThread {
+  const us = (ns: number) => ns / 1000 / packets;
+  const d: { tid: number; cpu: number; runq: number }[] = [];
+  for (const [tid, t] of b) {
+    const t0 = a.get(tid) ?? { cpu: 0, runq: 0 };
+    d.push({ tid, cpu: us(t.cpu - t0.cpu), runq: us(t.runq - t0.runq) });
+  }
+  const main = d.find((x) => x.tid === process.pid);
+  const others = d.filter((x) => x !== main).sort((x, y) => y.cpu - x.cpu);
+  const workerUs = others.slice(0, workers).map((x) => x.cpu);
+  const totalUs = d.reduce((s, x) => s + x.cpu, 0);
+  const mainUs = main?.cpu ?? 0;
+  const slowest = Math.max(mainUs, ...workerUs);
+  return { mainUs, workerUs, totalUs, runqUs: (main?.runq ?? 0) + others.slice(0, workers).reduce((s, x) => s + x.runq, 0), bound: 1 / Math.max(slowest, totalUs / 2) };
 }
 
 /**
@@ -131,7 +197,7 @@ function directMpps(ex: (typeof BENCH_EXAMPLES)[number], pool: Uint8Array[], n: 
 
 export interface DeviceBench {
   /** Wall Mpps of 1 and 2 cores, CPU µs per packet (all threads) of each, NIC drops (0 at this rate). */
-  scaling: { example: string; one: number; two: number; ratio: number; oneCpuUs: number; twoCpuUs: number; nicDrops: number }[];
+  scaling: { example: string; one: number; two: number; ratio: number; oneCpuUs: number; twoCpuUs: number; nicDrops: number; oneThreads: PerThread | null; twoThreads: PerThread | null }[];
   /** Wall Mpps and CPU µs per packet (all threads of the process) of each path; `accounted*`: test-run's
    * path plus the cost model's cycle accounting, the device's per-packet work before rings and threads. */
   overhead: { example: string; direct: number; device: number; overhead: number; directCpuUs: number; deviceCpuUs: number; cpuOverhead: number; accounted: number; accountedCpuUs: number; ringOverhead: number }[];
@@ -150,7 +216,7 @@ export async function runDeviceBench(opts: { packets?: number; stream?: number }
       const one = await deviceMpps(ex, 1, 1, readCapture(file), n);
       const two = await deviceMpps(ex, 2, 2, readCapture(file), n);
       const example = `${ex.object.split('/').pop()} ${ex.program}`;
-      scaling.push({ example, one: one.mpps, two: two.mpps, ratio: two.mpps / one.mpps, oneCpuUs: one.cpuUs, twoCpuUs: two.cpuUs, nicDrops: one.nicDrops + two.nicDrops });
+      scaling.push({ example, one: one.mpps, two: two.mpps, ratio: two.mpps / one.mpps, oneCpuUs: one.cpuUs, twoCpuUs: two.cpuUs, nicDrops: one.nicDrops + two.nicDrops, oneThreads: one.threads, twoThreads: two.threads });
       const direct = directMpps(ex, pool, n, false);
       const accounted = directMpps(ex, pool, n, true);
       overhead.push({
@@ -198,7 +264,15 @@ async function streamChild(m: number): Promise<NonNullable<DeviceBench['stream']
 
 export function formatDeviceBench(b: DeviceBench): string[] {
   const out = ['1 vs 2 modeled cores (2 workers), host-x86 profile, steady-state wall Mpps (target: 2 cores >= 1.85x)'];
-  for (const s of b.scaling) out.push(`  ${s.example.padEnd(34)} 1 core ${s.one.toFixed(3)}  2 cores ${s.two.toFixed(3)}  x${s.ratio.toFixed(2)};  CPU ${s.oneCpuUs.toFixed(2)} / ${s.twoCpuUs.toFixed(2)} µs/packet; NIC drops ${s.nicDrops}`);
+  const threads = (t: PerThread) => `main ${t.mainUs.toFixed(2)}, workers ${t.workerUs.map((w) => w.toFixed(2)).join(' + ')}, all threads ${t.totalUs.toFixed(2)}`;
+  for (const s of b.scaling) {
+    out.push(`  ${s.example.padEnd(34)} 1 core ${s.one.toFixed(3)}  2 cores ${s.two.toFixed(3)}  x${s.ratio.toFixed(2)};  CPU ${s.oneCpuUs.toFixed(2)} / ${s.twoCpuUs.toFixed(2)} µs/packet; NIC drops ${s.nicDrops}`);
+    const [o, t] = [s.oneThreads, s.twoThreads];
+    if (o && t) {
+      out.push(`  ${''.padEnd(34)}   on-CPU µs/packet: 1 core: ${threads(o)}; 2 cores: ${threads(t)}`);
+      out.push(`  ${''.padEnd(34)}   waiting for a CPU (other processes): ${o.runqUs.toFixed(2)} / ${t.runqUs.toFixed(2)} µs/packet; bound on 2 idle CPUs from these CPU times: ${o.bound.toFixed(3)} / ${t.bound.toFixed(3)} Mpps, x${(t.bound / o.bound).toFixed(2)}`);
+    }
+  }
   out.push('ring + dispatch overhead: test-run path (one core, this thread) vs the device (1 core, 1 worker) (target <= 10 %)');
   for (const o of b.overhead)
     out.push(

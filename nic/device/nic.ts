@@ -204,7 +204,8 @@ export class Nic {
     if (o.outDir !== undefined) mkdirSync(o.outDir, { recursive: true });
 
     // Accounting.
-    const actions = { aborted: 0, drop: 0, pass: 0, tx: 0, redirect: 0 };
+    /** Packets per outcome code (Outcome.aborted .. Outcome.redirect); `actions` of the result. */
+    const byOutcome = new Float64Array(ACTION_KEYS.length);
     let nicDrops = 0;
     const byReason: Record<string, number> = {};
     const fbReason: Record<string, number> = {};
@@ -235,7 +236,10 @@ export class Nic {
     const cost: PacketCost = { arrivalNs: 0, wireBytes: 0, queue: 0, compute: 0, stall: 0, hostCycles: 0, pcieBytes: 0, pass: false, dropped: false };
     const queueOf = new Uint16Array(WINDOW);
     const coreWorker = (c: number) => c % W;
-    const slotOfQueue = (q: number) => coreWorker(q % C);
+    // queue q -> core q mod cores -> the worker running that core
+    const workerOfQueue = Uint16Array.from({ length: Q }, (_, q) => coreWorker(q % C));
+    const slotOfQueue = (q: number) => workerOfQueue[q]!;
+    const afterPacket = o.hooks?.afterPacket;
 
     const slots: Slot[] = [];
     const startTask = (s: Slot, failAfter?: number) => {
@@ -370,7 +374,7 @@ export class Nic {
       } else {
         perQueue[q]!++;
         perCore[core]!++;
-        actions[ACTION_KEYS[outcome]!]++;
+        byOutcome[outcome]!++;
         nicInsns += i[w + C_NIC_INSNS]!;
         e2big += i[w + C_E2BIG]!;
         const reason = i[w + C_REASON]!;
@@ -396,7 +400,7 @@ export class Nic {
       if (farTs.size > 0) farTs.delete(index);
       consumed++;
       if (o.onProgress && (consumed & 4095) === 0) o.onProgress(consumed);
-      o.hooks?.afterPacket?.(consumed, ctl);
+      if (afterPacket !== undefined) afterPacket(consumed, ctl);
     };
 
     /** Handles every completion that is next in input order. */
@@ -597,7 +601,7 @@ export class Nic {
       workers: W,
       cores_per_worker: slots.map((s) => s.cores.length),
       packets: produced,
-      actions,
+      actions: { aborted: byOutcome[Outcome.aborted]!, drop: byOutcome[Outcome.drop]!, pass: byOutcome[Outcome.pass]!, tx: byOutcome[Outcome.tx]!, redirect: byOutcome[Outcome.redirect]! },
       nic_drops: nicDrops,
       aborted: { by_reason: byReason, messages },
       fallback: { packets: fbPackets, by_reason: fbReason, by_pc, pcie_bytes: pcieBytes, host_instructions: hostInsns },

@@ -14,6 +14,9 @@
 //   48 beat   progress counter the consumer bumps (hang detection reads it)
 // Each side keeps the other side's counter in a local copy and re-reads it only when it runs out
 // (the consumer when it has read everything it knew of, the producer when the ring looks full).
+// After the record area, SCRATCH_BYTES of the consumer's own: view() copies a record's bytes there
+// (copyWithin, one buffer) and hands out a view made once per length, so that reading a packet out
+// of the ring allocates nothing.
 // A record is 8-aligned and never wraps: when it does not fit before the end of the buffer, the
 // producer writes a pad marker (length word -1) and the record starts at offset 0. The first Int32 of
 // every record is its length in bytes (header included, rounded up to 8).
@@ -27,6 +30,8 @@ const SLEEP_DATA = 34;
 const SLEEP_SPACE = 35;
 const BEAT = 48;
 const PAD = -1;
+/** The consumer's scratch area after the records (view()); longer byte ranges get a view of their own. */
+const SCRATCH_BYTES = 16384;
 
 /** Atomics.waitAsync (Node 16+; not yet in this TypeScript lib). */
 type WaitAsync = (a: Int32Array, i: number, v: number, t: number) => { async: boolean; value: Promise<string> | string };
@@ -54,6 +59,9 @@ export class ByteRing {
   /** Producer: the consumer's tail as last read. Consumer: the producer's head as last read. */
   private seenTail = 0;
   private seenHead = 0;
+  /** The whole buffer, and view()'s views of the scratch area by length. */
+  private readonly all: Uint8Array;
+  private readonly views: (Uint8Array | undefined)[] = [];
 
   private constructor(sab: SharedArrayBuffer, capacity: number) {
     this.sab = sab;
@@ -63,6 +71,7 @@ export class ByteRing {
     this.u8 = new Uint8Array(sab, CTRL_BYTES, capacity);
     this.i32 = new Int32Array(sab, CTRL_BYTES, capacity / 4);
     this.f64 = new Float64Array(sab, CTRL_BYTES, capacity / 8);
+    this.all = new Uint8Array(sab);
     this.localHead = Atomics.load(this.ctrl, HEAD);
   }
 
@@ -70,7 +79,7 @@ export class ByteRing {
   static create(capacity: number): ByteRing {
     let c = 4096;
     while (c < capacity) c *= 2;
-    return new ByteRing(new SharedArrayBuffer(CTRL_BYTES + c), c);
+    return new ByteRing(new SharedArrayBuffer(CTRL_BYTES + c + SCRATCH_BYTES), c);
   }
 
   static attach(d: RingDescriptor): ByteRing {
@@ -180,6 +189,20 @@ export class ByteRing {
       }
       return at;
     }
+  }
+
+  /**
+   * The bytes u8[at, at + len) of a record being read, as a view valid until the next view() call: a
+   * copy in the scratch area through a view reused for every range of this length (no allocation),
+   * or a view of the record itself when longer than the scratch area.
+   */
+  view(at: number, len: number): Uint8Array {
+    if (len > SCRATCH_BYTES) return this.u8.subarray(at, at + len);
+    const scratch = CTRL_BYTES + this.capacity;
+    let v = this.views[len];
+    if (v === undefined) v = this.views[len] = new Uint8Array(this.sab, scratch, len);
+    this.all.copyWithin(scratch, CTRL_BYTES + at, CTRL_BYTES + at + len);
+    return v;
   }
 
   /** Moves past the record peek() returned. */

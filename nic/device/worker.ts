@@ -146,7 +146,8 @@ export default function serve(task: ServeTask): WorkerReport {
       v.redirectKind = 0;
       v.redirectTarget = 0;
     } else {
-      let frame = input.u8.subarray(at + PKT_HEADER, at + PKT_HEADER + len);
+      // (a reused view of a copy: no allocation per packet; the engine copies it into its own buffer)
+      let frame = input.view(at + PKT_HEADER, len);
       // the descriptor's metadata (timestamp, RSS hash, stripped VLAN tag) for the XDP metadata kfuncs
       if (meta) frame = meta.prepare(frame, input.i32[w + P_RSS_HASH]!, t);
       const end = r.run(frame, queue, task.clockBaseNs + t);

@@ -36,6 +36,30 @@ describe('ByteRing', () => {
     expect(got).toBe(sent);
     expect(sent).toBeGreaterThan(50 * 10);
   });
+
+  it('view(): the bytes of a record, through one reused view per length; longer ranges get their own view', () => {
+    const r = ByteRing.create(1 << 16);
+    const c = ByteRing.attach(r.describe());
+    const bytes = (n: number, seed: number) => Uint8Array.from({ length: n }, (_, i) => (i * 31 + seed) & 255);
+    const lens = [60, 60, 1514, 17000, 60];
+    for (const [k, n] of lens.entries()) {
+      const at = r.reserve(8 + n);
+      r.u8.set(bytes(n, k), at + 8);
+    }
+    r.publish();
+    const seen: Uint8Array[] = [];
+    for (const [k, n] of lens.entries()) {
+      const at = c.peek();
+      const v = c.view(at + 8, n);
+      expect(Buffer.from(v).equals(Buffer.from(bytes(n, k))), `record ${k}`).toBe(true);
+      seen.push(v);
+      c.next();
+    }
+    expect(seen[1]).toBe(seen[0]); // same length: the same view, refilled
+    expect(seen[4]).toBe(seen[0]);
+    expect(seen[3]!.buffer).toBe(r.sab); // 17000 bytes: a view of the record itself
+    expect(seen[3]!.byteOffset).toBeGreaterThan(0);
+  });
 });
 
 describe('RxModel (NIC RX rings in simulated time)', () => {
