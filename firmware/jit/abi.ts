@@ -14,15 +14,24 @@
 // interpreter's Vm.start sets up: pc 0, no tail calls, full may_goto counter, the entry frame's used
 // bytes zeroed, r1 = ctx, r10 = the frame pointer); run(tableIndex) -> JIT_STATUS: runs with r1-r5, r10,
 // budget and counter from the state block. Both write r0, budget and counter back.
+// batch(tableIndex, programId, stackDepth, budget, count) -> done: `count` fresh runs in a row on the
+// core's packet buffer (test_run's repeat: each sees the previous one's output), one JS -> Wasm call;
+// stops early at a punt (packet `done` punted, its state saved as start's). S_BATCH counts the finished
+// packets and S_BATCH_EXEC (i64) their instructions, updated after every packet (so also after a fault).
 //
 // Regions as the interpreter checks them (no table in memory): stack = [r10 of the executing frame -
 // 512, STACK_BYTES) at core + CORE_STACK; ctx = struct xdp_md words of the ctx block (data, data_end,
 // data_meta read as packet pointers); packet = [data_meta, data_end) of the ctx block at core +
 // CORE_FRAME; map i = [its offset, offset + bytes) at absolute arena addresses, bounds compiled in.
-export { FRAME_WORDS, F_PROG, F_RET_PC, F_SAVED, S_BUDGET, S_DEPTH, S_FRAMES, S_HI, S_LO, S_MAYGOTO, S_PC, S_PROG, S_REDIR, S_TAIL } from '../state.ts';
+export { FRAME_WORDS, F_PROG, F_RET_PC, F_SAVED, S_BATCH, S_BATCH_EXEC, S_BUDGET, S_DEPTH, S_FRAMES, S_HI, S_LO, S_MAYGOTO, S_PC, S_PROG, S_REDIR, S_TAIL } from '../state.ts';
 export { FUNC_PTR_TAG, MAP_PTR_TAG, MAX_CALL_FRAMES, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG, STACK_BYTES, STACK_FRAME } from '../layout.ts';
 export { CORE_CTX, CORE_FRAME, CORE_STACK, CORE_STATE } from '../arena.ts';
-export { CTX_DATA, CTX_DATA_END, CTX_DATA_META } from '../xdp/buffer.ts';
+export { CTX_DATA, CTX_DATA_END, CTX_DATA_META, CTX_FRAG_LEN, CTX_NFRAGS } from '../xdp/buffer.ts';
+import { CTX_EGRESS_IFINDEX, CTX_INGRESS_IFINDEX } from '../xdp/buffer.ts';
+/** sizeof(struct xdp_md) (its last field is egress_ifindex). */
+export const CTX_MD_BYTES = (CTX_EGRESS_IFINDEX + 1) * 4;
+/** Its fields below ingress_ifindex (data, data_end, data_meta) read as packet pointers. */
+export const CTX_PTR_BYTES = CTX_INGRESS_IFINDEX * 4;
 
 /** How run() ended. */
 export const JIT_STATUS = {

@@ -13,7 +13,7 @@ import type { Slot } from '../../offload/isa/index.ts';
 import { EXIT, type Engine, type EngineCore, type ExitKind } from '../engine.ts';
 import { callHelper, type HelperHost } from '../helpers/table.ts';
 import { REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, STACK_BYTES, STACK_FRAME } from '../layout.ts';
-import { S_BUDGET, S_FAULT, S_PC, S_PROG, S_STATUS } from '../state.ts';
+import { S_BATCH, S_BATCH_EXEC, S_BUDGET, S_FAULT, S_PC, S_PROG, S_STATUS } from '../state.ts';
 import { interpreter } from '../vm/engine.ts';
 import { Fault } from '../vm/fault.ts';
 import type { Program } from '../vm/interpreter.ts';
@@ -102,6 +102,19 @@ const K_PUNT = EXIT.punt;
 
 interface Bound {
   start: (tableIndex: number, programId: number, stackDepth: number, budget: number) => number;
+  batch: (tableIndex: number, programId: number, stackDepth: number, budget: number, count: number) => number;
+}
+
+/** An engine that also runs a batch of fresh runs of one program in one call (firmware/jit's batch export). */
+export interface BatchEngine extends Engine {
+  /**
+   * Runs program `programId` `count` times in a row on the core's packet buffer (each run sees the
+   * previous one's output, as test_run's repeat), as `run` would one after the other. Returns how many
+   * ended with EXIT.exit; when fewer than `count`, the next one ended with the state block's S_STATUS
+   * (EXIT.punt: resume it on the host path; EXIT.fault: core.fault) and the batch stopped there.
+   * `core.executed` is the instructions of all of them; `core.trace` collects every run's messages.
+   */
+  runBatch(core: EngineCore, programId: number, count: number): number;
 }
 
 function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
@@ -151,11 +164,11 @@ function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
     },
   };
   const inst = new wasm.Instance(code.module!, { env });
-  return { start: inst.exports.start as Bound['start'] };
+  return { start: inst.exports.start as Bound['start'], batch: inst.exports.batch as Bound['batch'] };
 }
 
 /** Builds the JIT engine for one compiled object. */
-export function jitEngine(code: JitCode): Engine & { readonly code: JitCode } {
+export function jitEngine(code: JitCode): BatchEngine & { readonly code: JitCode } {
   const bound = new WeakMap<EngineCore, Bound>();
   // The core of the previous packet (a run of packets on one core skips the WeakMap).
   let lastCore: EngineCore | null = null;
@@ -170,21 +183,91 @@ export function jitEngine(code: JitCode): Engine & { readonly code: JitCode } {
     w[S_FAULT] = e.codeIndex;
     return EXIT.fault;
   };
+  const boundOf = (core: EngineCore): Bound => {
+    let b = core === lastCore ? lastBound : bound.get(core);
+    if (!b) {
+      b = bind(code, core as EngineCore & HelperHost);
+      bound.set(core, b);
+    }
+    lastCore = core;
+    lastBound = b;
+    return b;
+  };
+  const batchExec = (w: Int32Array) => (w[S_BATCH_EXEC]! >>> 0) + (w[S_BATCH_EXEC + 1]! >>> 0) * 4294967296;
   return {
     name: 'jit',
     code,
+    runBatch(core: EngineCore, programId: number, count: number): number {
+      const w = core.blocks.state.words;
+      if (!code.module) {
+        let exec = 0;
+        let done = 0;
+        for (; done < count; done++) {
+          const k = interpreter.run(core, programId);
+          exec += core.executed;
+          if (k !== K_EXIT) break;
+        }
+        core.executed = exec;
+        return done;
+      }
+      const prog = core.programs[programId];
+      const ti = code.entry.get(programId);
+      if (!prog || ti === undefined) throw new RangeError(`no compiled program with id ${programId} on core ${core.blocks.index}`);
+      const b = boundOf(core);
+      core.beginPacket();
+      const budget0 = core.budget;
+      const depth = prog.stackDepth;
+      let done = 0;
+      let exec = 0;
+      while (done < count) {
+        let n: number;
+        try {
+          n = b.batch(ti, programId, depth, budget0, count - done);
+        } catch (e) {
+          // A fault in packet S_BATCH of this call: the finished ones, then that one's instructions.
+          exec += batchExec(w) + budget0 - Math.max(0, w[W_BUDGET]!);
+          done += w[S_BATCH]!;
+          finishFault(core, e, programId, false);
+          core.executed = exec;
+          return done;
+        }
+        exec += batchExec(w);
+        done += n;
+        if (done === count) break;
+        // Packet `done` stopped: at a punt pc (the host path continues it), or the budget could not
+        // pay a block (the interpreter finishes it, then the batch goes on).
+        const at = core.programs[w[W_PROG]!];
+        if (at && at.puntPcs.includes(w[W_PC]!)) {
+          w[W_STATUS] = K_PUNT;
+          core.executed = exec;
+          return done;
+        }
+        const left = Math.max(0, w[W_BUDGET]!);
+        let k: ExitKind;
+        try {
+          (core as EngineCore & HelperHost).syncPacket();
+          k = core.vm.continue();
+        } catch (e) {
+          k = finishFault(core, e, programId, true);
+        }
+        exec += left - Math.max(0, w[W_BUDGET]!);
+        if (k !== K_EXIT) {
+          w[W_STATUS] = k;
+          core.executed = exec;
+          return done;
+        }
+        done++;
+      }
+      w[W_STATUS] = K_EXIT;
+      core.executed = exec;
+      return done;
+    },
     run(core: EngineCore, programId: number): ExitKind {
       if (!code.module) return interpreter.run(core, programId);
       const prog = core.programs[programId];
       const ti = code.entry.get(programId);
       if (!prog || ti === undefined) throw new RangeError(`no compiled program with id ${programId} on core ${core.blocks.index}`);
-      let b = core === lastCore ? lastBound : bound.get(core);
-      if (!b) {
-        b = bind(code, core as EngineCore & HelperHost);
-        bound.set(core, b);
-      }
-      lastCore = core;
-      lastBound = b;
+      const b = boundOf(core);
       core.beginPacket();
       const w = core.blocks.state.words;
       const budget0 = core.budget;

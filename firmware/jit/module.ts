@@ -3,14 +3,14 @@
 // $run: the export), then every program's functions through translate.ts, all in one table.
 import { subprograms } from '../../offload/cfg/cfg.ts';
 import {
-  ACCESS, CORE_CTX, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, F_PROG, F_RET_PC, F_SAVED, FRAME_WORDS,
+  ACCESS, CORE_CTX, CTX_MD_BYTES, CTX_PTR_BYTES, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, F_PROG, F_RET_PC, F_SAVED, FRAME_WORDS,
   JIT_FAULT, JIT_STATUS, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG, S_BUDGET, S_DEPTH, S_FRAMES, S_HI, S_LO,
-  S_MAYGOTO, S_PC, S_PROG, S_REDIR, S_TAIL, STACK_BYTES, STACK_FRAME, MAP_PTR_TAG, REGION_STACK as R_STACK,
+  S_BATCH, S_BATCH_EXEC, S_MAYGOTO, S_PC, S_PROG, S_REDIR, S_TAIL, STACK_BYTES, STACK_FRAME, MAP_PTR_TAG, REGION_STACK as R_STACK,
 } from './abi.ts';
 import type { JitMap } from './translate.ts';
 import { basicBlocks, JitUnsupported, structure } from './structure.ts';
 import {
-  F_CTXLOAD, F_FAULT, F_FIRST, F_LOOKUP, F_PUNT, F_RESOLVE, F_RUN, F_SAVEFRAME, F_START, FN_LOCALS, FN_TYPE, FunctionEmitter, G_BUDGET, G_CORE, G_CPU, G_MAYGOTO,
+  F_BATCH, F_CTXLOAD, F_FAULT, F_FIRST, F_LOOKUP, F_PUNT, F_RESOLVE, F_RUN, F_SAVEFRAME, F_START, FN_LOCALS, FN_TYPE, FunctionEmitter, G_BUDGET, G_CORE, G_CPU, G_MAYGOTO,
   G_STATUS, type JitInput, type JitOutput, loadReg64, storeReg64,
 } from './translate.ts';
 import { ATOMIC, type Code, I32, I64, ModuleBuilder, OP } from './wasm.ts';
@@ -45,7 +45,7 @@ function emitResolve(c: Code, input: JitInput): void {
   c.op(OP.else);
   c.get(IDX).i32(REGION_CTX).op(OP.i32_eq).open(OP.if);
   c.idx(OP.global_get, G_CORE).i32(CORE_CTX).op(OP.i32_add).set(BASE);
-  c.i64(0).set(START).i64(24).set(END).i32(0).set(W);
+  c.i64(0).set(START).i64(CTX_MD_BYTES).set(END).i32(0).set(W);
   c.op(OP.else);
   c.get(IDX).i32(REGION_PACKET).op(OP.i32_eq).open(OP.if);
   c.idx(OP.global_get, G_CORE).i32(CORE_FRAME).op(OP.i32_add).set(BASE);
@@ -85,14 +85,14 @@ function emitCtxLoad(c: Code): void {
   const V = 0, OFF = 1, SIZE = 2, PC = 3, REG = 4, PROG = 5, EA = 6;
   c.get(V).i64(MASK32).op(OP.i64_and).get(OFF).op(OP.i64_extend_i32_s).op(OP.i64_add).set(EA);
   // Bounds first (as the interpreter's region check), then the field rule (4 bytes, aligned).
-  c.get(EA).i64(0).op(OP.i64_lt_s).get(EA).get(SIZE).op(OP.i64_extend_i32_u).op(OP.i64_add).i64(24).op(OP.i64_gt_s).op(OP.i32_or);
+  c.get(EA).i64(0).op(OP.i64_lt_s).get(EA).get(SIZE).op(OP.i64_extend_i32_u).op(OP.i64_add).i64(CTX_MD_BYTES).op(OP.i64_gt_s).op(OP.i32_or);
   c.get(SIZE).i32(4).op(OP.i32_ne).op(OP.i32_or).get(EA).i64(3).op(OP.i64_and).i64(0).op(OP.i64_ne).op(OP.i32_or);
   c.open(OP.if);
   c.i32(ACCESS.load).get(PC).get(PROG).get(REG).get(OFF).get(SIZE).get(V).i32(0).idx(OP.call, F_FAULT);
   c.end();
   c.idx(OP.global_get, G_CORE).get(EA).op(OP.i32_wrap_i64).op(OP.i32_add).mem(OP.i64_load32_u, 2, CORE_CTX);
   // data, data_end, data_meta are packet pointers.
-  c.get(EA).i64(12).op(OP.i64_lt_s).open(OP.if, I64).i64(BigInt(REGION_TAG + REGION_PACKET) << 32n).op(OP.else).i64(0).end();
+  c.get(EA).i64(CTX_PTR_BYTES).op(OP.i64_lt_s).open(OP.if, I64).i64(BigInt(REGION_TAG + REGION_PACKET) << 32n).op(OP.else).i64(0).end();
   c.op(OP.i64_or);
 }
 
@@ -286,8 +286,8 @@ function emitJhash(c: Code, KEY: number, len: number, seed: number, A: number, B
 }
 
 /** $start(tableIndex, progId, stackDepth, budget) -> status: a fresh run (the interpreter's Vm.start, registers reset). */
-function emitStart(c: Code, fnType: number): void {
-  const TI = 0, PROG = 1, DEPTH = 2, BUDGET = 3, R0 = 4;
+function emitStart(c: Code, fnType: number, entries: readonly number[]): void {
+  const TI = 0, PROG = 1, DEPTH = 2, BUDGET = 3, R0 = 4, END = 5, A = 6;
   const st = (w: number, v: () => void) => {
     c.idx(OP.global_get, G_CORE);
     v();
@@ -301,11 +301,39 @@ function emitStart(c: Code, fnType: number): void {
   st(S_DEPTH, () => c.i32(0));
   st(S_TAIL, () => c.i32(0));
   st(S_REDIR, () => c.i32(0));
-  // The entry frame's bytes the program uses are zero.
-  c.idx(OP.global_get, G_CORE).i32(CORE_STACK + STACK_BYTES).op(OP.i32_add).get(DEPTH).op(OP.i32_sub).i32(0).get(DEPTH).memoryFill();
-  c.i64(BigInt(REGION_TAG + REGION_CTX) << 32n).i64(0).i64(0).i64(0).i64(0);
-  c.i64((BigInt(REGION_TAG + R_STACK) << 32n) | BigInt(STACK_BYTES));
+  // The entry frame's bytes the program uses are zero: a small depth 8 bytes at a time from the frame's
+  // top down, then the bytes below a multiple of 8 (memory.fill is a runtime call); a large one by memory.fill.
+  c.idx(OP.global_get, G_CORE).i32(CORE_STACK + STACK_BYTES).op(OP.i32_add).tee(END).get(DEPTH).op(OP.i32_sub).set(A);
+  c.get(DEPTH).i32(FILL_FROM).op(OP.i32_ge_u).open(OP.if).get(A).i32(0).get(DEPTH).memoryFill().get(A).set(END).end();
+  c.open(OP.block).open(OP.loop);
+  c.get(END).get(A).op(OP.i32_sub).i32(8).op(OP.i32_lt_u).br(OP.br_if, 1);
+  c.get(END).i32(8).op(OP.i32_sub).tee(END).i64(0).mem(OP.i64_store, 3, 0).br(OP.br, 0);
+  c.end().end();
+  c.open(OP.block).open(OP.loop);
+  c.get(END).get(A).op(OP.i32_le_u).br(OP.br_if, 1);
+  c.get(END).i32(1).op(OP.i32_sub).tee(END).i32(0).mem(OP.i32_store8, 0, 0).br(OP.br, 0);
+  c.end().end();
+  // r1 = ctx, r2..r5 = 0, r10 = the entry frame; a program's entry by a direct call (br_table on the
+  // table index), any other table index through the table.
+  const args = () => {
+    c.i64(BigInt(REGION_TAG + REGION_CTX) << 32n).i64(0).i64(0).i64(0).i64(0);
+    c.i64((BigInt(REGION_TAG + R_STACK) << 32n) | BigInt(STACK_BYTES));
+  };
+  const cases = [...new Set(entries)].sort((a, b) => a - b);
+  const span = cases.length ? cases[cases.length - 1]! + 1 : 0;
+  c.open(OP.block); // $called
+  c.open(OP.block); // $indirect
+  for (let i = cases.length - 1; i >= 0; i--) c.open(OP.block);
+  c.get(TI).brTable(Array.from({ length: span }, (_, ti) => (cases.includes(ti) ? cases.indexOf(ti) : cases.length)), cases.length);
+  cases.forEach((ti, i) => {
+    c.end();
+    args();
+    c.idx(OP.call, F_FIRST + ti).set(R0).br(OP.br, cases.length - i);
+  });
+  c.end(); // $indirect
+  args();
   c.get(TI).callIndirect(fnType).set(R0);
+  c.end(); // $called
   c.idx(OP.global_get, G_STATUS).i32(JIT_STATUS.punt).op(OP.i32_ne).open(OP.if);
   c.idx(OP.global_get, G_STATUS).i32(JIT_STATUS.early).op(OP.i32_eq).open(OP.if).i64(0).set(R0).end();
   storeReg64(c, 0, R0);
@@ -316,6 +344,36 @@ function emitStart(c: Code, fnType: number): void {
 }
 
 const BPF_MAX_LOOPS = 8 * 1024 * 1024;
+/** Entry frames at least this deep are cleared with memory.fill, smaller ones by stores. */
+const FILL_FROM = 128;
+
+/**
+ * $batch(tableIndex, progId, stackDepth, budget, count) -> done: `count` fresh runs ($start) one after
+ * the other; after each, S_BATCH = packets finished and S_BATCH_EXEC += its instructions. Stops at a
+ * punt (that packet is not counted as finished; its state is saved).
+ */
+function emitBatch(c: Code): void {
+  const TI = 0, PROG = 1, DEPTH = 2, BUDGET = 3, COUNT = 4, I = 5, ST = 6, EXEC = 7;
+  c.i32(0).set(I).i64(0).set(EXEC);
+  c.idx(OP.global_get, G_CORE).i32(0).mem(OP.i32_store, 2, word(S_BATCH));
+  c.idx(OP.global_get, G_CORE).i64(0).mem(OP.i64_store, 3, word(S_BATCH_EXEC));
+  c.open(OP.block); // $out
+  c.open(OP.loop); // $next
+  c.get(I).get(COUNT).op(OP.i32_ge_u).br(OP.br_if, 1);
+  c.get(TI).get(PROG).get(DEPTH).get(BUDGET).idx(OP.call, F_START).set(ST);
+  // executed = budget - max(0, budget left)
+  c.get(EXEC).get(BUDGET).op(OP.i64_extend_i32_u);
+  c.idx(OP.global_get, G_BUDGET).i32(0).idx(OP.global_get, G_BUDGET).i32(0).op(OP.i32_gt_s).op(OP.select).op(OP.i64_extend_i32_u);
+  c.op(OP.i64_sub).op(OP.i64_add).set(EXEC);
+  c.idx(OP.global_get, G_CORE).get(EXEC).mem(OP.i64_store, 3, word(S_BATCH_EXEC));
+  c.get(ST).i32(JIT_STATUS.punt).op(OP.i32_eq).br(OP.br_if, 1);
+  c.get(I).i32(1).op(OP.i32_add).set(I);
+  c.idx(OP.global_get, G_CORE).get(I).mem(OP.i32_store, 2, word(S_BATCH));
+  c.br(OP.br, 0);
+  c.end();
+  c.end();
+  c.get(I);
+}
 
 /** Translates every program of `input` into one module. Throws JitUnsupported when one cannot be. */
 export function compileObject(input: JitInput): JitOutput {
@@ -336,8 +394,9 @@ export function compileObject(input: JitInput): JitOutput {
   const save = mb.func({ params: [I64, I64, I64, I64, I64, I32, I32], results: [] }, [I32]);
   const run = mb.func({ params: [I32], results: [I32] }, [I64]);
   const lookup = mb.func({ params: [I64, I64, I32], results: [I32, I64] }, [I64, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
-  const start = mb.func({ params: [I32, I32, I32, I32], results: [I32] }, [I64]);
-  if (resolve.index !== F_RESOLVE || ctxload.index !== F_CTXLOAD || punt.index !== F_PUNT || save.index !== F_SAVEFRAME || run.index !== F_RUN || lookup.index !== F_LOOKUP || start.index !== F_START)
+  const start = mb.func({ params: [I32, I32, I32, I32], results: [I32] }, [I64, I32, I32]);
+  const batch = mb.func({ params: [I32, I32, I32, I32, I32], results: [I32] }, [I32, I32, I64]);
+  if (resolve.index !== F_RESOLVE || ctxload.index !== F_CTXLOAD || punt.index !== F_PUNT || save.index !== F_SAVEFRAME || run.index !== F_RUN || lookup.index !== F_LOOKUP || start.index !== F_START || batch.index !== F_BATCH)
     throw new Error('jit: internal function indices moved');
   emitResolve(resolve.code, input);
   emitCtxLoad(ctxload.code);
@@ -345,9 +404,10 @@ export function compileObject(input: JitInput): JitOutput {
   emitSaveFrame(save.code);
   emitRun(run.code, fnType);
   emitLookup(lookup.code, input.maps);
-  emitStart(start.code, fnType);
+  emitBatch(batch.code);
   mb.exportFunc('run', F_RUN);
   mb.exportFunc('start', F_START);
+  mb.exportFunc('batch', F_BATCH);
 
   // Every function of every program: index F_FIRST + k = table slot k.
   const functions = new Map<number, Map<number, number>>();
@@ -384,6 +444,7 @@ export function compileObject(input: JitInput): JitOutput {
     f.code.op(OP.unreachable);
   }
   mb.setTable(plan.map((p) => F_FIRST + p.slot));
+  emitStart(start.code, fnType, [...entry.values()]);
   void JIT_FAULT;
   return { bytes: mb.build(), entry, functions, functionCount: plan.length };
 }

@@ -14,7 +14,7 @@
 import { assertNever, type Insn, type Slot } from '../../offload/isa/index.ts';
 import type { Program } from '../vm/interpreter.ts';
 import {
-  ACCESS, type AccessKind, CORE_CTX, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, JIT_FAULT, JIT_STATUS,
+  ACCESS, type AccessKind, CORE_CTX, CTX_MD_BYTES, CTX_PTR_BYTES, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, JIT_FAULT, JIT_STATUS,
   REGION_CTX, REGION_PACKET, REGION_TAG, S_BUDGET, S_HI, S_LO, S_MAYGOTO, STACK_FRAME,
 } from './abi.ts';
 import { type Block, JitUnsupported } from './structure.ts';
@@ -69,7 +69,8 @@ export const F_SAVEFRAME = 6;
 export const F_RUN = 7;
 export const F_LOOKUP = 8;
 export const F_START = 9;
-export const F_FIRST = 10;
+export const F_BATCH = 10;
+export const F_FIRST = 11;
 // Globals.
 export const G_CORE = 0;
 export const G_CPU = 1;
@@ -189,7 +190,16 @@ export class FunctionEmitter {
     // The context: struct xdp_md fields come from the ctx block (data, data_end, data_meta as pointers).
     c.get(v).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + REGION_CTX).op(OP.i32_eq);
     c.open(OP.if);
-    c.get(v).i32(off).i32(size).i32(pc).i32(src).i32(this.prog.program.id).idx(OP.call, F_CTXLOAD);
+    const ctxCall = () => c.get(v).i32(off).i32(size).i32(pc).i32(src).i32(this.prog.program.id).idx(OP.call, F_CTXLOAD);
+    if (size === 4 && off >= 0 && off < CTX_MD_BYTES && off % 4 === 0) {
+      // The usual field load (the pointer's offset 0, a constant aligned field) inline; else $ctxload checks.
+      c.get(v).op(OP.i32_wrap_i64).op(OP.i32_eqz).open(OP.if, I64);
+      c.idx(OP.global_get, G_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + off);
+      if (off < CTX_PTR_BYTES) c.i64(BigInt(REGION_TAG + REGION_PACKET) << 32n).op(OP.i64_or);
+      c.op(OP.else);
+      ctxCall();
+      c.end();
+    } else ctxCall();
     if (sx && size < 8) {
       // A sign-extending ctx load sign-extends the loaded field.
       c.op(OP.i32_wrap_i64);
