@@ -26,12 +26,24 @@
 export { FRAME_WORDS, F_PROG, F_RET_PC, F_SAVED, S_BATCH, S_BATCH_EXEC, S_BUDGET, S_DEPTH, S_FRAMES, S_HI, S_LO, S_MAYGOTO, S_PC, S_PROG, S_REDIR, S_TAIL } from '../state.ts';
 export { FUNC_PTR_TAG, MAP_PTR_TAG, MAX_CALL_FRAMES, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG, STACK_BYTES, STACK_FRAME } from '../layout.ts';
 export { CORE_CTX, CORE_FRAME, CORE_STACK, CORE_STATE } from '../arena.ts';
+import { CORE_STATE } from '../arena.ts';
+import { STATE_BYTES, STATE_WORDS } from '../state.ts';
 export { CTX_DATA, CTX_DATA_END, CTX_DATA_META, CTX_FRAG_LEN, CTX_NFRAGS } from '../xdp/buffer.ts';
 import { CTX_EGRESS_IFINDEX, CTX_INGRESS_IFINDEX } from '../xdp/buffer.ts';
 /** sizeof(struct xdp_md) (its last field is egress_ifindex). */
 export const CTX_MD_BYTES = (CTX_EGRESS_IFINDEX + 1) * 4;
 /** Its fields below ingress_ifindex (data, data_end, data_meta) read as packet pointers. */
 export const CTX_PTR_BYTES = CTX_INGRESS_IFINDEX * 4;
+
+/**
+ * The map bounds table the module writes into the core's state block past the state words (export
+ * init, called once per core): map i at MAP_TABLE + 12 i = [start, end, end if writable else start]
+ * (absolute arena offsets, the compiled-in bounds), so a map value access is checked inline; maps
+ * beyond MAP_TABLE_MAX go through $resolve. Programs cannot address the state block.
+ */
+export const MAP_TABLE = CORE_STATE + STATE_WORDS * 4;
+export const MAP_TABLE_ENTRY = 12;
+export const MAP_TABLE_MAX = Math.floor((STATE_BYTES - STATE_WORDS * 4) / MAP_TABLE_ENTRY);
 
 /** How run() ended. */
 export const JIT_STATUS = {

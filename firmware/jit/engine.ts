@@ -164,6 +164,7 @@ function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
     },
   };
   const inst = new wasm.Instance(code.module!, { env });
+  (inst.exports.init as () => void)();
   return { start: inst.exports.start as Bound['start'], batch: inst.exports.batch as Bound['batch'] };
 }
 

@@ -3,14 +3,14 @@
 // $run: the export), then every program's functions through translate.ts, all in one table.
 import { subprograms } from '../../offload/cfg/cfg.ts';
 import {
-  ACCESS, CORE_CTX, CTX_MD_BYTES, CTX_PTR_BYTES, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, F_PROG, F_RET_PC, F_SAVED, FRAME_WORDS,
+  ACCESS, MAP_TABLE, MAP_TABLE_ENTRY, MAP_TABLE_MAX, CORE_CTX, CTX_MD_BYTES, CTX_PTR_BYTES, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, F_PROG, F_RET_PC, F_SAVED, FRAME_WORDS,
   JIT_FAULT, JIT_STATUS, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG, S_BUDGET, S_DEPTH, S_FRAMES, S_HI, S_LO,
   S_BATCH, S_BATCH_EXEC, S_MAYGOTO, S_PC, S_PROG, S_REDIR, S_TAIL, STACK_BYTES, STACK_FRAME, MAP_PTR_TAG, REGION_STACK as R_STACK,
 } from './abi.ts';
 import type { JitMap } from './translate.ts';
 import { basicBlocks, JitUnsupported, structure } from './structure.ts';
 import {
-  F_BATCH, F_CTXLOAD, F_FAULT, F_FIRST, F_LOOKUP, F_PUNT, F_RESOLVE, F_RUN, F_SAVEFRAME, F_START, FN_LOCALS, FN_TYPE, FunctionEmitter, G_BUDGET, G_CORE, G_CPU, G_MAYGOTO,
+  F_BATCH, F_INIT, F_CTXLOAD, F_FAULT, F_FIRST, F_LOOKUP, F_PUNT, F_RESOLVE, F_RUN, F_SAVEFRAME, F_START, FN_LOCALS, FN_TYPE, FunctionEmitter, G_BUDGET, G_CORE, G_CPU, G_MAYGOTO,
   G_STATUS, type JitInput, type JitOutput, loadReg64, storeReg64,
 } from './translate.ts';
 import { ATOMIC, type Code, I32, I64, ModuleBuilder, OP } from './wasm.ts';
@@ -301,18 +301,8 @@ function emitStart(c: Code, fnType: number, entries: readonly number[]): void {
   st(S_DEPTH, () => c.i32(0));
   st(S_TAIL, () => c.i32(0));
   st(S_REDIR, () => c.i32(0));
-  // The entry frame's bytes the program uses are zero: a small depth 8 bytes at a time from the frame's
-  // top down, then the bytes below a multiple of 8 (memory.fill is a runtime call); a large one by memory.fill.
-  c.idx(OP.global_get, G_CORE).i32(CORE_STACK + STACK_BYTES).op(OP.i32_add).tee(END).get(DEPTH).op(OP.i32_sub).set(A);
-  c.get(DEPTH).i32(FILL_FROM).op(OP.i32_ge_u).open(OP.if).get(A).i32(0).get(DEPTH).memoryFill().get(A).set(END).end();
-  c.open(OP.block).open(OP.loop);
-  c.get(END).get(A).op(OP.i32_sub).i32(8).op(OP.i32_lt_u).br(OP.br_if, 1);
-  c.get(END).i32(8).op(OP.i32_sub).tee(END).i64(0).mem(OP.i64_store, 3, 0).br(OP.br, 0);
-  c.end().end();
-  c.open(OP.block).open(OP.loop);
-  c.get(END).get(A).op(OP.i32_le_u).br(OP.br_if, 1);
-  c.get(END).i32(1).op(OP.i32_sub).tee(END).i32(0).mem(OP.i32_store8, 0, 0).br(OP.br, 0);
-  c.end().end();
+  // The entry frame's bytes the program uses are zero.
+  emitDynamicClear(c, DEPTH, END, A);
   // r1 = ctx, r2..r5 = 0, r10 = the entry frame; a program's entry by a direct call (br_table on the
   // table index), any other table index through the table.
   const args = () => {
@@ -348,31 +338,121 @@ const BPF_MAX_LOOPS = 8 * 1024 * 1024;
 const FILL_FROM = 128;
 
 /**
- * $batch(tableIndex, progId, stackDepth, budget, count) -> done: `count` fresh runs ($start) one after
- * the other; after each, S_BATCH = packets finished and S_BATCH_EXEC += its instructions. Stops at a
- * punt (that packet is not counted as finished; its state is saved).
+ * $batch(tableIndex, progId, stackDepth, budget, count) -> done: `count` fresh runs (what $start does)
+ * one after the other, with $start's set-up inline, each program entry's frame clear unrolled for its
+ * depth and a direct call; after each, S_BATCH = packets finished and S_BATCH_EXEC += its
+ * instructions. Stops at a punt (that packet is not counted as finished; its state is saved); r0,
+ * budget and counter of the last run are written at the end.
  */
-function emitBatch(c: Code): void {
-  const TI = 0, PROG = 1, DEPTH = 2, BUDGET = 3, COUNT = 4, I = 5, ST = 6, EXEC = 7;
+function emitBatch(c: Code, fnType: number, entries: readonly { ti: number; depth: number }[]): void {
+  const TI = 0, PROG = 1, DEPTH = 2, BUDGET = 3, COUNT = 4, I = 5, EXEC = 6, R0 = 7, END = 8, A = 9;
+  const st = (w: number, v: () => void) => {
+    c.idx(OP.global_get, G_CORE);
+    v();
+    c.mem(OP.i32_store, 2, word(w));
+  };
   c.i32(0).set(I).i64(0).set(EXEC);
-  c.idx(OP.global_get, G_CORE).i32(0).mem(OP.i32_store, 2, word(S_BATCH));
+  st(S_BATCH, () => c.i32(0));
   c.idx(OP.global_get, G_CORE).i64(0).mem(OP.i64_store, 3, word(S_BATCH_EXEC));
+  const args = () => {
+    c.i64(BigInt(REGION_TAG + REGION_CTX) << 32n).i64(0).i64(0).i64(0).i64(0);
+    c.i64((BigInt(REGION_TAG + R_STACK) << 32n) | BigInt(STACK_BYTES));
+  };
+  const cases = [...new Map(entries.map((e) => [e.ti, e])).values()].sort((x, y) => x.ti - y.ti);
+  const span = cases.length ? cases[cases.length - 1]!.ti + 1 : 0;
   c.open(OP.block); // $out
   c.open(OP.loop); // $next
   c.get(I).get(COUNT).op(OP.i32_ge_u).br(OP.br_if, 1);
-  c.get(TI).get(PROG).get(DEPTH).get(BUDGET).idx(OP.call, F_START).set(ST);
+  c.i32(0).idx(OP.global_set, G_STATUS);
+  c.get(BUDGET).idx(OP.global_set, G_BUDGET);
+  c.i32(BPF_MAX_LOOPS).idx(OP.global_set, G_MAYGOTO);
+  st(S_PC, () => c.i32(0));
+  st(S_PROG, () => c.get(PROG));
+  st(S_DEPTH, () => c.i32(0));
+  st(S_TAIL, () => c.i32(0));
+  st(S_REDIR, () => c.i32(0));
+  c.open(OP.block); // $called
+  c.open(OP.block); // $generic
+  for (let i = cases.length - 1; i >= 0; i--) c.open(OP.block);
+  c.get(TI).brTable(Array.from({ length: span }, (_, ti) => { const k = cases.findIndex((e) => e.ti === ti); return k >= 0 ? k : cases.length; }), cases.length);
+  cases.forEach((e, i) => {
+    c.end();
+    // This entry, with the depth it was compiled for: its frame clear unrolled.
+    c.get(DEPTH).i32(e.depth).op(OP.i32_ne).br(OP.br_if, cases.length - i - 1);
+    emitFrameClear(c, e.depth, A);
+    args();
+    c.idx(OP.call, F_FIRST + e.ti).set(R0).br(OP.br, cases.length - i);
+  });
+  c.end(); // $generic: another table index or depth
+  emitDynamicClear(c, DEPTH, END, A);
+  args();
+  c.get(TI).callIndirect(fnType).set(R0);
+  c.end(); // $called
   // executed = budget - max(0, budget left)
   c.get(EXEC).get(BUDGET).op(OP.i64_extend_i32_u);
   c.idx(OP.global_get, G_BUDGET).i32(0).idx(OP.global_get, G_BUDGET).i32(0).op(OP.i32_gt_s).op(OP.select).op(OP.i64_extend_i32_u);
   c.op(OP.i64_sub).op(OP.i64_add).set(EXEC);
   c.idx(OP.global_get, G_CORE).get(EXEC).mem(OP.i64_store, 3, word(S_BATCH_EXEC));
-  c.get(ST).i32(JIT_STATUS.punt).op(OP.i32_eq).br(OP.br_if, 1);
+  c.idx(OP.global_get, G_STATUS).open(OP.if);
+  c.idx(OP.global_get, G_STATUS).i32(JIT_STATUS.punt).op(OP.i32_eq).br(OP.br_if, 2);
+  c.i64(0).set(R0); // early: LD_ABS / LD_IND out of range
+  c.end();
   c.get(I).i32(1).op(OP.i32_add).set(I);
-  c.idx(OP.global_get, G_CORE).get(I).mem(OP.i32_store, 2, word(S_BATCH));
+  st(S_BATCH, () => c.get(I));
   c.br(OP.br, 0);
+  c.end(); // $next
+  c.end(); // $out
+  // The last finished run's r0 (a punted one saved its registers itself), budget and counter.
+  c.get(I).get(COUNT).op(OP.i32_eq).get(COUNT).op(OP.i32_eqz).op(OP.i32_eqz).op(OP.i32_and).open(OP.if);
+  storeReg64(c, 0, R0);
   c.end();
-  c.end();
+  st(S_BUDGET, () => c.idx(OP.global_get, G_BUDGET));
+  st(S_MAYGOTO, () => c.idx(OP.global_get, G_MAYGOTO));
   c.get(I);
+}
+
+/** $init(): the core's map bounds table (abi.ts MAP_TABLE) from the compiled-in bounds. */
+function emitInit(c: Code, maps: readonly JitMap[]): void {
+  maps.forEach((m, i) => {
+    const at = MAP_TABLE + i * MAP_TABLE_ENTRY;
+    c.idx(OP.global_get, G_CORE).i32(m.start).mem(OP.i32_store, 2, at);
+    c.idx(OP.global_get, G_CORE).i32(m.end).mem(OP.i32_store, 2, at + 4);
+    c.idx(OP.global_get, G_CORE).i32(m.writable ? m.end : m.start).mem(OP.i32_store, 2, at + 8);
+  });
+}
+
+/** Zeroes the `depth` bytes below the entry frame's top (a compile-time depth): unrolled stores, or memory.fill. */
+function emitFrameClear(c: Code, depth: number, A: number): void {
+  if (depth <= 0) return;
+  const top = CORE_STACK + STACK_BYTES;
+  if (depth > FILL_FROM) {
+    c.idx(OP.global_get, G_CORE).i32(top - depth).op(OP.i32_add).i32(0).i32(depth).memoryFill();
+    return;
+  }
+  c.idx(OP.global_get, G_CORE).set(A);
+  let o = top;
+  while (top - o + 8 <= depth) {
+    o -= 8;
+    c.get(A).i64(0).mem(OP.i64_store, 3, o);
+  }
+  while (top - o < depth) {
+    o -= 1;
+    c.get(A).i32(0).mem(OP.i32_store8, 0, o);
+  }
+}
+
+/** Zeroes the DEPTH (a local) bytes below the entry frame's top: 8 at a time, then bytes; memory.fill when large. */
+function emitDynamicClear(c: Code, DEPTH: number, END: number, A: number): void {
+  c.idx(OP.global_get, G_CORE).i32(CORE_STACK + STACK_BYTES).op(OP.i32_add).tee(END).get(DEPTH).op(OP.i32_sub).set(A);
+  c.get(DEPTH).i32(FILL_FROM).op(OP.i32_ge_u).open(OP.if).get(A).i32(0).get(DEPTH).memoryFill().get(A).set(END).end();
+  c.open(OP.block).open(OP.loop);
+  c.get(END).get(A).op(OP.i32_sub).i32(8).op(OP.i32_lt_u).br(OP.br_if, 1);
+  c.get(END).i32(8).op(OP.i32_sub).tee(END).i64(0).mem(OP.i64_store, 3, 0).br(OP.br, 0);
+  c.end().end();
+  c.open(OP.block).open(OP.loop);
+  c.get(END).get(A).op(OP.i32_le_u).br(OP.br_if, 1);
+  c.get(END).i32(1).op(OP.i32_sub).tee(END).i32(0).mem(OP.i32_store8, 0, 0).br(OP.br, 0);
+  c.end().end();
 }
 
 /** Translates every program of `input` into one module. Throws JitUnsupported when one cannot be. */
@@ -395,8 +475,9 @@ export function compileObject(input: JitInput): JitOutput {
   const run = mb.func({ params: [I32], results: [I32] }, [I64]);
   const lookup = mb.func({ params: [I64, I64, I32], results: [I32, I64] }, [I64, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const start = mb.func({ params: [I32, I32, I32, I32], results: [I32] }, [I64, I32, I32]);
-  const batch = mb.func({ params: [I32, I32, I32, I32, I32], results: [I32] }, [I32, I32, I64]);
-  if (resolve.index !== F_RESOLVE || ctxload.index !== F_CTXLOAD || punt.index !== F_PUNT || save.index !== F_SAVEFRAME || run.index !== F_RUN || lookup.index !== F_LOOKUP || start.index !== F_START || batch.index !== F_BATCH)
+  const batch = mb.func({ params: [I32, I32, I32, I32, I32], results: [I32] }, [I32, I64, I64, I32, I32]);
+  const init = mb.func({ params: [], results: [] });
+  if (resolve.index !== F_RESOLVE || ctxload.index !== F_CTXLOAD || punt.index !== F_PUNT || save.index !== F_SAVEFRAME || run.index !== F_RUN || lookup.index !== F_LOOKUP || start.index !== F_START || batch.index !== F_BATCH || init.index !== F_INIT)
     throw new Error('jit: internal function indices moved');
   emitResolve(resolve.code, input);
   emitCtxLoad(ctxload.code);
@@ -404,11 +485,12 @@ export function compileObject(input: JitInput): JitOutput {
   emitSaveFrame(save.code);
   emitRun(run.code, fnType);
   emitLookup(lookup.code, input.maps);
-  emitBatch(batch.code);
   mb.exportFunc('run', F_RUN);
   mb.exportFunc('start', F_START);
   mb.exportFunc('batch', F_BATCH);
+  mb.exportFunc('init', F_INIT);
 
+  const tableMaps = Math.min(input.maps.length, MAP_TABLE_MAX);
   // Every function of every program: index F_FIRST + k = table slot k.
   const functions = new Map<number, Map<number, number>>();
   const entry = new Map<number, number>();
@@ -429,7 +511,7 @@ export function compileObject(input: JitInput): JitOutput {
       const slot = byPc.get(pc);
       if (slot === undefined) throw new JitUnsupported(`call target ${pc} is not a function`, pc);
       return F_FIRST + slot;
-    }, fnType, input.maps.some((m) => m.array || m.hash));
+    }, fnType, input.maps.some((m) => m.array || m.hash), tableMaps);
     em.prologue();
     const blocks = basicBlocks(p.prog.slots, p.start, p.end, p.prog.program.puntPcs);
     structure(blocks, {
@@ -445,6 +527,8 @@ export function compileObject(input: JitInput): JitOutput {
   }
   mb.setTable(plan.map((p) => F_FIRST + p.slot));
   emitStart(start.code, fnType, [...entry.values()]);
+  emitInit(init.code, input.maps.slice(0, tableMaps));
+  emitBatch(batch.code, fnType, input.programs.map((p) => ({ ti: entry.get(p.program.id)!, depth: p.program.stackDepth })));
   void JIT_FAULT;
   return { bytes: mb.build(), entry, functions, functionCount: plan.length };
 }

@@ -14,7 +14,7 @@
 import { assertNever, type Insn, type Slot } from '../../offload/isa/index.ts';
 import type { Program } from '../vm/interpreter.ts';
 import {
-  ACCESS, type AccessKind, CORE_CTX, CTX_MD_BYTES, CTX_PTR_BYTES, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, JIT_FAULT, JIT_STATUS,
+  ACCESS, type AccessKind, CORE_CTX, CTX_MD_BYTES, CTX_PTR_BYTES, MAP_TABLE, MAP_TABLE_ENTRY, REGION_MAP0, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, JIT_FAULT, JIT_STATUS,
   REGION_CTX, REGION_PACKET, REGION_TAG, S_BUDGET, S_HI, S_LO, S_MAYGOTO, STACK_FRAME,
 } from './abi.ts';
 import { type Block, JitUnsupported } from './structure.ts';
@@ -70,7 +70,8 @@ export const F_RUN = 7;
 export const F_LOOKUP = 8;
 export const F_START = 9;
 export const F_BATCH = 10;
-export const F_FIRST = 11;
+export const F_INIT = 11;
+export const F_FIRST = 12;
 // Globals.
 export const G_CORE = 0;
 export const G_CPU = 1;
@@ -84,8 +85,11 @@ const L_T0 = 11;
 const L_A0 = 13;
 const L_FP = 14; // core + CORE_STACK + lo(r10) - 512: the current frame's first byte
 const L_A1 = 15;
+// The budget left, in a local while the function runs (a global round trip per block would be a
+// store-to-load chain); G_BUDGET is written before anything that reads it (calls, punts, returns).
+const L_BUD = 16;
 const REG_LOCAL = [L_R0, 0, 1, 2, 3, 4, 7, 8, 9, 10, 5] as const;
-export const FN_LOCALS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I32, I32, I32];
+export const FN_LOCALS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I32, I32, I32, I32];
 export const FN_TYPE: FuncType = { params: [I64, I64, I64, I64, I64, I64], results: [I64] };
 
 const lo32 = (w: number) => CORE_STATE + (S_LO + w) * 4;
@@ -134,6 +138,8 @@ export class FunctionEmitter {
     private readonly fnIndexOfPc: (pc: number) => number,
     private readonly tableType: number,
     private readonly inlineLookup: boolean,
+    /** Maps 0 .. tableMaps - 1 are in the bounds table (abi.ts MAP_TABLE). */
+    private readonly tableMaps = 0,
   ) {
     this.puntPcs = new Set(prog.program.puntPcs);
   }
@@ -174,6 +180,20 @@ export class FunctionEmitter {
     c.idx(OP.global_get, G_CORE).get(L_T0).op(OP.i32_wrap_i64).op(OP.i32_add).i32(CORE_FRAME).op(OP.i32_add);
     c.br(OP.br, 1);
     c.end();
+    if (this.tableMaps > 0) {
+      // A map value: the bounds table (abi.ts MAP_TABLE); out of bounds, a store to a read-only map or
+      // any other region goes to $resolve, which faults exactly.
+      c.get(v).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + REGION_MAP0).op(OP.i32_sub).tee(L_A0).i32(this.tableMaps).op(OP.i32_lt_u);
+      c.open(OP.if);
+      c.get(L_A0).i32(MAP_TABLE_ENTRY).op(OP.i32_mul).idx(OP.global_get, G_CORE).op(OP.i32_add).set(L_A0);
+      c.get(v).i64(MASK32).op(OP.i64_and).i64(off).op(OP.i64_add).tee(L_T0);
+      c.get(L_A0).mem(OP.i64_load32_u, 2, MAP_TABLE).op(OP.i64_ge_s);
+      c.get(L_T0).i64(size).op(OP.i64_add).get(L_A0).mem(OP.i64_load32_u, 2, MAP_TABLE + (kind === ACCESS.load ? 4 : 8)).op(OP.i64_le_s);
+      c.op(OP.i32_and).open(OP.if);
+      c.get(L_T0).op(OP.i32_wrap_i64).br(OP.br, 2);
+      c.end();
+      c.end();
+    }
     c.get(v).i32(off).i32(size).i32(kind).i32(pc).i32(r).get(5).op(OP.i32_wrap_i64).i32(this.prog.program.id).idx(OP.call, F_RESOLVE);
     c.end();
   }
@@ -279,6 +299,7 @@ export class FunctionEmitter {
   /** Stops before the instruction at pc: saves the registers, status punt, returns. */
   punt(pc: number): void {
     const c = this.c;
+    this.syncBudget();
     for (let r = 0; r <= 10; r++) c.get(reg(r));
     c.i32(pc).i32(this.prog.program.id).idx(OP.call, F_PUNT);
     c.i32(JIT_STATUS.punt).idx(OP.global_set, G_STATUS).i64(0).op(OP.return);
@@ -506,9 +527,8 @@ export class FunctionEmitter {
     // A punt pc (an instruction the device cannot run) starts its block: stop before it is charged.
     if (this.puntPcs.has(b.start)) this.punt(b.start);
     // Charge the block's budget; a block the budget cannot pay runs on the interpreter.
-    c.idx(OP.global_get, G_BUDGET).i32(b.count).op(OP.i32_sub).idx(OP.global_set, G_BUDGET);
-    c.idx(OP.global_get, G_BUDGET).i32(0).op(OP.i32_lt_s).open(OP.if);
-    c.idx(OP.global_get, G_BUDGET).i32(b.count).op(OP.i32_add).idx(OP.global_set, G_BUDGET);
+    c.get(L_BUD).i32(b.count).op(OP.i32_sub).tee(L_BUD).i32(0).op(OP.i32_lt_s).open(OP.if);
+    c.get(L_BUD).i32(b.count).op(OP.i32_add).set(L_BUD);
     this.punt(b.start);
     c.end();
     const slots = this.prog.slots;
@@ -520,7 +540,10 @@ export class FunctionEmitter {
 
   leave(b: Block): void {
     const c = this.c;
-    if (b.term.kind === 'exit') c.get(L_R0).op(OP.return);
+    if (b.term.kind === 'exit') {
+      this.syncBudget();
+      c.get(L_R0).op(OP.return);
+    }
     else {
       this.fault(JIT_FAULT.falloff, b.term.kind === 'falloff' ? b.term.pc : b.start, -1);
       c.op(OP.unreachable);
@@ -577,6 +600,7 @@ export class FunctionEmitter {
         if (insn.mode === 'ind') c.get(reg(insn.sreg)).op(OP.i32_wrap_i64).i32(insn.imm).op(OP.i32_add);
         else c.i32(insn.imm);
         c.i32(pc).idx(OP.call, F_LDPKT).op(OP.i32_eqz).open(OP.if);
+        this.syncBudget();
         c.i64(0).set(L_R0).i32(JIT_STATUS.early).idx(OP.global_set, G_STATUS).i64(0).op(OP.return);
         c.end();
         c.idx(OP.global_get, G_CORE).mem(OP.i64_load32_u, 2, lo32(0)).set(L_R0);
@@ -599,10 +623,10 @@ export class FunctionEmitter {
     const c = this.c;
     // The state block is exact during a helper: arguments, r10, budget and may_goto counter.
     for (const r of [1, 2, 3, 4, 5, 10]) storeReg64(c, r, reg(r));
-    c.idx(OP.global_get, G_CORE).idx(OP.global_get, G_BUDGET).mem(OP.i32_store, 2, word(S_BUDGET));
+    c.idx(OP.global_get, G_CORE).get(L_BUD).mem(OP.i32_store, 2, word(S_BUDGET));
     c.idx(OP.global_get, G_CORE).idx(OP.global_get, G_MAYGOTO).mem(OP.i32_store, 2, word(S_MAYGOTO));
     c.i32(id).i32(pc).i32(this.prog.program.id).idx(OP.call, F_HELPER).set(L_A0);
-    c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_BUDGET)).idx(OP.global_set, G_BUDGET);
+    c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_BUDGET)).tee(L_BUD).idx(OP.global_set, G_BUDGET);
     c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_MAYGOTO)).idx(OP.global_set, G_MAYGOTO);
     c.get(L_A0).open(OP.if);
     // bpf_tail_call: continue in the target program with the same frame and registers.
@@ -635,9 +659,11 @@ export class FunctionEmitter {
         // The callee's frame is cleared, as much of it as the callee uses (the predecoded call's offset).
         const clear = this.prog.program.code[pc * 4 + 2]!;
         if (clear > 0) c.get(L_FP).i32(clear).op(OP.i32_sub).i32(0).i32(clear).memoryFill();
+        this.syncBudget();
         for (const r of [1, 2, 3, 4, 5]) c.get(reg(r));
         c.get(reg(10)).i64(STACK_FRAME).op(OP.i64_sub);
         c.idx(OP.call, target).set(L_R0);
+        c.idx(OP.global_get, G_BUDGET).set(L_BUD);
         this.afterCall(pc + 1);
         return;
       }
@@ -649,8 +675,14 @@ export class FunctionEmitter {
     }
   }
 
-  /** Function prologue: the current frame's address. */
+  /** G_BUDGET = the local budget (before a call, punt or return). */
+  private syncBudget(): void {
+    this.c.get(L_BUD).idx(OP.global_set, G_BUDGET);
+  }
+
+  /** Function prologue: the budget into its local, the current frame's address. */
   prologue(): void {
+    this.c.idx(OP.global_get, G_BUDGET).set(L_BUD);
     this.c.idx(OP.global_get, G_CORE).get(reg(10)).op(OP.i32_wrap_i64).op(OP.i32_add).i32(CORE_STACK - STACK_FRAME).op(OP.i32_add).set(L_FP);
   }
 
