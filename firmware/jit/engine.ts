@@ -21,7 +21,8 @@ import { JIT_STATUS } from './abi.ts';
 import { type FaultRegion, jitFault } from './faults.ts';
 import { compileObject } from './module.ts';
 import type { JitMap } from './translate.ts';
-import { HEADER_BYTES } from '../maps/base.ts';
+import { H_LOCK, H_ROOT, HEADER_BYTES } from '../maps/base.ts';
+import { IM as LPM_IM, LpmTrie, NODE_HDR as LPM_NODE_HDR } from '../maps/lpm.ts';
 import { MapFlag } from '../maps/constants.ts';
 import { ELEM_HDR, hashLayout } from '../maps/hashtab.ts';
 import { NODE_WORDS as LRU_NODE_WORDS, REF as LRU_REF } from '../maps/lru.ts';
@@ -67,6 +68,20 @@ export function mapBoundsOf(core: EngineCore): JitMapBounds[] {
       // firmware/maps/array.ts: value of index i, CPU c at base + HEADER_BYTES + i * stride + c * slot.
       const slot = (m.valueSize + 7) & ~7;
       b.array = { maxEntries: m.maxEntries, values: m.base + HEADER_BYTES, stride: m.percpu ? slot * m.cpus : slot, slot: m.percpu ? slot : 0 };
+    } else if (m.type === 'lpm_trie') {
+      // firmware/maps/lpm.ts: the header's lock and root words, the node pool after the header.
+      const nodeBytes = LpmTrie.nodeSize(m.geometry);
+      b.lpm = {
+        keySize: m.keySize,
+        maxPrefix: (m.keySize - 4) * 8,
+        lock: m.base + H_LOCK * 4,
+        root: m.base + H_ROOT * 4,
+        nodes: m.base + HEADER_BYTES,
+        nodeBytes,
+        nNodes: 2 * m.maxEntries + 1,
+        valueOff: LPM_NODE_HDR + ((m.keySize - 4 + 7) & ~7),
+        imFlag: LPM_IM,
+      };
     } else if (m.type === 'hash' || m.type === 'percpu_hash' || m.type === 'lru_hash' || m.type === 'lru_percpu_hash') {
       // firmware/maps/hashtab.ts: the layout, and the seed jhash uses (0 under BPF_F_ZERO_SEED).
       const L = hashLayout(m.geometry);
@@ -283,6 +298,7 @@ export function jitEngine(code: JitCode): BatchEngine & { readonly code: JitCode
           else {
             // The budget could not pay a block: the interpreter finishes (and faults where it would).
             interpreted = true;
+            (core as EngineCore & HelperHost).syncPacket();
             k = core.vm.continue();
           }
         }

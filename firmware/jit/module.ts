@@ -10,7 +10,11 @@ import {
 import type { JitMap } from './translate.ts';
 import { basicBlocks, JitUnsupported, structure } from './structure.ts';
 import {
-  F_BATCH, F_INIT, F_CTXLOAD, F_FAULT, F_FIRST, F_LOOKUP, F_PUNT, F_RESOLVE, F_RUN, F_SAVEFRAME, F_START, FN_LOCALS, FN_TYPE, FunctionEmitter, G_BUDGET, G_CORE, G_CPU, G_MAYGOTO,
+  ADJUST_LOCALS, ADJUST_TYPE, BUFLEN_LOCALS, BUFLEN_TYPE, CSUM_LOCALS, CSUM_TYPE, emitAdjustHead, emitAdjustMeta, emitAdjustTail, emitBufLen, emitCsum,
+  emitProbe, PROBE_LOCALS, PROBE_TYPE,
+} from './helpers.ts';
+import {
+  F_ADJUST_HEAD, F_ADJUST_META, F_ADJUST_TAIL, F_BATCH, F_BUFLEN, F_CSUM, F_INIT, F_PROBE, F_CTXLOAD, F_FAULT, F_FIRST, F_LOOKUP, F_PUNT, F_RESOLVE, F_RUN, F_SAVEFRAME, F_START, FN_LOCALS, FN_TYPE, FunctionEmitter, G_BUDGET, G_CORE, G_CPU, G_MAYGOTO,
   G_STATUS, type JitInput, type JitOutput, loadReg64, storeReg64,
 } from './translate.ts';
 import { ATOMIC, type Code, I32, I64, ModuleBuilder, OP } from './wasm.ts';
@@ -216,6 +220,55 @@ function emitLookup(c: Code, maps: readonly JitMap[]): void {
       found(i, () => {
         c.get(FOUND).op(OP.i64_extend_i32_u).i64(h.elemSize).op(OP.i64_mul).i64(h.elems + h.elemHdr + h.keyArea).op(OP.i64_add);
         c.idx(OP.global_get, G_CPU).op(OP.i64_extend_i32_u).i64(h.slot).op(OP.i64_mul).op(OP.i64_add);
+      });
+    } else if (m.lpm) {
+      const t = m.lpm;
+      keyOnStack(t.keySize);
+      // LpmTrie.find under the trie's sequence lock: KPL = the key's prefixlen, E = node, FOUND,
+      // STEPS; A, B, C, EW scratch (npl, limit / match length, data index, node address).
+      c.get(KEY).mem(OP.i32_load, 0, 0).i32(t.maxPrefix).op(OP.i32_gt_u).open(OP.if);
+      c.i32(1).i64(0).op(OP.return);
+      c.end();
+      c.open(OP.loop); // $retry
+      c.i32(t.lock).atomic(ATOMIC.i32_load, 2).tee(SEQ).i32(1).op(OP.i32_and).open(OP.if);
+      no();
+      c.end();
+      c.i32(-1).set(FOUND).i32(t.root).mem(OP.i32_load, 2, 0).set(E).i32(0).set(STEPS);
+      c.open(OP.block); // $walked
+      c.open(OP.loop); // $walk
+      c.get(E).i32(0).op(OP.i32_lt_s).get(E).i32(t.nNodes).op(OP.i32_ge_s).op(OP.i32_or).get(STEPS).i32(t.maxPrefix + 1).op(OP.i32_gt_s).op(OP.i32_or).br(OP.br_if, 1);
+      c.get(E).i32(t.nodeBytes).op(OP.i32_mul).i32(t.nodes).op(OP.i32_add).set(EW);
+      // limit = min(node prefixlen, key prefixlen), both u32
+      c.get(EW).mem(OP.i32_load, 2, 8).tee(A).get(KEY).mem(OP.i32_load, 0, 0).tee(B).get(A).get(B).op(OP.i32_lt_u).op(OP.select).set(B);
+      // C = matched bits: byte by byte while below the limit
+      c.i32(0).set(C);
+      c.open(OP.block).open(OP.loop);
+      c.get(C).get(B).op(OP.i32_ge_u).br(OP.br_if, 1);
+      c.get(EW).get(C).i32(3).op(OP.i32_shr_u).op(OP.i32_add).mem(OP.i32_load8_u, 0, 16);
+      c.get(KEY).get(C).i32(3).op(OP.i32_shr_u).op(OP.i32_add).mem(OP.i32_load8_u, 0, 4).op(OP.i32_xor).tee(LW);
+      c.open(OP.if);
+      c.get(C).i32(-8).op(OP.i32_and).get(LW).op(OP.i32_clz).op(OP.i32_add).i32(24).op(OP.i32_sub).set(C).br(OP.br, 2);
+      c.end();
+      c.get(C).i32(-8).op(OP.i32_and).i32(8).op(OP.i32_add).set(C).br(OP.br, 0);
+      c.end().end();
+      c.get(C).get(B).get(C).get(B).op(OP.i32_lt_u).op(OP.select).set(C);
+      // a full-length match is the answer; a shorter one than the node's prefix, or a leaf, ends the walk
+      c.get(C).i32(t.maxPrefix).op(OP.i32_eq).open(OP.if).get(E).set(FOUND).br(OP.br, 2).end();
+      c.get(C).get(A).op(OP.i32_lt_u).get(A).i32(t.maxPrefix).op(OP.i32_ge_u).op(OP.i32_or).br(OP.br_if, 1);
+      c.get(EW).mem(OP.i32_load, 2, 12).i32(t.imFlag).op(OP.i32_and).op(OP.i32_eqz).open(OP.if).get(E).set(FOUND).end();
+      // the child the key's bit after the node's prefix selects
+      c.get(KEY).get(A).i32(3).op(OP.i32_shr_u).op(OP.i32_add).mem(OP.i32_load8_u, 0, 4).i32(7).get(A).i32(7).op(OP.i32_and).op(OP.i32_sub).op(OP.i32_shr_u).i32(1).op(OP.i32_and);
+      c.i32(2).op(OP.i32_shl).get(EW).op(OP.i32_add).mem(OP.i32_load, 2, 0).set(E);
+      c.get(STEPS).i32(1).op(OP.i32_add).set(STEPS).br(OP.br, 0);
+      c.end(); // $walk
+      c.end(); // $walked
+      c.i32(t.lock).atomic(ATOMIC.i32_load, 2).get(SEQ).op(OP.i32_ne).br(OP.br_if, 0);
+      c.end(); // $retry
+      c.get(FOUND).i32(0).op(OP.i32_lt_s).open(OP.if);
+      c.i32(1).i64(0).op(OP.return);
+      c.end();
+      found(i, () => {
+        c.get(FOUND).op(OP.i64_extend_i32_u).i64(t.nodeBytes).op(OP.i64_mul).i64(t.nodes + t.valueOff).op(OP.i64_add);
       });
     } else c.br(OP.br, n - 1 - i);
   });
@@ -458,6 +511,7 @@ function emitDynamicClear(c: Code, DEPTH: number, END: number, A: number): void 
 /** Translates every program of `input` into one module. Throws JitUnsupported when one cannot be. */
 export function compileObject(input: JitInput): JitOutput {
   const mb = new ModuleBuilder();
+  const tableMaps = Math.min(input.maps.length, MAP_TABLE_MAX);
   const fnType = mb.type(FN_TYPE);
   mb.importSharedMemory('mem', 1, 65536);
   mb.importFunc('helper', { params: [I32, I32, I32], results: [I32] });
@@ -477,7 +531,14 @@ export function compileObject(input: JitInput): JitOutput {
   const start = mb.func({ params: [I32, I32, I32, I32], results: [I32] }, [I64, I32, I32]);
   const batch = mb.func({ params: [I32, I32, I32, I32, I32], results: [I32] }, [I32, I64, I64, I32, I32]);
   const init = mb.func({ params: [], results: [] });
-  if (resolve.index !== F_RESOLVE || ctxload.index !== F_CTXLOAD || punt.index !== F_PUNT || save.index !== F_SAVEFRAME || run.index !== F_RUN || lookup.index !== F_LOOKUP || start.index !== F_START || batch.index !== F_BATCH || init.index !== F_INIT)
+  const probe = mb.func(PROBE_TYPE, PROBE_LOCALS);
+  const csum = mb.func(CSUM_TYPE, CSUM_LOCALS);
+  const adjHead = mb.func(ADJUST_TYPE, ADJUST_LOCALS);
+  const adjMeta = mb.func(ADJUST_TYPE, ADJUST_LOCALS);
+  const adjTail = mb.func(ADJUST_TYPE, ADJUST_LOCALS);
+  const bufLen = mb.func(BUFLEN_TYPE, BUFLEN_LOCALS);
+  if (resolve.index !== F_RESOLVE || ctxload.index !== F_CTXLOAD || punt.index !== F_PUNT || save.index !== F_SAVEFRAME || run.index !== F_RUN || lookup.index !== F_LOOKUP || start.index !== F_START || batch.index !== F_BATCH || init.index !== F_INIT ||
+    probe.index !== F_PROBE || csum.index !== F_CSUM || adjHead.index !== F_ADJUST_HEAD || adjMeta.index !== F_ADJUST_META || adjTail.index !== F_ADJUST_TAIL || bufLen.index !== F_BUFLEN)
     throw new Error('jit: internal function indices moved');
   emitResolve(resolve.code, input);
   emitCtxLoad(ctxload.code);
@@ -490,7 +551,6 @@ export function compileObject(input: JitInput): JitOutput {
   mb.exportFunc('batch', F_BATCH);
   mb.exportFunc('init', F_INIT);
 
-  const tableMaps = Math.min(input.maps.length, MAP_TABLE_MAX);
   // Every function of every program: index F_FIRST + k = table slot k.
   const functions = new Map<number, Map<number, number>>();
   const entry = new Map<number, number>();
@@ -511,7 +571,7 @@ export function compileObject(input: JitInput): JitOutput {
       const slot = byPc.get(pc);
       if (slot === undefined) throw new JitUnsupported(`call target ${pc} is not a function`, pc);
       return F_FIRST + slot;
-    }, fnType, input.maps.some((m) => m.array || m.hash), tableMaps);
+    }, fnType, input.maps.some((m) => m.array || m.hash || m.lpm), tableMaps);
     em.prologue();
     const blocks = basicBlocks(p.prog.slots, p.start, p.end, p.prog.program.puntPcs);
     structure(blocks, {
@@ -528,6 +588,12 @@ export function compileObject(input: JitInput): JitOutput {
   mb.setTable(plan.map((p) => F_FIRST + p.slot));
   emitStart(start.code, fnType, [...entry.values()]);
   emitInit(init.code, input.maps.slice(0, tableMaps));
+  emitProbe(probe.code, tableMaps);
+  emitCsum(csum.code, F_PROBE);
+  emitAdjustHead(adjHead.code);
+  emitAdjustMeta(adjMeta.code);
+  emitAdjustTail(adjTail.code);
+  emitBufLen(bufLen.code);
   emitBatch(batch.code, fnType, input.programs.map((p) => ({ ti: entry.get(p.program.id)!, depth: p.program.stackDepth })));
   void JIT_FAULT;
   return { bytes: mb.build(), entry, functions, functionCount: plan.length };

@@ -15,7 +15,7 @@ import { assertNever, type Insn, type Slot } from '../../offload/isa/index.ts';
 import type { Program } from '../vm/interpreter.ts';
 import {
   ACCESS, type AccessKind, CORE_CTX, CTX_MD_BYTES, CTX_PTR_BYTES, MAP_TABLE, MAP_TABLE_ENTRY, REGION_MAP0, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, JIT_FAULT, JIT_STATUS,
-  REGION_CTX, REGION_PACKET, REGION_TAG, S_BUDGET, S_HI, S_LO, S_MAYGOTO, STACK_FRAME,
+  REGION_CTX, REGION_PACKET, REGION_TAG, S_BUDGET, S_HI, S_LO, S_MAYGOTO, S_PRNG, STACK_FRAME,
 } from './abi.ts';
 import { type Block, JitUnsupported } from './structure.ts';
 import { HELPER_IDS } from '../helpers/names.ts';
@@ -40,6 +40,12 @@ export interface JitMap {
    * bucket b's [lock, head] at buckets + 8b, element e at elems + e * elemSize = [next, hash, key
    * (keyArea bytes) at elemHdr, values]; LRU maps mark element e referenced at lruRef.base + e * stride.
    */
+  /**
+   * lpm_trie: lookups compiled inline (firmware/maps/lpm.ts): the trie lock word and root index at
+   * absolute offsets, node n at nodes + n * nodeBytes = [child0, child1, prefixlen, flags, data, value
+   * at valueOff], nNodes nodes, keys of maxPrefix bits after the u32 prefixlen.
+   */
+  lpm?: { keySize: number; maxPrefix: number; lock: number; root: number; nodes: number; nodeBytes: number; nNodes: number; valueOff: number; imFlag: number };
   hash?: { keySize: number; seed: number; mask: number; buckets: number; nElems: number; elems: number; elemSize: number; keyArea: number; slot: number; elemHdr: number; lruRef?: { base: number; stride: number } };
 }
 
@@ -71,7 +77,13 @@ export const F_LOOKUP = 8;
 export const F_START = 9;
 export const F_BATCH = 10;
 export const F_INIT = 11;
-export const F_FIRST = 12;
+export const F_PROBE = 12;
+export const F_CSUM = 13;
+export const F_ADJUST_HEAD = 14;
+export const F_ADJUST_META = 15;
+export const F_ADJUST_TAIL = 16;
+export const F_BUFLEN = 17;
+export const F_FIRST = 18;
 // Globals.
 export const G_CORE = 0;
 export const G_CPU = 1;
@@ -648,6 +660,7 @@ export class FunctionEmitter {
           c.op(OP.else).get(L_T0).set(L_R0).end();
           return;
         }
+        if (this.inlineHelper(insn.imm, pc)) return;
         this.helperCall(insn.imm, pc);
         return;
       case 'local': {
@@ -672,6 +685,50 @@ export class FunctionEmitter {
         throw new JitUnsupported(`kfunc call at pc ${pc} (BTF id ${insn.imm}) is not compiled`, pc);
       default:
         assertNever(insn.callee, 'call kind');
+    }
+  }
+
+  /**
+   * The helpers compiled into the module (helpers.ts): true when `id` is one of them. Those that
+   * can decline (a pointer argument they cannot resolve, a multi-buffer tail) fall back to the import.
+   */
+  private inlineHelper(id: number, pc: number): boolean {
+    const c = this.c;
+    const orImport = (fn: number, args: () => void) => {
+      args();
+      c.idx(OP.call, fn).set(L_T0).op(OP.i32_eqz).open(OP.if);
+      this.helperCall(id, pc);
+      c.op(OP.else).get(L_T0).set(L_R0).end();
+    };
+    switch (id) {
+      case HELPER_IDS.csum_diff:
+        orImport(F_CSUM, () => {
+          for (const r of [1, 2, 3, 4, 5]) c.get(reg(r));
+          c.get(reg(10)).op(OP.i32_wrap_i64);
+        });
+        return true;
+      case HELPER_IDS.xdp_adjust_head:
+      case HELPER_IDS.xdp_adjust_meta:
+      case HELPER_IDS.xdp_adjust_tail: {
+        const fn = id === HELPER_IDS.xdp_adjust_head ? F_ADJUST_HEAD : id === HELPER_IDS.xdp_adjust_meta ? F_ADJUST_META : F_ADJUST_TAIL;
+        orImport(fn, () => c.get(reg(2)).op(OP.i32_wrap_i64));
+        return true;
+      }
+      case HELPER_IDS.xdp_get_buff_len:
+        c.idx(OP.call, F_BUFLEN).set(L_R0);
+        return true;
+      case HELPER_IDS.get_prandom_u32: {
+        // xorshift32 on the state block's S_PRNG (XdpCore.nextRandom); r0 = the new state, unsigned
+        c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_PRNG)).tee(L_A0);
+        c.get(L_A0).i32(13).op(OP.i32_shl).op(OP.i32_xor).tee(L_A0);
+        c.get(L_A0).i32(17).op(OP.i32_shr_u).op(OP.i32_xor).tee(L_A0);
+        c.get(L_A0).i32(5).op(OP.i32_shl).op(OP.i32_xor).set(L_A0);
+        c.idx(OP.global_get, G_CORE).get(L_A0).mem(OP.i32_store, 2, word(S_PRNG));
+        c.get(L_A0).op(OP.i64_extend_i32_u).set(L_R0);
+        return true;
+      }
+      default:
+        return false;
     }
   }
 
