@@ -37,7 +37,7 @@ function emitResolve(c: Code, input: JitInput): void {
   // params 0 v, 1 off, 2 size, 3 kind, 4 pc, 5 reg, 6 r10lo, 7 prog; locals 8 idx, 9 ea, 10 start, 11 end, 12 base, 13 writable
   const V = 0, OFF = 1, SIZE = 2, KIND = 3, PC = 4, REG = 5, R10 = 6, PROG = 7, IDX = 8, EA = 9, START = 10, END = 11, BASE = 12, W = 13;
   const fault = () => {
-    c.get(KIND).get(PC).get(PROG).get(REG).get(OFF).get(SIZE).get(V).get(R10).idx(OP.call, F_FAULT);
+    c.get(KIND).get(PC).get(PROG).get(REG).get(OFF).get(SIZE).get(V).get(R10).idx(OP.call, F_FAULT).op(OP.unreachable);
   };
   c.get(V).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG).op(OP.i32_sub).set(IDX);
   c.get(V).i64(MASK32).op(OP.i64_and).get(OFF).op(OP.i64_extend_i32_s).op(OP.i64_add).set(EA);
@@ -92,7 +92,7 @@ function emitCtxLoad(c: Code): void {
   c.get(EA).i64(0).op(OP.i64_lt_s).get(EA).get(SIZE).op(OP.i64_extend_i32_u).op(OP.i64_add).i64(CTX_MD_BYTES).op(OP.i64_gt_s).op(OP.i32_or);
   c.get(SIZE).i32(4).op(OP.i32_ne).op(OP.i32_or).get(EA).i64(3).op(OP.i64_and).i64(0).op(OP.i64_ne).op(OP.i32_or);
   c.open(OP.if);
-  c.i32(ACCESS.load).get(PC).get(PROG).get(REG).get(OFF).get(SIZE).get(V).i32(0).idx(OP.call, F_FAULT);
+  c.i32(ACCESS.load).get(PC).get(PROG).get(REG).get(OFF).get(SIZE).get(V).i32(0).idx(OP.call, F_FAULT).op(OP.unreachable);
   c.end();
   c.idx(OP.global_get, G_CORE).get(EA).op(OP.i32_wrap_i64).op(OP.i32_add).mem(OP.i64_load32_u, 2, CORE_CTX);
   // data, data_end, data_meta are packet pointers.

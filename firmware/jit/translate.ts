@@ -100,8 +100,15 @@ const L_A1 = 15;
 // The budget left, in a local while the function runs (a global round trip per block would be a
 // store-to-load chain); G_BUDGET is written before anything that reads it (calls, punts, returns).
 const L_BUD = 16;
+// The packet window [data_meta, data_end) of the ctx block, read at function entry and after every
+// call (only helpers change it; programs cannot write the context).
+const L_PMETA = 17;
+const L_PEND = 18;
+// The core's slot (G_CORE) and its packet frame's first byte, in locals.
+const L_CORE = 19;
+const L_PKT = 20;
 const REG_LOCAL = [L_R0, 0, 1, 2, 3, 4, 7, 8, 9, 10, 5] as const;
-export const FN_LOCALS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I32, I32, I32, I32];
+export const FN_LOCALS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I32, I32, I32, I32, I64, I64, I32, I32];
 export const FN_TYPE: FuncType = { params: [I64, I64, I64, I64, I64, I64], results: [I64] };
 
 const lo32 = (w: number) => CORE_STATE + (S_LO + w) * 4;
@@ -168,7 +175,8 @@ export class FunctionEmitter {
     c.i32(kind).i32(pc).i32(this.prog.program.id).i32(r).i32(off).i32(size);
     if (r >= 0) c.get(reg(r));
     else c.i64(0);
-    c.get(reg(10)).op(OP.i32_wrap_i64).idx(OP.call, F_FAULT);
+    // The import always throws: nothing after it runs (and nothing must stay live across it).
+    c.get(reg(10)).op(OP.i32_wrap_i64).idx(OP.call, F_FAULT).op(OP.unreachable);
   }
 
   /** Pushes the absolute address of [reg r + off, size) for `kind`, faulting as the interpreter does. */
@@ -183,13 +191,16 @@ export class FunctionEmitter {
     // Packet pointers inline (the common case in XDP), everything else through $resolve.
     c.get(v).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + REGION_PACKET).op(OP.i32_eq);
     c.open(OP.if);
+    // Two branches (no flag materialising): below data_meta or past data_end faults.
+    c.open(OP.block).open(OP.block);
     c.get(v).i64(MASK32).op(OP.i64_and).i64(off).op(OP.i64_add).tee(L_T0);
-    c.idx(OP.global_get, G_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + CTX_DATA_META * 4).op(OP.i64_lt_s);
-    c.get(L_T0).i64(size).op(OP.i64_add).idx(OP.global_get, G_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + CTX_DATA_END * 4).op(OP.i64_gt_s);
-    c.op(OP.i32_or).open(OP.if);
+    c.get(L_PMETA).op(OP.i64_lt_s).br(OP.br_if, 0);
+    c.get(L_T0).i64(size).op(OP.i64_add).get(L_PEND).op(OP.i64_gt_s).br(OP.br_if, 0);
+    c.br(OP.br, 1);
+    c.end();
     this.fault(kind, pc, r, off, size);
     c.end();
-    c.idx(OP.global_get, G_CORE).get(L_T0).op(OP.i32_wrap_i64).op(OP.i32_add).i32(CORE_FRAME).op(OP.i32_add);
+    c.get(L_PKT).get(L_T0).op(OP.i32_wrap_i64).op(OP.i32_add);
     c.br(OP.br, 1);
     c.end();
     if (this.tableMaps > 0) {
@@ -197,11 +208,11 @@ export class FunctionEmitter {
       // any other region goes to $resolve, which faults exactly.
       c.get(v).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + REGION_MAP0).op(OP.i32_sub).tee(L_A0).i32(this.tableMaps).op(OP.i32_lt_u);
       c.open(OP.if);
-      c.get(L_A0).i32(MAP_TABLE_ENTRY).op(OP.i32_mul).idx(OP.global_get, G_CORE).op(OP.i32_add).set(L_A0);
+      c.get(L_A0).i32(MAP_TABLE_ENTRY).op(OP.i32_mul).get(L_CORE).op(OP.i32_add).set(L_A0);
+      c.open(OP.block);
       c.get(v).i64(MASK32).op(OP.i64_and).i64(off).op(OP.i64_add).tee(L_T0);
-      c.get(L_A0).mem(OP.i64_load32_u, 2, MAP_TABLE).op(OP.i64_ge_s);
-      c.get(L_T0).i64(size).op(OP.i64_add).get(L_A0).mem(OP.i64_load32_u, 2, MAP_TABLE + (kind === ACCESS.load ? 4 : 8)).op(OP.i64_le_s);
-      c.op(OP.i32_and).open(OP.if);
+      c.get(L_A0).mem(OP.i64_load32_u, 2, MAP_TABLE).op(OP.i64_lt_s).br(OP.br_if, 0);
+      c.get(L_T0).i64(size).op(OP.i64_add).get(L_A0).mem(OP.i64_load32_u, 2, MAP_TABLE + (kind === ACCESS.load ? 4 : 8)).op(OP.i64_gt_s).br(OP.br_if, 0);
       c.get(L_T0).op(OP.i32_wrap_i64).br(OP.br, 2);
       c.end();
       c.end();
@@ -226,7 +237,7 @@ export class FunctionEmitter {
     if (size === 4 && off >= 0 && off < CTX_MD_BYTES && off % 4 === 0) {
       // The usual field load (the pointer's offset 0, a constant aligned field) inline; else $ctxload checks.
       c.get(v).op(OP.i32_wrap_i64).op(OP.i32_eqz).open(OP.if, I64);
-      c.idx(OP.global_get, G_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + off);
+      c.get(L_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + off);
       if (off < CTX_PTR_BYTES) c.i64(BigInt(REGION_TAG + REGION_PACKET) << 32n).op(OP.i64_or);
       c.op(OP.else);
       ctxCall();
@@ -620,6 +631,7 @@ export class FunctionEmitter {
       }
       case 'call':
         this.call(insn, pc);
+        this.loadWindow();
         return;
       case 'callx':
         // bpf_conformance's indirect call: no verified program contains it (the kernel refuses 0x8d), so
@@ -737,8 +749,16 @@ export class FunctionEmitter {
     this.c.get(L_BUD).idx(OP.global_set, G_BUDGET);
   }
 
-  /** Function prologue: the budget into its local, the current frame's address. */
+  /** The packet window into its locals. */
+  private loadWindow(): void {
+    this.c.get(L_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + CTX_DATA_META * 4).set(L_PMETA);
+    this.c.get(L_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + CTX_DATA_END * 4).set(L_PEND);
+  }
+
+  /** Function prologue: the budget and packet window into their locals, the current frame's address. */
   prologue(): void {
+    this.c.idx(OP.global_get, G_CORE).tee(L_CORE).i32(CORE_FRAME).op(OP.i32_add).set(L_PKT);
+    this.loadWindow();
     this.c.idx(OP.global_get, G_BUDGET).set(L_BUD);
     this.c.idx(OP.global_get, G_CORE).get(reg(10)).op(OP.i32_wrap_i64).op(OP.i32_add).i32(CORE_STACK - STACK_FRAME).op(OP.i32_add).set(L_FP);
   }
