@@ -10,6 +10,7 @@
 //                                  from it; returns 0, or 1 + the table index of a tail-call target
 //   fault(kind, pc, prog, reg, off, size, value:i64, r10lo)   throws the interpreter's Fault for that case
 //   ldpkt(size, offset, pc) -> i32 legacy LD_ABS/LD_IND: 1 with the value in state r0, or 0 (out of range)
+//   kfunc(btfId, pc, prog) -> i32   a kfunc call (firmware/kfuncs' table), the state block as for helper; returns 0
 // Exports: start(tableIndex, programId, stackDepth, budget) -> JIT_STATUS: a fresh run (what the
 // interpreter's Vm.start sets up: pc 0, no tail calls, full may_goto counter, the entry frame's used
 // bytes zeroed, r1 = ctx, r10 = the frame pointer); run(tableIndex) -> JIT_STATUS: runs with r1-r5, r10,

@@ -12,6 +12,8 @@
 import type { Slot } from '../../offload/isa/index.ts';
 import { EXIT, type Engine, type EngineCore, type ExitKind } from '../engine.ts';
 import { callHelper, type HelperHost } from '../helpers/table.ts';
+import { callKfunc } from '../kfuncs/table.ts';
+import type { KfuncHost } from '../kfuncs/host.ts';
 import { REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, STACK_BYTES, STACK_FRAME } from '../layout.ts';
 import { S_BATCH, S_BATCH_EXEC, S_BUDGET, S_FAULT, S_PC, S_PROG, S_STATUS } from '../state.ts';
 import { interpreter } from '../vm/engine.ts';
@@ -168,6 +170,13 @@ function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
       const ti = tableOf.get(t);
       if (ti === undefined) throw new Fault('fault.tail_call', `tail call target ${t.name} is not compiled`, pc);
       return ti + 1;
+    },
+    kfunc: (btfId: number, pc: number, prog: number): number => {
+      vm.current = programs[prog] ?? null;
+      vm.stack.start = (lo[10]! >>> 0) - FRAME;
+      core.syncPacket();
+      callKfunc(core as EngineCore & KfuncHost, btfId, pc);
+      return 0;
     },
     fault: (kind: number, pc: number, prog: number, reg: number, off: number, size: number, value: bigint, r10lo: number): never => {
       const f = jitFault(faultCtx, kind, pc, prog, reg, off, size, value, r10lo);

@@ -517,6 +517,7 @@ export function compileObject(input: JitInput): JitOutput {
   mb.importFunc('helper', { params: [I32, I32, I32], results: [I32] });
   mb.importFunc('fault', { params: [I32, I32, I32, I32, I32, I32, I64, I32], results: [] });
   mb.importFunc('ldpkt', { params: [I32, I32, I32], results: [I32] });
+  mb.importFunc('kfunc', { params: [I32, I32, I32], results: [I32] });
   mb.importGlobal('core');
   mb.importGlobal('cpu');
   mb.global(0); // status

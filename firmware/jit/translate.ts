@@ -68,22 +68,23 @@ export interface JitOutput {
 export const F_HELPER = 0;
 export const F_FAULT = 1;
 export const F_LDPKT = 2;
-export const F_RESOLVE = 3;
-export const F_CTXLOAD = 4;
-export const F_PUNT = 5;
-export const F_SAVEFRAME = 6;
-export const F_RUN = 7;
-export const F_LOOKUP = 8;
-export const F_START = 9;
-export const F_BATCH = 10;
-export const F_INIT = 11;
-export const F_PROBE = 12;
-export const F_CSUM = 13;
-export const F_ADJUST_HEAD = 14;
-export const F_ADJUST_META = 15;
-export const F_ADJUST_TAIL = 16;
-export const F_BUFLEN = 17;
-export const F_FIRST = 18;
+export const F_KFUNC = 3;
+export const F_RESOLVE = 4;
+export const F_CTXLOAD = 5;
+export const F_PUNT = 6;
+export const F_SAVEFRAME = 7;
+export const F_RUN = 8;
+export const F_LOOKUP = 9;
+export const F_START = 10;
+export const F_BATCH = 11;
+export const F_INIT = 12;
+export const F_PROBE = 13;
+export const F_CSUM = 14;
+export const F_ADJUST_HEAD = 15;
+export const F_ADJUST_META = 16;
+export const F_ADJUST_TAIL = 17;
+export const F_BUFLEN = 18;
+export const F_FIRST = 19;
 // Globals.
 export const G_CORE = 0;
 export const G_CPU = 1;
@@ -642,14 +643,17 @@ export class FunctionEmitter {
     }
   }
 
-  /** A helper through the import: the state block exact, r0 read back; a tail call continues in its target. */
-  private helperCall(id: number, pc: number): void {
+  /**
+   * A helper (or, with fn = F_KFUNC, a kfunc) through its import: the state block exact, r0 read
+   * back; a tail call continues in its target (a kfunc import always returns 0).
+   */
+  private helperCall(id: number, pc: number, fn: number = F_HELPER): void {
     const c = this.c;
     // The state block is exact during a helper: arguments, r10, budget and may_goto counter.
     for (const r of [1, 2, 3, 4, 5, 10]) storeReg64(c, r, reg(r));
     c.idx(OP.global_get, G_CORE).get(L_BUD).mem(OP.i32_store, 2, word(S_BUDGET));
     c.idx(OP.global_get, G_CORE).idx(OP.global_get, G_MAYGOTO).mem(OP.i32_store, 2, word(S_MAYGOTO));
-    c.i32(id).i32(pc).i32(this.prog.program.id).idx(OP.call, F_HELPER).set(L_A0);
+    c.i32(id).i32(pc).i32(this.prog.program.id).idx(OP.call, fn).set(L_A0);
     c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_BUDGET)).tee(L_BUD).idx(OP.global_set, G_BUDGET);
     c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_MAYGOTO)).idx(OP.global_set, G_MAYGOTO);
     c.get(L_A0).open(OP.if);
@@ -693,8 +697,9 @@ export class FunctionEmitter {
         return;
       }
       case 'kfunc':
-        // kernel functions run through firmware/kfuncs on the interpreter: such an object is not compiled
-        throw new JitUnsupported(`kfunc call at pc ${pc} (BTF id ${insn.imm}) is not compiled`, pc);
+        // kernel functions through the kfunc import (firmware/kfuncs' table, the state block exact)
+        this.helperCall(insn.imm, pc, F_KFUNC);
+        return;
       default:
         assertNever(insn.callee, 'call kind');
     }
