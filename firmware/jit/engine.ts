@@ -69,7 +69,7 @@ export function mapBoundsOf(core: EngineCore): JitMapBounds[] {
     if (m.type === 'array' || m.type === 'percpu_array') {
       // firmware/maps/array.ts: value of index i, CPU c at base + HEADER_BYTES + i * stride + c * slot.
       const slot = (m.valueSize + 7) & ~7;
-      b.array = { maxEntries: m.maxEntries, values: m.base + HEADER_BYTES, stride: m.percpu ? slot * m.cpus : slot, slot: m.percpu ? slot : 0 };
+      b.array = { maxEntries: m.maxEntries, values: m.base + HEADER_BYTES, stride: m.percpu ? slot * m.cpus : slot, slot: m.percpu ? slot : 0, valueSize: m.valueSize };
     } else if (m.type === 'lpm_trie') {
       // firmware/maps/lpm.ts: the header's lock and root words, the node pool after the header.
       const nodeBytes = LpmTrie.nodeSize(m.geometry);

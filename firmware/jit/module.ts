@@ -11,10 +11,10 @@ import type { JitMap } from './translate.ts';
 import { basicBlocks, JitUnsupported, structure } from './structure.ts';
 import {
   ADJUST_LOCALS, ADJUST_TYPE, BUFLEN_LOCALS, BUFLEN_TYPE, CSUM_LOCALS, CSUM_TYPE, emitAdjustHead, emitAdjustMeta, emitAdjustTail, emitBufLen, emitCsum,
-  emitProbe, PROBE_LOCALS, PROBE_TYPE,
+  emitProbe, emitUpdate, PROBE_LOCALS, PROBE_TYPE, UPDATE_LOCALS, UPDATE_TYPE,
 } from './helpers.ts';
 import {
-  F_ADJUST_HEAD, F_ADJUST_META, F_ADJUST_TAIL, F_BATCH, F_BUFLEN, F_CSUM, F_INIT, F_PROBE, F_CTXLOAD, F_FAULT, F_FIRST, F_LOOKUP, F_PUNT, F_RESOLVE, F_RUN, F_SAVEFRAME, F_START, FN_LOCALS, FN_TYPE, FunctionEmitter, G_BUDGET, G_CORE, G_CPU, G_MAYGOTO,
+  F_ADJUST_HEAD, F_ADJUST_META, F_ADJUST_TAIL, F_BATCH, F_BUFLEN, F_CSUM, F_INIT, F_PROBE, F_UPDATE, F_CTXLOAD, F_FAULT, F_FIRST, F_LOOKUP, F_PUNT, F_RESOLVE, F_RUN, F_SAVEFRAME, F_START, FN_LOCALS, FN_TYPE, FunctionEmitter, G_BUDGET, G_CORE, G_CPU, G_MAYGOTO,
   G_STATUS, type JitInput, type JitOutput, loadReg64, storeReg64,
 } from './translate.ts';
 import { ATOMIC, type Code, I32, I64, ModuleBuilder, OP } from './wasm.ts';
@@ -538,8 +538,9 @@ export function compileObject(input: JitInput): JitOutput {
   const adjMeta = mb.func(ADJUST_TYPE, ADJUST_LOCALS);
   const adjTail = mb.func(ADJUST_TYPE, ADJUST_LOCALS);
   const bufLen = mb.func(BUFLEN_TYPE, BUFLEN_LOCALS);
+  const update = mb.func(UPDATE_TYPE, UPDATE_LOCALS);
   if (resolve.index !== F_RESOLVE || ctxload.index !== F_CTXLOAD || punt.index !== F_PUNT || save.index !== F_SAVEFRAME || run.index !== F_RUN || lookup.index !== F_LOOKUP || start.index !== F_START || batch.index !== F_BATCH || init.index !== F_INIT ||
-    probe.index !== F_PROBE || csum.index !== F_CSUM || adjHead.index !== F_ADJUST_HEAD || adjMeta.index !== F_ADJUST_META || adjTail.index !== F_ADJUST_TAIL || bufLen.index !== F_BUFLEN)
+    probe.index !== F_PROBE || csum.index !== F_CSUM || adjHead.index !== F_ADJUST_HEAD || adjMeta.index !== F_ADJUST_META || adjTail.index !== F_ADJUST_TAIL || bufLen.index !== F_BUFLEN || update.index !== F_UPDATE)
     throw new Error('jit: internal function indices moved');
   emitResolve(resolve.code, input);
   emitCtxLoad(ctxload.code);
@@ -595,6 +596,7 @@ export function compileObject(input: JitInput): JitOutput {
   emitAdjustMeta(adjMeta.code);
   emitAdjustTail(adjTail.code);
   emitBufLen(bufLen.code);
+  emitUpdate(update.code, input.maps, F_PROBE);
   emitBatch(batch.code, fnType, input.programs.map((p) => ({ ti: entry.get(p.program.id)!, depth: p.program.stackDepth })));
   void JIT_FAULT;
   return { bytes: mb.build(), entry, functions, functionCount: plan.length };

@@ -34,7 +34,7 @@ export interface JitMap {
   end: number;
   writable: boolean;
   /** array / percpu_array: lookups compiled inline (value of index i, CPU c at values + i * stride + c * slot). */
-  array?: { maxEntries: number; values: number; stride: number; slot: number };
+  array?: { maxEntries: number; values: number; stride: number; slot: number; valueSize: number };
   /**
    * hash / percpu_hash / lru_hash / lru_percpu_hash: lookups compiled inline (firmware/maps/hashtab.ts):
    * bucket b's [lock, head] at buckets + 8b, element e at elems + e * elemSize = [next, hash, key
@@ -84,7 +84,8 @@ export const F_ADJUST_HEAD = 15;
 export const F_ADJUST_META = 16;
 export const F_ADJUST_TAIL = 17;
 export const F_BUFLEN = 18;
-export const F_FIRST = 19;
+export const F_UPDATE = 19;
+export const F_FIRST = 20;
 // Globals.
 export const G_CORE = 0;
 export const G_CPU = 1;
@@ -731,6 +732,13 @@ export class FunctionEmitter {
         orImport(fn, () => c.get(reg(2)).op(OP.i32_wrap_i64));
         return true;
       }
+      case HELPER_IDS.map_update_elem:
+        if (!this.inlineLookup) return false;
+        orImport(F_UPDATE, () => {
+          for (const r of [1, 2, 3, 4]) c.get(reg(r));
+          c.get(reg(10)).op(OP.i32_wrap_i64);
+        });
+        return true;
       case HELPER_IDS.xdp_get_buff_len:
         c.idx(OP.call, F_BUFLEN).set(L_R0);
         return true;

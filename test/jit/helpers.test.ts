@@ -13,6 +13,8 @@ import { S_PRNG, STATE_BYTES } from '../../firmware/state.ts';
 import { interpreter } from '../../firmware/vm/engine.ts';
 import { coreFor, loadForRun } from '../../nic/runtime/load.ts';
 import { objectOf } from './diff.ts';
+import type { ObjectSpec } from '../../offload/elf/index.ts';
+import { mapSpec } from '../capability/helpers.ts';
 
 interface CsumCase {
   from: string[];
@@ -23,8 +25,8 @@ interface CsumCase {
 const csum = (JSON.parse(readFileSync(new URL('../fixtures/helpers/csum_diff.json', import.meta.url), 'utf8')) as { cases: CsumCase[] }).cases;
 
 /** Runs `src` (ubpf syntax) on `packet` on both engines; returns the JIT's r0 after checking they agree. */
-function both(src: string, packet: Uint8Array): bigint | null {
-  const spec = objectOf(assembleBytes(src, { syntax: 'ubpf' }));
+function both(src: string, packet: Uint8Array, maps: object[] = []): bigint | null {
+  const spec = { ...objectOf(assembleBytes(src, { syntax: 'ubpf' })), maps } as ObjectSpec;
   const objI = loadForRun(spec, { cpus: 1 });
   const objJ = loadForRun(spec, { cpus: 1 });
   const coreI = coreFor(objI, 0);
@@ -109,6 +111,29 @@ describe('helpers compiled into the module', () => {
 
   it.each([[60], [3520], [3521], [9000]])('bpf_xdp_get_buff_len of a %i-byte frame', (n) => {
     expect(both('call 188\nexit', packet(n))).toBe(BigInt(n));
+  });
+
+  // Map 0 (lddw of the map-object pointer): 4 entries of 12-byte values (16-byte slots); r0 = the
+  // update's result, or'ed with the first value word read back through a lookup.
+  const MAP = 'lddw %r1, 0x7f0000000000\n';
+  const upd = (key: number, flags: string, value = 'mov %r3, %r10\nadd %r3, -32\n') =>
+    `stdw [%r10-32], 0x1122\nstdw [%r10-24], 0x3344\nstw [%r10-4], ${key}\n${MAP}mov %r2, %r10\nadd %r2, -4\n${value}${flags}call 2\nmov %r6, %r0\n` +
+    `stw [%r10-4], 1\n${MAP}mov %r2, %r10\nadd %r2, -4\ncall 1\njeq %r0, 0, +2\nldxw %r0, [%r0+0]\nlsh %r0, 32\nor %r0, %r6\nexit`;
+  it.each([
+    ['index 1', upd(1, 'mov %r4, 0\n')], ['BPF_EXIST', upd(1, 'mov %r4, 2\n')], ['past the end (E2BIG)', upd(4, 'mov %r4, 0\n')],
+    ['BPF_NOEXIST (EEXIST)', upd(1, 'mov %r4, 1\n')], ['BPF_F_LOCK (EINVAL)', upd(1, 'mov %r4, 4\n')], ['flags 8 (EINVAL)', upd(1, 'mov %r4, 8\n')],
+    ['flags above 32 bits (EINVAL)', upd(1, 'lddw %r4, 0x100000000\n')], ['a value in the packet', upd(1, 'mov %r4, 0\n', 'ldxw %r3, [%r1+0]\n')],
+    ['a value past the packet (the table faults)', upd(1, 'mov %r4, 0\n', 'ldxw %r3, [%r1+0]\nadd %r3, 58\n')],
+    ['a scalar key (the table faults)', upd(1, 'mov %r4, 0\nmov %r2, 8\n')],
+  ])('bpf_map_update_elem on an array: %s', (_n, src) => {
+    for (const type of ['array', 'percpu_array'] as const) both(src, packet(60), [mapSpec({ name: 'm', type, key: 4, value: 12, entries: 4 })]);
+  });
+
+  it('bpf_map_update_elem on an array: a value overlapping its element from below (copied forward byte by byte)', () => {
+    // r7 = &element 0; update element 1 (16 bytes on) from element 0 + 8: source and destination overlap
+    const src = `stw [%r10-4], 0\n${MAP}mov %r2, %r10\nadd %r2, -4\ncall 1\njeq %r0, 0, +18\nmov %r7, %r0\nlddw %r8, 0x0102030405060708\nstxdw [%r7+0], %r8\nlddw %r8, 0x1112131415161718\nstxdw [%r7+8], %r8\n` +
+      `stw [%r10-4], 1\n${MAP}mov %r2, %r10\nadd %r2, -4\nmov %r3, %r7\nadd %r3, 8\nmov %r4, 0\ncall 2\nldxdw %r0, [%r7+16]\nexit\nmov %r0, 0\nexit`;
+    both(src, packet(60), [mapSpec({ name: 'm', type: 'array', key: 4, value: 12, entries: 4 })]);
   });
 
   it('bpf_get_prandom_u32: the same numbers and generator state', () => {
