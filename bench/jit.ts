@@ -6,7 +6,8 @@
 // bpftool's duration for the same object, program, map set-up and packet; the best of TRIES runs (the
 // kernel's number was recorded on an otherwise idle CPU; this machine is shared). The ratio per example
 // is the geometric mean of its cases' ratios.
-// Run: npx tsx bench/jit.ts [--json] [--quick] [--examples a,b,...]   (or npm run bench)
+// Run: npx tsx bench/jit.ts [--json] [--quick] [--examples a,b,...] [--kernel FILE]   (or npm run bench);
+// --kernel: a fresh recording (test/kernel/record-jit-bench.py --out FILE) instead of the fixture.
 import { readdirSync, readFileSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { ALU_LOOP, memLoop } from './interpreter.ts';
 import { tmpdir } from 'node:os';
@@ -81,8 +82,8 @@ function loop(name: string, src: string): { name: string; interpNsPerInsn: numbe
 
 const TRIES = 3;
 
-export async function runJitBench(opts: { quick?: boolean; examples?: string[] } = {}): Promise<JitBench> {
-  const kernelPath = join(ROOT, 'test/fixtures/bench/kernel-xdp.json');
+export async function runJitBench(opts: { quick?: boolean; examples?: string[]; kernel?: string } = {}): Promise<JitBench> {
+  const kernelPath = opts.kernel ?? join(ROOT, 'test/fixtures/bench/kernel-xdp.json');
   const kernel = (JSON.parse(readFileSync(kernelPath, 'utf8')) as { cases: Record<string, { duration_ns: number }> }).cases;
   const dir = join(ROOT, 'test/fixtures/examples');
   const tmp = mkdtempSync(join(tmpdir(), 'nicsim-jit-bench-'));
@@ -142,8 +143,13 @@ export function formatJitBench(b: JitBench): string[] {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const ex = process.argv.indexOf('--examples');
-  const res = await runJitBench({ quick: process.argv.includes('--quick'), ...(ex > 0 ? { examples: process.argv[ex + 1]!.split(',') } : {}) });
+  const arg = (name: string) => {
+    const i = process.argv.indexOf(name);
+    return i > 0 ? process.argv[i + 1] : undefined;
+  };
+  const ex = arg('--examples');
+  const kernel = arg('--kernel');
+  const res = await runJitBench({ quick: process.argv.includes('--quick'), ...(ex ? { examples: ex.split(',') } : {}), ...(kernel ? { kernel } : {}) });
   if (process.argv.includes('--json')) console.log(JSON.stringify(res));
   else for (const l of formatJitBench(res)) console.log(l);
 }
