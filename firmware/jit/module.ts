@@ -573,7 +573,7 @@ export function compileObject(input: JitInput): JitOutput {
       const slot = byPc.get(pc);
       if (slot === undefined) throw new JitUnsupported(`call target ${pc} is not a function`, pc);
       return F_FIRST + slot;
-    }, fnType, input.maps.some((m) => m.array || m.hash || m.lpm), tableMaps);
+    }, fnType, input.maps.some((m) => m.array || m.hash || m.lpm), tableMaps, input.maps);
     em.prologue();
     const blocks = basicBlocks(p.prog.slots, p.start, p.end, p.prog.program.puntPcs);
     structure(blocks, {

@@ -15,7 +15,7 @@ import { assertNever, type Insn, type Slot } from '../../offload/isa/index.ts';
 import type { Program } from '../vm/interpreter.ts';
 import {
   ACCESS, type AccessKind, CORE_CTX, CTX_MD_BYTES, CTX_PTR_BYTES, MAP_TABLE, MAP_TABLE_ENTRY, REGION_MAP0, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, JIT_FAULT, JIT_STATUS,
-  REGION_CTX, REGION_PACKET, REGION_TAG, S_BUDGET, S_HI, S_LO, S_MAYGOTO, S_PRNG, STACK_FRAME,
+  MAP_PTR_TAG, REGION_CTX, REGION_PACKET, REGION_STACK, REGION_TAG, STACK_BYTES, S_BUDGET, S_HI, S_LO, S_MAYGOTO, S_PRNG, STACK_FRAME,
 } from './abi.ts';
 import { type Block, JitUnsupported } from './structure.ts';
 import { HELPER_IDS } from '../helpers/names.ts';
@@ -161,6 +161,8 @@ export class FunctionEmitter {
     private readonly inlineLookup: boolean,
     /** Maps 0 .. tableMaps - 1 are in the bounds table (abi.ts MAP_TABLE). */
     private readonly tableMaps = 0,
+    /** The maps (array lookups of a map known at the call are compiled at the call). */
+    private readonly maps: readonly JitMap[] = [],
   ) {
     this.puntPcs = new Set(prog.program.puntPcs);
   }
@@ -182,20 +184,17 @@ export class FunctionEmitter {
   }
 
   /** Pushes the absolute address of [reg r + off, size) for `kind`, faulting as the interpreter does. */
-  private address(r: number, off: number, size: number, kind: AccessKind, pc: number): void {
+  /** Pushes i32 1 when register r holds a packet pointer. */
+  private isPacket(r: number): void {
+    this.c.get(reg(r)).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + REGION_PACKET).op(OP.i32_eq);
+  }
+
+  /** Pushes the address of [packet pointer r + off, size), faulting outside [data_meta, data_end). */
+  private packetAddress(r: number, off: number, size: number, kind: AccessKind, pc: number): void {
     const c = this.c;
-    const v = reg(r);
-    if (this.frameAccess(r, off, size)) {
-      c.get(L_FP).i32(off + STACK_FRAME).op(OP.i32_add);
-      return;
-    }
-    c.open(OP.block, I32);
-    // Packet pointers inline (the common case in XDP), everything else through $resolve.
-    c.get(v).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + REGION_PACKET).op(OP.i32_eq);
-    c.open(OP.if);
     // Two branches (no flag materialising): below data_meta or past data_end faults.
     c.open(OP.block).open(OP.block);
-    c.get(v).i64(MASK32).op(OP.i64_and).i64(off).op(OP.i64_add).tee(L_T0);
+    c.get(reg(r)).i64(MASK32).op(OP.i64_and).i64(off).op(OP.i64_add).tee(L_T0);
     c.get(L_PMETA).op(OP.i64_lt_s).br(OP.br_if, 0);
     c.get(L_T0).i64(size).op(OP.i64_add).get(L_PEND).op(OP.i64_gt_s).br(OP.br_if, 0);
     c.br(OP.br, 1);
@@ -203,8 +202,25 @@ export class FunctionEmitter {
     this.fault(kind, pc, r, off, size);
     c.end();
     c.get(L_PKT).get(L_T0).op(OP.i32_wrap_i64).op(OP.i32_add);
-    c.br(OP.br, 1);
-    c.end();
+  }
+
+  private address(r: number, off: number, size: number, kind: AccessKind, pc: number, packetChecked = false): void {
+    const c = this.c;
+    const v = reg(r);
+    if (this.frameAccess(r, off, size)) {
+      c.get(L_FP).i32(off + STACK_FRAME).op(OP.i32_add);
+      return;
+    }
+    c.open(OP.block, I32);
+    // Packet pointers inline (the common case in XDP; a load tested it already), everything else
+    // through the map table or $resolve.
+    if (!packetChecked) {
+      this.isPacket(r);
+      c.open(OP.if);
+      this.packetAddress(r, off, size, kind, pc);
+      c.br(OP.br, 1);
+      c.end();
+    }
     if (this.tableMaps > 0) {
       // A map value: the bounds table (abi.ts MAP_TABLE); out of bounds, a store to a read-only map or
       // any other region goes to $resolve, which faults exactly.
@@ -232,6 +248,12 @@ export class FunctionEmitter {
     }
     const v = reg(src);
     c.open(OP.block, I64);
+    // A packet pointer first (the usual load of an XDP program).
+    this.isPacket(src);
+    c.open(OP.if);
+    this.packetAddress(src, off, size, ACCESS.load, pc);
+    c.mem(op, 0, 0).br(OP.br, 1);
+    c.end();
     // The context: struct xdp_md fields come from the ctx block (data, data_end, data_meta as pointers).
     c.get(v).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + REGION_CTX).op(OP.i32_eq);
     c.open(OP.if);
@@ -254,7 +276,7 @@ export class FunctionEmitter {
     }
     c.br(OP.br, 1);
     c.end();
-    this.address(src, off, size, ACCESS.load, pc);
+    this.address(src, off, size, ACCESS.load, pc, true);
     c.mem(op, 0, 0);
     c.end();
     c.set(reg(dst));
@@ -547,8 +569,12 @@ export class FunctionEmitter {
     c.i32(0).idx(OP.global_set, G_MAYGOTO).i32(1).op(OP.else).i32(0).end();
   }
 
+  /** First pc of the block being translated. */
+  private blockStart = 0;
+
   body(b: Block): void {
     const c = this.c;
+    this.blockStart = b.start;
     // A punt pc (an instruction the device cannot run) starts its block: stop before it is charged.
     if (this.puntPcs.has(b.start)) this.punt(b.start);
     // Charge the block's budget; a block the budget cannot pay runs on the interpreter.
@@ -670,6 +696,7 @@ export class FunctionEmitter {
     const c = this.c;
     switch (insn.callee) {
       case 'helper':
+        if (insn.imm === HELPER_IDS.map_lookup_elem && this.arrayLookupAt(pc)) return;
         if (insn.imm === HELPER_IDS.map_lookup_elem && this.inlineLookup) {
           // Array maps inline ($lookup -> found, r0 in T0); anything else (or a bad argument) goes to the helper table.
           c.get(reg(1)).get(reg(2)).get(reg(10)).op(OP.i32_wrap_i64).idx(OP.call, F_LOOKUP).set(L_T0).op(OP.i32_eqz).open(OP.if);
@@ -755,6 +782,40 @@ export class FunctionEmitter {
       default:
         return false;
     }
+  }
+
+  /**
+   * bpf_map_lookup_elem right after `r1 = map` (an lddw of a map-object pointer in the same block, so
+   * r1 is that map) on an array or per-CPU array: the lookup at the call site. A key not on the stack
+   * goes to the helper table, as from $lookup.
+   */
+  private arrayLookupAt(pc: number): boolean {
+    const slots = this.prog.slots;
+    const ld = slots[pc - 2];
+    if (pc - 2 < this.blockStart || ld?.kind !== 'lddw' || ld.dst !== 1 || slots[pc - 1] !== null) return false;
+    const code = this.prog.program.code;
+    if (code[(pc - 2) * 4 + 7]! !== MAP_PTR_TAG) return false;
+    const i = code[(pc - 2) * 4 + 3]!;
+    const a = this.maps[i]?.array;
+    if (!a) return false;
+    const c = this.c;
+    const k = reg(2);
+    // the key: 4 bytes on the stack inside [current frame, top)
+    c.get(k).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + REGION_STACK).op(OP.i32_ne);
+    c.get(k).i64(MASK32).op(OP.i64_and).tee(L_T0).get(reg(10)).i64(MASK32).op(OP.i64_and).i64(STACK_FRAME).op(OP.i64_sub).op(OP.i64_lt_s).op(OP.i32_or);
+    c.get(L_T0).i64(4).op(OP.i64_add).i64(STACK_BYTES).op(OP.i64_gt_s).op(OP.i32_or).open(OP.if);
+    this.helperCall(HELPER_IDS.map_lookup_elem, pc);
+    c.op(OP.else);
+    c.get(L_CORE).get(L_T0).op(OP.i32_wrap_i64).op(OP.i32_add).mem(OP.i32_load, 0, CORE_STACK).tee(L_A0).i32(a.maxEntries).op(OP.i32_ge_u).open(OP.if, I64);
+    c.i64(0);
+    c.op(OP.else);
+    c.get(L_A0).op(OP.i64_extend_i32_u).i64(a.stride).op(OP.i64_mul).i64(a.values).op(OP.i64_add);
+    if (a.slot) c.idx(OP.global_get, G_CPU).op(OP.i64_extend_i32_u).i64(a.slot).op(OP.i64_mul).op(OP.i64_add);
+    c.i64(BigInt(REGION_TAG + REGION_MAP0 + i) << 32n).op(OP.i64_or);
+    c.end();
+    c.set(L_R0);
+    c.end();
+    return true;
   }
 
   /** G_BUDGET = the local budget (before a call, punt or return). */
