@@ -21,7 +21,10 @@
 //   32      S_REDIR_B  map key
 //   33      S_PRNG     bpf_get_prandom_u32's generator state (xorshift32), seeded per core; it moves
 //                      with the execution, so a resumed program draws the numbers it would have
-//   34..39  reserved
+//   34      S_BATCH    packets of the current JIT batch that have finished (firmware/jit: batch)
+//   35      reserved
+//   36..37  S_BATCH_EXEC  instructions those packets executed, an i64 (lo, hi)
+//   38..39  reserved
 //   40..    S_FRAMES   MAX_CALL_FRAMES frame records of FRAME_WORDS words, record k = the caller of
 //                      depth k + 1: [return pc, program id, r6 lo, r6 hi, ..., r10 lo, r10 hi]
 // Total STATE_WORDS words; the arena reserves STATE_BYTES per core.
@@ -41,6 +44,8 @@ export const S_REDIR = 30;
 export const S_REDIR_A = 31;
 export const S_REDIR_B = 32;
 export const S_PRNG = 33;
+export const S_BATCH = 34;
+export const S_BATCH_EXEC = 36;
 export const S_FRAMES = 40;
 /** Words of one frame record: return pc, program id, r6..r10 as (lo, hi). */
 export const FRAME_WORDS = 12;

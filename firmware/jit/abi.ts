@@ -10,19 +10,41 @@
 //                                  from it; returns 0, or 1 + the table index of a tail-call target
 //   fault(kind, pc, prog, reg, off, size, value:i64, r10lo)   throws the interpreter's Fault for that case
 //   ldpkt(size, offset, pc) -> i32 legacy LD_ABS/LD_IND: 1 with the value in state r0, or 0 (out of range)
+//   kfunc(btfId, pc, prog) -> i32   a kfunc call (firmware/kfuncs' table), the state block as for helper; returns 0
 // Exports: start(tableIndex, programId, stackDepth, budget) -> JIT_STATUS: a fresh run (what the
 // interpreter's Vm.start sets up: pc 0, no tail calls, full may_goto counter, the entry frame's used
 // bytes zeroed, r1 = ctx, r10 = the frame pointer); run(tableIndex) -> JIT_STATUS: runs with r1-r5, r10,
 // budget and counter from the state block. Both write r0, budget and counter back.
+// batch(tableIndex, programId, stackDepth, budget, count) -> done: `count` fresh runs in a row on the
+// core's packet buffer (test_run's repeat: each sees the previous one's output), one JS -> Wasm call;
+// stops early at a punt (packet `done` punted, its state saved as start's). S_BATCH counts the finished
+// packets and S_BATCH_EXEC (i64) their instructions, updated after every packet (so also after a fault).
 //
 // Regions as the interpreter checks them (no table in memory): stack = [r10 of the executing frame -
 // 512, STACK_BYTES) at core + CORE_STACK; ctx = struct xdp_md words of the ctx block (data, data_end,
 // data_meta read as packet pointers); packet = [data_meta, data_end) of the ctx block at core +
 // CORE_FRAME; map i = [its offset, offset + bytes) at absolute arena addresses, bounds compiled in.
-export { FRAME_WORDS, F_PROG, F_RET_PC, F_SAVED, S_BUDGET, S_DEPTH, S_FRAMES, S_HI, S_LO, S_MAYGOTO, S_PC, S_PROG, S_REDIR, S_TAIL } from '../state.ts';
+export { FRAME_WORDS, F_PROG, F_RET_PC, F_SAVED, S_BATCH, S_BATCH_EXEC, S_BUDGET, S_DEPTH, S_FRAMES, S_HI, S_LO, S_MAYGOTO, S_PC, S_PRNG, S_PROG, S_REDIR, S_TAIL } from '../state.ts';
 export { FUNC_PTR_TAG, MAP_PTR_TAG, MAX_CALL_FRAMES, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG, STACK_BYTES, STACK_FRAME } from '../layout.ts';
 export { CORE_CTX, CORE_FRAME, CORE_STACK, CORE_STATE } from '../arena.ts';
-export { CTX_DATA, CTX_DATA_END, CTX_DATA_META } from '../xdp/buffer.ts';
+import { CORE_STATE } from '../arena.ts';
+import { STATE_BYTES, STATE_WORDS } from '../state.ts';
+export { CTX_DATA, CTX_DATA_END, CTX_DATA_META, CTX_FRAG_LEN, CTX_NFRAGS } from '../xdp/buffer.ts';
+import { CTX_EGRESS_IFINDEX, CTX_INGRESS_IFINDEX } from '../xdp/buffer.ts';
+/** sizeof(struct xdp_md) (its last field is egress_ifindex). */
+export const CTX_MD_BYTES = (CTX_EGRESS_IFINDEX + 1) * 4;
+/** Its fields below ingress_ifindex (data, data_end, data_meta) read as packet pointers. */
+export const CTX_PTR_BYTES = CTX_INGRESS_IFINDEX * 4;
+
+/**
+ * The map bounds table the module writes into the core's state block past the state words (export
+ * init, called once per core): map i at MAP_TABLE + 12 i = [start, end, end if writable else start]
+ * (absolute arena offsets, the compiled-in bounds), so a map value access is checked inline; maps
+ * beyond MAP_TABLE_MAX go through $resolve. Programs cannot address the state block.
+ */
+export const MAP_TABLE = CORE_STATE + STATE_WORDS * 4;
+export const MAP_TABLE_ENTRY = 12;
+export const MAP_TABLE_MAX = Math.floor((STATE_BYTES - STATE_WORDS * 4) / MAP_TABLE_ENTRY);
 
 /** How run() ended. */
 export const JIT_STATUS = {

@@ -12,8 +12,10 @@
 import type { Slot } from '../../offload/isa/index.ts';
 import { EXIT, type Engine, type EngineCore, type ExitKind } from '../engine.ts';
 import { callHelper, type HelperHost } from '../helpers/table.ts';
+import { callKfunc } from '../kfuncs/table.ts';
+import type { KfuncHost } from '../kfuncs/host.ts';
 import { REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, STACK_BYTES, STACK_FRAME } from '../layout.ts';
-import { S_BUDGET, S_FAULT, S_PC, S_PROG, S_STATUS } from '../state.ts';
+import { S_BATCH, S_BATCH_EXEC, S_BUDGET, S_FAULT, S_PC, S_PROG, S_STATUS } from '../state.ts';
 import { interpreter } from '../vm/engine.ts';
 import { Fault } from '../vm/fault.ts';
 import type { Program } from '../vm/interpreter.ts';
@@ -21,7 +23,8 @@ import { JIT_STATUS } from './abi.ts';
 import { type FaultRegion, jitFault } from './faults.ts';
 import { compileObject } from './module.ts';
 import type { JitMap } from './translate.ts';
-import { HEADER_BYTES } from '../maps/base.ts';
+import { H_LOCK, H_ROOT, HEADER_BYTES } from '../maps/base.ts';
+import { IM as LPM_IM, LpmTrie, NODE_HDR as LPM_NODE_HDR } from '../maps/lpm.ts';
 import { MapFlag } from '../maps/constants.ts';
 import { ELEM_HDR, hashLayout } from '../maps/hashtab.ts';
 import { NODE_WORDS as LRU_NODE_WORDS, REF as LRU_REF } from '../maps/lru.ts';
@@ -66,7 +69,21 @@ export function mapBoundsOf(core: EngineCore): JitMapBounds[] {
     if (m.type === 'array' || m.type === 'percpu_array') {
       // firmware/maps/array.ts: value of index i, CPU c at base + HEADER_BYTES + i * stride + c * slot.
       const slot = (m.valueSize + 7) & ~7;
-      b.array = { maxEntries: m.maxEntries, values: m.base + HEADER_BYTES, stride: m.percpu ? slot * m.cpus : slot, slot: m.percpu ? slot : 0 };
+      b.array = { maxEntries: m.maxEntries, values: m.base + HEADER_BYTES, stride: m.percpu ? slot * m.cpus : slot, slot: m.percpu ? slot : 0, valueSize: m.valueSize };
+    } else if (m.type === 'lpm_trie') {
+      // firmware/maps/lpm.ts: the header's lock and root words, the node pool after the header.
+      const nodeBytes = LpmTrie.nodeSize(m.geometry);
+      b.lpm = {
+        keySize: m.keySize,
+        maxPrefix: (m.keySize - 4) * 8,
+        lock: m.base + H_LOCK * 4,
+        root: m.base + H_ROOT * 4,
+        nodes: m.base + HEADER_BYTES,
+        nodeBytes,
+        nNodes: 2 * m.maxEntries + 1,
+        valueOff: LPM_NODE_HDR + ((m.keySize - 4 + 7) & ~7),
+        imFlag: LPM_IM,
+      };
     } else if (m.type === 'hash' || m.type === 'percpu_hash' || m.type === 'lru_hash' || m.type === 'lru_percpu_hash') {
       // firmware/maps/hashtab.ts: the layout, and the seed jhash uses (0 under BPF_F_ZERO_SEED).
       const L = hashLayout(m.geometry);
@@ -102,6 +119,19 @@ const K_PUNT = EXIT.punt;
 
 interface Bound {
   start: (tableIndex: number, programId: number, stackDepth: number, budget: number) => number;
+  batch: (tableIndex: number, programId: number, stackDepth: number, budget: number, count: number) => number;
+}
+
+/** An engine that also runs a batch of fresh runs of one program in one call (firmware/jit's batch export). */
+export interface BatchEngine extends Engine {
+  /**
+   * Runs program `programId` `count` times in a row on the core's packet buffer (each run sees the
+   * previous one's output, as test_run's repeat), as `run` would one after the other. Returns how many
+   * ended with EXIT.exit; when fewer than `count`, the next one ended with the state block's S_STATUS
+   * (EXIT.punt: resume it on the host path; EXIT.fault: core.fault) and the batch stopped there.
+   * `core.executed` is the instructions of all of them; `core.trace` collects every run's messages.
+   */
+  runBatch(core: EngineCore, programId: number, count: number): number;
 }
 
 function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
@@ -141,6 +171,13 @@ function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
       if (ti === undefined) throw new Fault('fault.tail_call', `tail call target ${t.name} is not compiled`, pc);
       return ti + 1;
     },
+    kfunc: (btfId: number, pc: number, prog: number): number => {
+      vm.current = programs[prog] ?? null;
+      vm.stack.start = (lo[10]! >>> 0) - FRAME;
+      core.syncPacket();
+      callKfunc(core as EngineCore & KfuncHost, btfId, pc);
+      return 0;
+    },
     fault: (kind: number, pc: number, prog: number, reg: number, off: number, size: number, value: bigint, r10lo: number): never => {
       const f = jitFault(faultCtx, kind, pc, prog, reg, off, size, value, r10lo);
       w[W_PROG] = prog;
@@ -151,11 +188,12 @@ function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
     },
   };
   const inst = new wasm.Instance(code.module!, { env });
-  return { start: inst.exports.start as Bound['start'] };
+  (inst.exports.init as () => void)();
+  return { start: inst.exports.start as Bound['start'], batch: inst.exports.batch as Bound['batch'] };
 }
 
 /** Builds the JIT engine for one compiled object. */
-export function jitEngine(code: JitCode): Engine & { readonly code: JitCode } {
+export function jitEngine(code: JitCode): BatchEngine & { readonly code: JitCode } {
   const bound = new WeakMap<EngineCore, Bound>();
   // The core of the previous packet (a run of packets on one core skips the WeakMap).
   let lastCore: EngineCore | null = null;
@@ -170,21 +208,91 @@ export function jitEngine(code: JitCode): Engine & { readonly code: JitCode } {
     w[S_FAULT] = e.codeIndex;
     return EXIT.fault;
   };
+  const boundOf = (core: EngineCore): Bound => {
+    let b = core === lastCore ? lastBound : bound.get(core);
+    if (!b) {
+      b = bind(code, core as EngineCore & HelperHost);
+      bound.set(core, b);
+    }
+    lastCore = core;
+    lastBound = b;
+    return b;
+  };
+  const batchExec = (w: Int32Array) => (w[S_BATCH_EXEC]! >>> 0) + (w[S_BATCH_EXEC + 1]! >>> 0) * 4294967296;
   return {
     name: 'jit',
     code,
+    runBatch(core: EngineCore, programId: number, count: number): number {
+      const w = core.blocks.state.words;
+      if (!code.module) {
+        let exec = 0;
+        let done = 0;
+        for (; done < count; done++) {
+          const k = interpreter.run(core, programId);
+          exec += core.executed;
+          if (k !== K_EXIT) break;
+        }
+        core.executed = exec;
+        return done;
+      }
+      const prog = core.programs[programId];
+      const ti = code.entry.get(programId);
+      if (!prog || ti === undefined) throw new RangeError(`no compiled program with id ${programId} on core ${core.blocks.index}`);
+      const b = boundOf(core);
+      core.beginPacket();
+      const budget0 = core.budget;
+      const depth = prog.stackDepth;
+      let done = 0;
+      let exec = 0;
+      while (done < count) {
+        let n: number;
+        try {
+          n = b.batch(ti, programId, depth, budget0, count - done);
+        } catch (e) {
+          // A fault in packet S_BATCH of this call: the finished ones, then that one's instructions.
+          exec += batchExec(w) + budget0 - Math.max(0, w[W_BUDGET]!);
+          done += w[S_BATCH]!;
+          finishFault(core, e, programId, false);
+          core.executed = exec;
+          return done;
+        }
+        exec += batchExec(w);
+        done += n;
+        if (done === count) break;
+        // Packet `done` stopped: at a punt pc (the host path continues it), or the budget could not
+        // pay a block (the interpreter finishes it, then the batch goes on).
+        const at = core.programs[w[W_PROG]!];
+        if (at && at.puntPcs.includes(w[W_PC]!)) {
+          w[W_STATUS] = K_PUNT;
+          core.executed = exec;
+          return done;
+        }
+        const left = Math.max(0, w[W_BUDGET]!);
+        let k: ExitKind;
+        try {
+          (core as EngineCore & HelperHost).syncPacket();
+          k = core.vm.continue();
+        } catch (e) {
+          k = finishFault(core, e, programId, true);
+        }
+        exec += left - Math.max(0, w[W_BUDGET]!);
+        if (k !== K_EXIT) {
+          w[W_STATUS] = k;
+          core.executed = exec;
+          return done;
+        }
+        done++;
+      }
+      w[W_STATUS] = K_EXIT;
+      core.executed = exec;
+      return done;
+    },
     run(core: EngineCore, programId: number): ExitKind {
       if (!code.module) return interpreter.run(core, programId);
       const prog = core.programs[programId];
       const ti = code.entry.get(programId);
       if (!prog || ti === undefined) throw new RangeError(`no compiled program with id ${programId} on core ${core.blocks.index}`);
-      let b = core === lastCore ? lastBound : bound.get(core);
-      if (!b) {
-        b = bind(code, core as EngineCore & HelperHost);
-        bound.set(core, b);
-      }
-      lastCore = core;
-      lastBound = b;
+      const b = boundOf(core);
       core.beginPacket();
       const w = core.blocks.state.words;
       const budget0 = core.budget;
@@ -199,6 +307,7 @@ export function jitEngine(code: JitCode): Engine & { readonly code: JitCode } {
           else {
             // The budget could not pay a block: the interpreter finishes (and faults where it would).
             interpreted = true;
+            (core as EngineCore & HelperHost).syncPacket();
             k = core.vm.continue();
           }
         }

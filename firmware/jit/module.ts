@@ -3,14 +3,18 @@
 // $run: the export), then every program's functions through translate.ts, all in one table.
 import { subprograms } from '../../offload/cfg/cfg.ts';
 import {
-  ACCESS, CORE_CTX, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, F_PROG, F_RET_PC, F_SAVED, FRAME_WORDS,
+  ACCESS, MAP_TABLE, MAP_TABLE_ENTRY, MAP_TABLE_MAX, CORE_CTX, CTX_MD_BYTES, CTX_PTR_BYTES, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, F_PROG, F_RET_PC, F_SAVED, FRAME_WORDS,
   JIT_FAULT, JIT_STATUS, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG, S_BUDGET, S_DEPTH, S_FRAMES, S_HI, S_LO,
-  S_MAYGOTO, S_PC, S_PROG, S_REDIR, S_TAIL, STACK_BYTES, STACK_FRAME, MAP_PTR_TAG, REGION_STACK as R_STACK,
+  S_BATCH, S_BATCH_EXEC, S_MAYGOTO, S_PC, S_PROG, S_REDIR, S_TAIL, STACK_BYTES, STACK_FRAME, MAP_PTR_TAG, REGION_STACK as R_STACK,
 } from './abi.ts';
 import type { JitMap } from './translate.ts';
 import { basicBlocks, JitUnsupported, structure } from './structure.ts';
 import {
-  F_CTXLOAD, F_FAULT, F_FIRST, F_LOOKUP, F_PUNT, F_RESOLVE, F_RUN, F_SAVEFRAME, F_START, FN_LOCALS, FN_TYPE, FunctionEmitter, G_BUDGET, G_CORE, G_CPU, G_MAYGOTO,
+  ADJUST_LOCALS, ADJUST_TYPE, BUFLEN_LOCALS, BUFLEN_TYPE, CSUM_LOCALS, CSUM_TYPE, emitAdjustHead, emitAdjustMeta, emitAdjustTail, emitBufLen, emitCsum,
+  emitProbe, emitUpdate, PROBE_LOCALS, PROBE_TYPE, UPDATE_LOCALS, UPDATE_TYPE,
+} from './helpers.ts';
+import {
+  F_ADJUST_HEAD, F_ADJUST_META, F_ADJUST_TAIL, F_BATCH, F_BUFLEN, F_CSUM, F_INIT, F_PROBE, F_UPDATE, F_CTXLOAD, F_FAULT, F_FIRST, F_LOOKUP, F_PUNT, F_RESOLVE, F_RUN, F_SAVEFRAME, F_START, FN_LOCALS, FN_TYPE, FunctionEmitter, G_BUDGET, G_CORE, G_CPU, G_MAYGOTO,
   G_STATUS, type JitInput, type JitOutput, loadReg64, storeReg64,
 } from './translate.ts';
 import { ATOMIC, type Code, I32, I64, ModuleBuilder, OP } from './wasm.ts';
@@ -33,7 +37,7 @@ function emitResolve(c: Code, input: JitInput): void {
   // params 0 v, 1 off, 2 size, 3 kind, 4 pc, 5 reg, 6 r10lo, 7 prog; locals 8 idx, 9 ea, 10 start, 11 end, 12 base, 13 writable
   const V = 0, OFF = 1, SIZE = 2, KIND = 3, PC = 4, REG = 5, R10 = 6, PROG = 7, IDX = 8, EA = 9, START = 10, END = 11, BASE = 12, W = 13;
   const fault = () => {
-    c.get(KIND).get(PC).get(PROG).get(REG).get(OFF).get(SIZE).get(V).get(R10).idx(OP.call, F_FAULT);
+    c.get(KIND).get(PC).get(PROG).get(REG).get(OFF).get(SIZE).get(V).get(R10).idx(OP.call, F_FAULT).op(OP.unreachable);
   };
   c.get(V).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG).op(OP.i32_sub).set(IDX);
   c.get(V).i64(MASK32).op(OP.i64_and).get(OFF).op(OP.i64_extend_i32_s).op(OP.i64_add).set(EA);
@@ -45,7 +49,7 @@ function emitResolve(c: Code, input: JitInput): void {
   c.op(OP.else);
   c.get(IDX).i32(REGION_CTX).op(OP.i32_eq).open(OP.if);
   c.idx(OP.global_get, G_CORE).i32(CORE_CTX).op(OP.i32_add).set(BASE);
-  c.i64(0).set(START).i64(24).set(END).i32(0).set(W);
+  c.i64(0).set(START).i64(CTX_MD_BYTES).set(END).i32(0).set(W);
   c.op(OP.else);
   c.get(IDX).i32(REGION_PACKET).op(OP.i32_eq).open(OP.if);
   c.idx(OP.global_get, G_CORE).i32(CORE_FRAME).op(OP.i32_add).set(BASE);
@@ -85,14 +89,14 @@ function emitCtxLoad(c: Code): void {
   const V = 0, OFF = 1, SIZE = 2, PC = 3, REG = 4, PROG = 5, EA = 6;
   c.get(V).i64(MASK32).op(OP.i64_and).get(OFF).op(OP.i64_extend_i32_s).op(OP.i64_add).set(EA);
   // Bounds first (as the interpreter's region check), then the field rule (4 bytes, aligned).
-  c.get(EA).i64(0).op(OP.i64_lt_s).get(EA).get(SIZE).op(OP.i64_extend_i32_u).op(OP.i64_add).i64(24).op(OP.i64_gt_s).op(OP.i32_or);
+  c.get(EA).i64(0).op(OP.i64_lt_s).get(EA).get(SIZE).op(OP.i64_extend_i32_u).op(OP.i64_add).i64(CTX_MD_BYTES).op(OP.i64_gt_s).op(OP.i32_or);
   c.get(SIZE).i32(4).op(OP.i32_ne).op(OP.i32_or).get(EA).i64(3).op(OP.i64_and).i64(0).op(OP.i64_ne).op(OP.i32_or);
   c.open(OP.if);
-  c.i32(ACCESS.load).get(PC).get(PROG).get(REG).get(OFF).get(SIZE).get(V).i32(0).idx(OP.call, F_FAULT);
+  c.i32(ACCESS.load).get(PC).get(PROG).get(REG).get(OFF).get(SIZE).get(V).i32(0).idx(OP.call, F_FAULT).op(OP.unreachable);
   c.end();
   c.idx(OP.global_get, G_CORE).get(EA).op(OP.i32_wrap_i64).op(OP.i32_add).mem(OP.i64_load32_u, 2, CORE_CTX);
   // data, data_end, data_meta are packet pointers.
-  c.get(EA).i64(12).op(OP.i64_lt_s).open(OP.if, I64).i64(BigInt(REGION_TAG + REGION_PACKET) << 32n).op(OP.else).i64(0).end();
+  c.get(EA).i64(CTX_PTR_BYTES).op(OP.i64_lt_s).open(OP.if, I64).i64(BigInt(REGION_TAG + REGION_PACKET) << 32n).op(OP.else).i64(0).end();
   c.op(OP.i64_or);
 }
 
@@ -217,6 +221,55 @@ function emitLookup(c: Code, maps: readonly JitMap[]): void {
         c.get(FOUND).op(OP.i64_extend_i32_u).i64(h.elemSize).op(OP.i64_mul).i64(h.elems + h.elemHdr + h.keyArea).op(OP.i64_add);
         c.idx(OP.global_get, G_CPU).op(OP.i64_extend_i32_u).i64(h.slot).op(OP.i64_mul).op(OP.i64_add);
       });
+    } else if (m.lpm) {
+      const t = m.lpm;
+      keyOnStack(t.keySize);
+      // LpmTrie.find under the trie's sequence lock: KPL = the key's prefixlen, E = node, FOUND,
+      // STEPS; A, B, C, EW scratch (npl, limit / match length, data index, node address).
+      c.get(KEY).mem(OP.i32_load, 0, 0).i32(t.maxPrefix).op(OP.i32_gt_u).open(OP.if);
+      c.i32(1).i64(0).op(OP.return);
+      c.end();
+      c.open(OP.loop); // $retry
+      c.i32(t.lock).atomic(ATOMIC.i32_load, 2).tee(SEQ).i32(1).op(OP.i32_and).open(OP.if);
+      no();
+      c.end();
+      c.i32(-1).set(FOUND).i32(t.root).mem(OP.i32_load, 2, 0).set(E).i32(0).set(STEPS);
+      c.open(OP.block); // $walked
+      c.open(OP.loop); // $walk
+      c.get(E).i32(0).op(OP.i32_lt_s).get(E).i32(t.nNodes).op(OP.i32_ge_s).op(OP.i32_or).get(STEPS).i32(t.maxPrefix + 1).op(OP.i32_gt_s).op(OP.i32_or).br(OP.br_if, 1);
+      c.get(E).i32(t.nodeBytes).op(OP.i32_mul).i32(t.nodes).op(OP.i32_add).set(EW);
+      // limit = min(node prefixlen, key prefixlen), both u32
+      c.get(EW).mem(OP.i32_load, 2, 8).tee(A).get(KEY).mem(OP.i32_load, 0, 0).tee(B).get(A).get(B).op(OP.i32_lt_u).op(OP.select).set(B);
+      // C = matched bits: byte by byte while below the limit
+      c.i32(0).set(C);
+      c.open(OP.block).open(OP.loop);
+      c.get(C).get(B).op(OP.i32_ge_u).br(OP.br_if, 1);
+      c.get(EW).get(C).i32(3).op(OP.i32_shr_u).op(OP.i32_add).mem(OP.i32_load8_u, 0, 16);
+      c.get(KEY).get(C).i32(3).op(OP.i32_shr_u).op(OP.i32_add).mem(OP.i32_load8_u, 0, 4).op(OP.i32_xor).tee(LW);
+      c.open(OP.if);
+      c.get(C).i32(-8).op(OP.i32_and).get(LW).op(OP.i32_clz).op(OP.i32_add).i32(24).op(OP.i32_sub).set(C).br(OP.br, 2);
+      c.end();
+      c.get(C).i32(-8).op(OP.i32_and).i32(8).op(OP.i32_add).set(C).br(OP.br, 0);
+      c.end().end();
+      c.get(C).get(B).get(C).get(B).op(OP.i32_lt_u).op(OP.select).set(C);
+      // a full-length match is the answer; a shorter one than the node's prefix, or a leaf, ends the walk
+      c.get(C).i32(t.maxPrefix).op(OP.i32_eq).open(OP.if).get(E).set(FOUND).br(OP.br, 2).end();
+      c.get(C).get(A).op(OP.i32_lt_u).get(A).i32(t.maxPrefix).op(OP.i32_ge_u).op(OP.i32_or).br(OP.br_if, 1);
+      c.get(EW).mem(OP.i32_load, 2, 12).i32(t.imFlag).op(OP.i32_and).op(OP.i32_eqz).open(OP.if).get(E).set(FOUND).end();
+      // the child the key's bit after the node's prefix selects
+      c.get(KEY).get(A).i32(3).op(OP.i32_shr_u).op(OP.i32_add).mem(OP.i32_load8_u, 0, 4).i32(7).get(A).i32(7).op(OP.i32_and).op(OP.i32_sub).op(OP.i32_shr_u).i32(1).op(OP.i32_and);
+      c.i32(2).op(OP.i32_shl).get(EW).op(OP.i32_add).mem(OP.i32_load, 2, 0).set(E);
+      c.get(STEPS).i32(1).op(OP.i32_add).set(STEPS).br(OP.br, 0);
+      c.end(); // $walk
+      c.end(); // $walked
+      c.i32(t.lock).atomic(ATOMIC.i32_load, 2).get(SEQ).op(OP.i32_ne).br(OP.br_if, 0);
+      c.end(); // $retry
+      c.get(FOUND).i32(0).op(OP.i32_lt_s).open(OP.if);
+      c.i32(1).i64(0).op(OP.return);
+      c.end();
+      found(i, () => {
+        c.get(FOUND).op(OP.i64_extend_i32_u).i64(t.nodeBytes).op(OP.i64_mul).i64(t.nodes + t.valueOff).op(OP.i64_add);
+      });
     } else c.br(OP.br, n - 1 - i);
   });
   c.end();
@@ -286,8 +339,8 @@ function emitJhash(c: Code, KEY: number, len: number, seed: number, A: number, B
 }
 
 /** $start(tableIndex, progId, stackDepth, budget) -> status: a fresh run (the interpreter's Vm.start, registers reset). */
-function emitStart(c: Code, fnType: number): void {
-  const TI = 0, PROG = 1, DEPTH = 2, BUDGET = 3, R0 = 4;
+function emitStart(c: Code, fnType: number, entries: readonly number[]): void {
+  const TI = 0, PROG = 1, DEPTH = 2, BUDGET = 3, R0 = 4, END = 5, A = 6;
   const st = (w: number, v: () => void) => {
     c.idx(OP.global_get, G_CORE);
     v();
@@ -302,10 +355,28 @@ function emitStart(c: Code, fnType: number): void {
   st(S_TAIL, () => c.i32(0));
   st(S_REDIR, () => c.i32(0));
   // The entry frame's bytes the program uses are zero.
-  c.idx(OP.global_get, G_CORE).i32(CORE_STACK + STACK_BYTES).op(OP.i32_add).get(DEPTH).op(OP.i32_sub).i32(0).get(DEPTH).memoryFill();
-  c.i64(BigInt(REGION_TAG + REGION_CTX) << 32n).i64(0).i64(0).i64(0).i64(0);
-  c.i64((BigInt(REGION_TAG + R_STACK) << 32n) | BigInt(STACK_BYTES));
+  emitDynamicClear(c, DEPTH, END, A);
+  // r1 = ctx, r2..r5 = 0, r10 = the entry frame; a program's entry by a direct call (br_table on the
+  // table index), any other table index through the table.
+  const args = () => {
+    c.i64(BigInt(REGION_TAG + REGION_CTX) << 32n).i64(0).i64(0).i64(0).i64(0);
+    c.i64((BigInt(REGION_TAG + R_STACK) << 32n) | BigInt(STACK_BYTES));
+  };
+  const cases = [...new Set(entries)].sort((a, b) => a - b);
+  const span = cases.length ? cases[cases.length - 1]! + 1 : 0;
+  c.open(OP.block); // $called
+  c.open(OP.block); // $indirect
+  for (let i = cases.length - 1; i >= 0; i--) c.open(OP.block);
+  c.get(TI).brTable(Array.from({ length: span }, (_, ti) => (cases.includes(ti) ? cases.indexOf(ti) : cases.length)), cases.length);
+  cases.forEach((ti, i) => {
+    c.end();
+    args();
+    c.idx(OP.call, F_FIRST + ti).set(R0).br(OP.br, cases.length - i);
+  });
+  c.end(); // $indirect
+  args();
   c.get(TI).callIndirect(fnType).set(R0);
+  c.end(); // $called
   c.idx(OP.global_get, G_STATUS).i32(JIT_STATUS.punt).op(OP.i32_ne).open(OP.if);
   c.idx(OP.global_get, G_STATUS).i32(JIT_STATUS.early).op(OP.i32_eq).open(OP.if).i64(0).set(R0).end();
   storeReg64(c, 0, R0);
@@ -316,15 +387,137 @@ function emitStart(c: Code, fnType: number): void {
 }
 
 const BPF_MAX_LOOPS = 8 * 1024 * 1024;
+/** Entry frames at least this deep are cleared with memory.fill, smaller ones by stores. */
+const FILL_FROM = 128;
+
+/**
+ * $batch(tableIndex, progId, stackDepth, budget, count) -> done: `count` fresh runs (what $start does)
+ * one after the other, with $start's set-up inline, each program entry's frame clear unrolled for its
+ * depth and a direct call; after each, S_BATCH = packets finished and S_BATCH_EXEC += its
+ * instructions. Stops at a punt (that packet is not counted as finished; its state is saved); r0,
+ * budget and counter of the last run are written at the end.
+ */
+function emitBatch(c: Code, fnType: number, entries: readonly { ti: number; depth: number }[]): void {
+  const TI = 0, PROG = 1, DEPTH = 2, BUDGET = 3, COUNT = 4, I = 5, EXEC = 6, R0 = 7, END = 8, A = 9;
+  const st = (w: number, v: () => void) => {
+    c.idx(OP.global_get, G_CORE);
+    v();
+    c.mem(OP.i32_store, 2, word(w));
+  };
+  c.i32(0).set(I).i64(0).set(EXEC);
+  st(S_BATCH, () => c.i32(0));
+  c.idx(OP.global_get, G_CORE).i64(0).mem(OP.i64_store, 3, word(S_BATCH_EXEC));
+  const args = () => {
+    c.i64(BigInt(REGION_TAG + REGION_CTX) << 32n).i64(0).i64(0).i64(0).i64(0);
+    c.i64((BigInt(REGION_TAG + R_STACK) << 32n) | BigInt(STACK_BYTES));
+  };
+  const cases = [...new Map(entries.map((e) => [e.ti, e])).values()].sort((x, y) => x.ti - y.ti);
+  const span = cases.length ? cases[cases.length - 1]!.ti + 1 : 0;
+  c.open(OP.block); // $out
+  c.open(OP.loop); // $next
+  c.get(I).get(COUNT).op(OP.i32_ge_u).br(OP.br_if, 1);
+  c.i32(0).idx(OP.global_set, G_STATUS);
+  c.get(BUDGET).idx(OP.global_set, G_BUDGET);
+  c.i32(BPF_MAX_LOOPS).idx(OP.global_set, G_MAYGOTO);
+  st(S_PC, () => c.i32(0));
+  st(S_PROG, () => c.get(PROG));
+  st(S_DEPTH, () => c.i32(0));
+  st(S_TAIL, () => c.i32(0));
+  st(S_REDIR, () => c.i32(0));
+  c.open(OP.block); // $called
+  c.open(OP.block); // $generic
+  for (let i = cases.length - 1; i >= 0; i--) c.open(OP.block);
+  c.get(TI).brTable(Array.from({ length: span }, (_, ti) => { const k = cases.findIndex((e) => e.ti === ti); return k >= 0 ? k : cases.length; }), cases.length);
+  cases.forEach((e, i) => {
+    c.end();
+    // This entry, with the depth it was compiled for: its frame clear unrolled.
+    c.get(DEPTH).i32(e.depth).op(OP.i32_ne).br(OP.br_if, cases.length - i - 1);
+    emitFrameClear(c, e.depth, A);
+    args();
+    c.idx(OP.call, F_FIRST + e.ti).set(R0).br(OP.br, cases.length - i);
+  });
+  c.end(); // $generic: another table index or depth
+  emitDynamicClear(c, DEPTH, END, A);
+  args();
+  c.get(TI).callIndirect(fnType).set(R0);
+  c.end(); // $called
+  // executed = budget - max(0, budget left)
+  c.get(EXEC).get(BUDGET).op(OP.i64_extend_i32_u);
+  c.idx(OP.global_get, G_BUDGET).i32(0).idx(OP.global_get, G_BUDGET).i32(0).op(OP.i32_gt_s).op(OP.select).op(OP.i64_extend_i32_u);
+  c.op(OP.i64_sub).op(OP.i64_add).set(EXEC);
+  c.idx(OP.global_get, G_CORE).get(EXEC).mem(OP.i64_store, 3, word(S_BATCH_EXEC));
+  c.idx(OP.global_get, G_STATUS).open(OP.if);
+  c.idx(OP.global_get, G_STATUS).i32(JIT_STATUS.punt).op(OP.i32_eq).br(OP.br_if, 2);
+  c.i64(0).set(R0); // early: LD_ABS / LD_IND out of range
+  c.end();
+  c.get(I).i32(1).op(OP.i32_add).set(I);
+  st(S_BATCH, () => c.get(I));
+  c.br(OP.br, 0);
+  c.end(); // $next
+  c.end(); // $out
+  // The last finished run's r0 (a punted one saved its registers itself), budget and counter.
+  c.get(I).get(COUNT).op(OP.i32_eq).get(COUNT).op(OP.i32_eqz).op(OP.i32_eqz).op(OP.i32_and).open(OP.if);
+  storeReg64(c, 0, R0);
+  c.end();
+  st(S_BUDGET, () => c.idx(OP.global_get, G_BUDGET));
+  st(S_MAYGOTO, () => c.idx(OP.global_get, G_MAYGOTO));
+  c.get(I);
+}
+
+/** $init(): the core's map bounds table (abi.ts MAP_TABLE) from the compiled-in bounds. */
+function emitInit(c: Code, maps: readonly JitMap[]): void {
+  maps.forEach((m, i) => {
+    const at = MAP_TABLE + i * MAP_TABLE_ENTRY;
+    c.idx(OP.global_get, G_CORE).i32(m.start).mem(OP.i32_store, 2, at);
+    c.idx(OP.global_get, G_CORE).i32(m.end).mem(OP.i32_store, 2, at + 4);
+    c.idx(OP.global_get, G_CORE).i32(m.writable ? m.end : m.start).mem(OP.i32_store, 2, at + 8);
+  });
+}
+
+/** Zeroes the `depth` bytes below the entry frame's top (a compile-time depth): unrolled stores, or memory.fill. */
+function emitFrameClear(c: Code, depth: number, A: number): void {
+  if (depth <= 0) return;
+  const top = CORE_STACK + STACK_BYTES;
+  if (depth > FILL_FROM) {
+    c.idx(OP.global_get, G_CORE).i32(top - depth).op(OP.i32_add).i32(0).i32(depth).memoryFill();
+    return;
+  }
+  c.idx(OP.global_get, G_CORE).set(A);
+  let o = top;
+  while (top - o + 8 <= depth) {
+    o -= 8;
+    c.get(A).i64(0).mem(OP.i64_store, 3, o);
+  }
+  while (top - o < depth) {
+    o -= 1;
+    c.get(A).i32(0).mem(OP.i32_store8, 0, o);
+  }
+}
+
+/** Zeroes the DEPTH (a local) bytes below the entry frame's top: 8 at a time, then bytes; memory.fill when large. */
+function emitDynamicClear(c: Code, DEPTH: number, END: number, A: number): void {
+  c.idx(OP.global_get, G_CORE).i32(CORE_STACK + STACK_BYTES).op(OP.i32_add).tee(END).get(DEPTH).op(OP.i32_sub).set(A);
+  c.get(DEPTH).i32(FILL_FROM).op(OP.i32_ge_u).open(OP.if).get(A).i32(0).get(DEPTH).memoryFill().get(A).set(END).end();
+  c.open(OP.block).open(OP.loop);
+  c.get(END).get(A).op(OP.i32_sub).i32(8).op(OP.i32_lt_u).br(OP.br_if, 1);
+  c.get(END).i32(8).op(OP.i32_sub).tee(END).i64(0).mem(OP.i64_store, 3, 0).br(OP.br, 0);
+  c.end().end();
+  c.open(OP.block).open(OP.loop);
+  c.get(END).get(A).op(OP.i32_le_u).br(OP.br_if, 1);
+  c.get(END).i32(1).op(OP.i32_sub).tee(END).i32(0).mem(OP.i32_store8, 0, 0).br(OP.br, 0);
+  c.end().end();
+}
 
 /** Translates every program of `input` into one module. Throws JitUnsupported when one cannot be. */
 export function compileObject(input: JitInput): JitOutput {
   const mb = new ModuleBuilder();
+  const tableMaps = Math.min(input.maps.length, MAP_TABLE_MAX);
   const fnType = mb.type(FN_TYPE);
   mb.importSharedMemory('mem', 1, 65536);
   mb.importFunc('helper', { params: [I32, I32, I32], results: [I32] });
   mb.importFunc('fault', { params: [I32, I32, I32, I32, I32, I32, I64, I32], results: [] });
   mb.importFunc('ldpkt', { params: [I32, I32, I32], results: [I32] });
+  mb.importFunc('kfunc', { params: [I32, I32, I32], results: [I32] });
   mb.importGlobal('core');
   mb.importGlobal('cpu');
   mb.global(0); // status
@@ -336,8 +529,18 @@ export function compileObject(input: JitInput): JitOutput {
   const save = mb.func({ params: [I64, I64, I64, I64, I64, I32, I32], results: [] }, [I32]);
   const run = mb.func({ params: [I32], results: [I32] }, [I64]);
   const lookup = mb.func({ params: [I64, I64, I32], results: [I32, I64] }, [I64, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
-  const start = mb.func({ params: [I32, I32, I32, I32], results: [I32] }, [I64]);
-  if (resolve.index !== F_RESOLVE || ctxload.index !== F_CTXLOAD || punt.index !== F_PUNT || save.index !== F_SAVEFRAME || run.index !== F_RUN || lookup.index !== F_LOOKUP || start.index !== F_START)
+  const start = mb.func({ params: [I32, I32, I32, I32], results: [I32] }, [I64, I32, I32]);
+  const batch = mb.func({ params: [I32, I32, I32, I32, I32], results: [I32] }, [I32, I64, I64, I32, I32]);
+  const init = mb.func({ params: [], results: [] });
+  const probe = mb.func(PROBE_TYPE, PROBE_LOCALS);
+  const csum = mb.func(CSUM_TYPE, CSUM_LOCALS);
+  const adjHead = mb.func(ADJUST_TYPE, ADJUST_LOCALS);
+  const adjMeta = mb.func(ADJUST_TYPE, ADJUST_LOCALS);
+  const adjTail = mb.func(ADJUST_TYPE, ADJUST_LOCALS);
+  const bufLen = mb.func(BUFLEN_TYPE, BUFLEN_LOCALS);
+  const update = mb.func(UPDATE_TYPE, UPDATE_LOCALS);
+  if (resolve.index !== F_RESOLVE || ctxload.index !== F_CTXLOAD || punt.index !== F_PUNT || save.index !== F_SAVEFRAME || run.index !== F_RUN || lookup.index !== F_LOOKUP || start.index !== F_START || batch.index !== F_BATCH || init.index !== F_INIT ||
+    probe.index !== F_PROBE || csum.index !== F_CSUM || adjHead.index !== F_ADJUST_HEAD || adjMeta.index !== F_ADJUST_META || adjTail.index !== F_ADJUST_TAIL || bufLen.index !== F_BUFLEN || update.index !== F_UPDATE)
     throw new Error('jit: internal function indices moved');
   emitResolve(resolve.code, input);
   emitCtxLoad(ctxload.code);
@@ -345,9 +548,10 @@ export function compileObject(input: JitInput): JitOutput {
   emitSaveFrame(save.code);
   emitRun(run.code, fnType);
   emitLookup(lookup.code, input.maps);
-  emitStart(start.code, fnType);
   mb.exportFunc('run', F_RUN);
   mb.exportFunc('start', F_START);
+  mb.exportFunc('batch', F_BATCH);
+  mb.exportFunc('init', F_INIT);
 
   // Every function of every program: index F_FIRST + k = table slot k.
   const functions = new Map<number, Map<number, number>>();
@@ -369,7 +573,7 @@ export function compileObject(input: JitInput): JitOutput {
       const slot = byPc.get(pc);
       if (slot === undefined) throw new JitUnsupported(`call target ${pc} is not a function`, pc);
       return F_FIRST + slot;
-    }, fnType, input.maps.some((m) => m.array || m.hash));
+    }, fnType, input.maps.some((m) => m.array || m.hash || m.lpm), tableMaps, input.maps);
     em.prologue();
     const blocks = basicBlocks(p.prog.slots, p.start, p.end, p.prog.program.puntPcs);
     structure(blocks, {
@@ -384,6 +588,16 @@ export function compileObject(input: JitInput): JitOutput {
     f.code.op(OP.unreachable);
   }
   mb.setTable(plan.map((p) => F_FIRST + p.slot));
+  emitStart(start.code, fnType, [...entry.values()]);
+  emitInit(init.code, input.maps.slice(0, tableMaps));
+  emitProbe(probe.code, tableMaps);
+  emitCsum(csum.code, F_PROBE);
+  emitAdjustHead(adjHead.code);
+  emitAdjustMeta(adjMeta.code);
+  emitAdjustTail(adjTail.code);
+  emitBufLen(bufLen.code);
+  emitUpdate(update.code, input.maps, F_PROBE);
+  emitBatch(batch.code, fnType, input.programs.map((p) => ({ ti: entry.get(p.program.id)!, depth: p.program.stackDepth })));
   void JIT_FAULT;
   return { bytes: mb.build(), entry, functions, functionCount: plan.length };
 }

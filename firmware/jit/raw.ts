@@ -56,7 +56,11 @@ export function runRawJit(program: Uint8Array, mem: Uint8Array): RawResult {
   const helper = (id: number, pc: number) => {
     throw new Fault('fault.helper', `helper ${id} is not available here`, pc);
   };
-  const inst = new wasm.Instance(new wasm.Module(out.bytes), { env: { mem: memory, core, cpu: 0, helper, fault, ldpkt } });
+  const kfunc = (id: number, pc: number) => {
+    throw new Fault('fault.helper', `kfunc ${id} is not available here`, pc);
+  };
+  const inst = new wasm.Instance(new wasm.Module(out.bytes), { env: { mem: memory, core, cpu: 0, helper, fault, ldpkt, kfunc } });
+  (inst.exports.init as () => void)();
   words[S_LO + 1] = memOff;
   words[S_HI + 1] = REGION_TAG + REGION_MAP0;
   words[S_LO + 2] = mem.length;

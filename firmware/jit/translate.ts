@@ -14,8 +14,8 @@
 import { assertNever, type Insn, type Slot } from '../../offload/isa/index.ts';
 import type { Program } from '../vm/interpreter.ts';
 import {
-  ACCESS, type AccessKind, CORE_CTX, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, JIT_FAULT, JIT_STATUS,
-  REGION_CTX, REGION_PACKET, REGION_TAG, S_BUDGET, S_HI, S_LO, S_MAYGOTO, STACK_FRAME,
+  ACCESS, type AccessKind, CORE_CTX, CTX_MD_BYTES, CTX_PTR_BYTES, MAP_TABLE, MAP_TABLE_ENTRY, REGION_MAP0, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, JIT_FAULT, JIT_STATUS,
+  MAP_PTR_TAG, REGION_CTX, REGION_PACKET, REGION_STACK, REGION_TAG, STACK_BYTES, S_BUDGET, S_HI, S_LO, S_MAYGOTO, S_PRNG, STACK_FRAME,
 } from './abi.ts';
 import { type Block, JitUnsupported } from './structure.ts';
 import { HELPER_IDS } from '../helpers/names.ts';
@@ -34,12 +34,18 @@ export interface JitMap {
   end: number;
   writable: boolean;
   /** array / percpu_array: lookups compiled inline (value of index i, CPU c at values + i * stride + c * slot). */
-  array?: { maxEntries: number; values: number; stride: number; slot: number };
+  array?: { maxEntries: number; values: number; stride: number; slot: number; valueSize: number };
   /**
    * hash / percpu_hash / lru_hash / lru_percpu_hash: lookups compiled inline (firmware/maps/hashtab.ts):
    * bucket b's [lock, head] at buckets + 8b, element e at elems + e * elemSize = [next, hash, key
    * (keyArea bytes) at elemHdr, values]; LRU maps mark element e referenced at lruRef.base + e * stride.
    */
+  /**
+   * lpm_trie: lookups compiled inline (firmware/maps/lpm.ts): the trie lock word and root index at
+   * absolute offsets, node n at nodes + n * nodeBytes = [child0, child1, prefixlen, flags, data, value
+   * at valueOff], nNodes nodes, keys of maxPrefix bits after the u32 prefixlen.
+   */
+  lpm?: { keySize: number; maxPrefix: number; lock: number; root: number; nodes: number; nodeBytes: number; nNodes: number; valueOff: number; imFlag: number };
   hash?: { keySize: number; seed: number; mask: number; buckets: number; nElems: number; elems: number; elemSize: number; keyArea: number; slot: number; elemHdr: number; lruRef?: { base: number; stride: number } };
 }
 
@@ -62,14 +68,24 @@ export interface JitOutput {
 export const F_HELPER = 0;
 export const F_FAULT = 1;
 export const F_LDPKT = 2;
-export const F_RESOLVE = 3;
-export const F_CTXLOAD = 4;
-export const F_PUNT = 5;
-export const F_SAVEFRAME = 6;
-export const F_RUN = 7;
-export const F_LOOKUP = 8;
-export const F_START = 9;
-export const F_FIRST = 10;
+export const F_KFUNC = 3;
+export const F_RESOLVE = 4;
+export const F_CTXLOAD = 5;
+export const F_PUNT = 6;
+export const F_SAVEFRAME = 7;
+export const F_RUN = 8;
+export const F_LOOKUP = 9;
+export const F_START = 10;
+export const F_BATCH = 11;
+export const F_INIT = 12;
+export const F_PROBE = 13;
+export const F_CSUM = 14;
+export const F_ADJUST_HEAD = 15;
+export const F_ADJUST_META = 16;
+export const F_ADJUST_TAIL = 17;
+export const F_BUFLEN = 18;
+export const F_UPDATE = 19;
+export const F_FIRST = 20;
 // Globals.
 export const G_CORE = 0;
 export const G_CPU = 1;
@@ -83,8 +99,18 @@ const L_T0 = 11;
 const L_A0 = 13;
 const L_FP = 14; // core + CORE_STACK + lo(r10) - 512: the current frame's first byte
 const L_A1 = 15;
+// The budget left, in a local while the function runs (a global round trip per block would be a
+// store-to-load chain); G_BUDGET is written before anything that reads it (calls, punts, returns).
+const L_BUD = 16;
+// The packet window [data_meta, data_end) of the ctx block, read at function entry and after every
+// call (only helpers change it; programs cannot write the context).
+const L_PMETA = 17;
+const L_PEND = 18;
+// The core's slot (G_CORE) and its packet frame's first byte, in locals.
+const L_CORE = 19;
+const L_PKT = 20;
 const REG_LOCAL = [L_R0, 0, 1, 2, 3, 4, 7, 8, 9, 10, 5] as const;
-export const FN_LOCALS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I32, I32, I32];
+export const FN_LOCALS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I32, I32, I32, I32, I64, I64, I32, I32];
 export const FN_TYPE: FuncType = { params: [I64, I64, I64, I64, I64, I64], results: [I64] };
 
 const lo32 = (w: number) => CORE_STATE + (S_LO + w) * 4;
@@ -133,6 +159,10 @@ export class FunctionEmitter {
     private readonly fnIndexOfPc: (pc: number) => number,
     private readonly tableType: number,
     private readonly inlineLookup: boolean,
+    /** Maps 0 .. tableMaps - 1 are in the bounds table (abi.ts MAP_TABLE). */
+    private readonly tableMaps = 0,
+    /** The maps (array lookups of a map known at the call are compiled at the call). */
+    private readonly maps: readonly JitMap[] = [],
   ) {
     this.puntPcs = new Set(prog.program.puntPcs);
   }
@@ -149,11 +179,32 @@ export class FunctionEmitter {
     c.i32(kind).i32(pc).i32(this.prog.program.id).i32(r).i32(off).i32(size);
     if (r >= 0) c.get(reg(r));
     else c.i64(0);
-    c.get(reg(10)).op(OP.i32_wrap_i64).idx(OP.call, F_FAULT);
+    // The import always throws: nothing after it runs (and nothing must stay live across it).
+    c.get(reg(10)).op(OP.i32_wrap_i64).idx(OP.call, F_FAULT).op(OP.unreachable);
   }
 
   /** Pushes the absolute address of [reg r + off, size) for `kind`, faulting as the interpreter does. */
-  private address(r: number, off: number, size: number, kind: AccessKind, pc: number): void {
+  /** Pushes i32 1 when register r holds a packet pointer. */
+  private isPacket(r: number): void {
+    this.c.get(reg(r)).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + REGION_PACKET).op(OP.i32_eq);
+  }
+
+  /** Pushes the address of [packet pointer r + off, size), faulting outside [data_meta, data_end). */
+  private packetAddress(r: number, off: number, size: number, kind: AccessKind, pc: number): void {
+    const c = this.c;
+    // Two branches (no flag materialising): below data_meta or past data_end faults.
+    c.open(OP.block).open(OP.block);
+    c.get(reg(r)).i64(MASK32).op(OP.i64_and).i64(off).op(OP.i64_add).tee(L_T0);
+    c.get(L_PMETA).op(OP.i64_lt_s).br(OP.br_if, 0);
+    c.get(L_T0).i64(size).op(OP.i64_add).get(L_PEND).op(OP.i64_gt_s).br(OP.br_if, 0);
+    c.br(OP.br, 1);
+    c.end();
+    this.fault(kind, pc, r, off, size);
+    c.end();
+    c.get(L_PKT).get(L_T0).op(OP.i32_wrap_i64).op(OP.i32_add);
+  }
+
+  private address(r: number, off: number, size: number, kind: AccessKind, pc: number, packetChecked = false): void {
     const c = this.c;
     const v = reg(r);
     if (this.frameAccess(r, off, size)) {
@@ -161,18 +212,29 @@ export class FunctionEmitter {
       return;
     }
     c.open(OP.block, I32);
-    // Packet pointers inline (the common case in XDP), everything else through $resolve.
-    c.get(v).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + REGION_PACKET).op(OP.i32_eq);
-    c.open(OP.if);
-    c.get(v).i64(MASK32).op(OP.i64_and).i64(off).op(OP.i64_add).tee(L_T0);
-    c.idx(OP.global_get, G_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + CTX_DATA_META * 4).op(OP.i64_lt_s);
-    c.get(L_T0).i64(size).op(OP.i64_add).idx(OP.global_get, G_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + CTX_DATA_END * 4).op(OP.i64_gt_s);
-    c.op(OP.i32_or).open(OP.if);
-    this.fault(kind, pc, r, off, size);
-    c.end();
-    c.idx(OP.global_get, G_CORE).get(L_T0).op(OP.i32_wrap_i64).op(OP.i32_add).i32(CORE_FRAME).op(OP.i32_add);
-    c.br(OP.br, 1);
-    c.end();
+    // Packet pointers inline (the common case in XDP; a load tested it already), everything else
+    // through the map table or $resolve.
+    if (!packetChecked) {
+      this.isPacket(r);
+      c.open(OP.if);
+      this.packetAddress(r, off, size, kind, pc);
+      c.br(OP.br, 1);
+      c.end();
+    }
+    if (this.tableMaps > 0) {
+      // A map value: the bounds table (abi.ts MAP_TABLE); out of bounds, a store to a read-only map or
+      // any other region goes to $resolve, which faults exactly.
+      c.get(v).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + REGION_MAP0).op(OP.i32_sub).tee(L_A0).i32(this.tableMaps).op(OP.i32_lt_u);
+      c.open(OP.if);
+      c.get(L_A0).i32(MAP_TABLE_ENTRY).op(OP.i32_mul).get(L_CORE).op(OP.i32_add).set(L_A0);
+      c.open(OP.block);
+      c.get(v).i64(MASK32).op(OP.i64_and).i64(off).op(OP.i64_add).tee(L_T0);
+      c.get(L_A0).mem(OP.i64_load32_u, 2, MAP_TABLE).op(OP.i64_lt_s).br(OP.br_if, 0);
+      c.get(L_T0).i64(size).op(OP.i64_add).get(L_A0).mem(OP.i64_load32_u, 2, MAP_TABLE + (kind === ACCESS.load ? 4 : 8)).op(OP.i64_gt_s).br(OP.br_if, 0);
+      c.get(L_T0).op(OP.i32_wrap_i64).br(OP.br, 2);
+      c.end();
+      c.end();
+    }
     c.get(v).i32(off).i32(size).i32(kind).i32(pc).i32(r).get(5).op(OP.i32_wrap_i64).i32(this.prog.program.id).idx(OP.call, F_RESOLVE);
     c.end();
   }
@@ -186,10 +248,25 @@ export class FunctionEmitter {
     }
     const v = reg(src);
     c.open(OP.block, I64);
+    // A packet pointer first (the usual load of an XDP program).
+    this.isPacket(src);
+    c.open(OP.if);
+    this.packetAddress(src, off, size, ACCESS.load, pc);
+    c.mem(op, 0, 0).br(OP.br, 1);
+    c.end();
     // The context: struct xdp_md fields come from the ctx block (data, data_end, data_meta as pointers).
     c.get(v).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + REGION_CTX).op(OP.i32_eq);
     c.open(OP.if);
-    c.get(v).i32(off).i32(size).i32(pc).i32(src).i32(this.prog.program.id).idx(OP.call, F_CTXLOAD);
+    const ctxCall = () => c.get(v).i32(off).i32(size).i32(pc).i32(src).i32(this.prog.program.id).idx(OP.call, F_CTXLOAD);
+    if (size === 4 && off >= 0 && off < CTX_MD_BYTES && off % 4 === 0) {
+      // The usual field load (the pointer's offset 0, a constant aligned field) inline; else $ctxload checks.
+      c.get(v).op(OP.i32_wrap_i64).op(OP.i32_eqz).open(OP.if, I64);
+      c.get(L_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + off);
+      if (off < CTX_PTR_BYTES) c.i64(BigInt(REGION_TAG + REGION_PACKET) << 32n).op(OP.i64_or);
+      c.op(OP.else);
+      ctxCall();
+      c.end();
+    } else ctxCall();
     if (sx && size < 8) {
       // A sign-extending ctx load sign-extends the loaded field.
       c.op(OP.i32_wrap_i64);
@@ -199,7 +276,7 @@ export class FunctionEmitter {
     }
     c.br(OP.br, 1);
     c.end();
-    this.address(src, off, size, ACCESS.load, pc);
+    this.address(src, off, size, ACCESS.load, pc, true);
     c.mem(op, 0, 0);
     c.end();
     c.set(reg(dst));
@@ -269,6 +346,7 @@ export class FunctionEmitter {
   /** Stops before the instruction at pc: saves the registers, status punt, returns. */
   punt(pc: number): void {
     const c = this.c;
+    this.syncBudget();
     for (let r = 0; r <= 10; r++) c.get(reg(r));
     c.i32(pc).i32(this.prog.program.id).idx(OP.call, F_PUNT);
     c.i32(JIT_STATUS.punt).idx(OP.global_set, G_STATUS).i64(0).op(OP.return);
@@ -491,14 +569,17 @@ export class FunctionEmitter {
     c.i32(0).idx(OP.global_set, G_MAYGOTO).i32(1).op(OP.else).i32(0).end();
   }
 
+  /** First pc of the block being translated. */
+  private blockStart = 0;
+
   body(b: Block): void {
     const c = this.c;
+    this.blockStart = b.start;
     // A punt pc (an instruction the device cannot run) starts its block: stop before it is charged.
     if (this.puntPcs.has(b.start)) this.punt(b.start);
     // Charge the block's budget; a block the budget cannot pay runs on the interpreter.
-    c.idx(OP.global_get, G_BUDGET).i32(b.count).op(OP.i32_sub).idx(OP.global_set, G_BUDGET);
-    c.idx(OP.global_get, G_BUDGET).i32(0).op(OP.i32_lt_s).open(OP.if);
-    c.idx(OP.global_get, G_BUDGET).i32(b.count).op(OP.i32_add).idx(OP.global_set, G_BUDGET);
+    c.get(L_BUD).i32(b.count).op(OP.i32_sub).tee(L_BUD).i32(0).op(OP.i32_lt_s).open(OP.if);
+    c.get(L_BUD).i32(b.count).op(OP.i32_add).set(L_BUD);
     this.punt(b.start);
     c.end();
     const slots = this.prog.slots;
@@ -510,7 +591,10 @@ export class FunctionEmitter {
 
   leave(b: Block): void {
     const c = this.c;
-    if (b.term.kind === 'exit') c.get(L_R0).op(OP.return);
+    if (b.term.kind === 'exit') {
+      this.syncBudget();
+      c.get(L_R0).op(OP.return);
+    }
     else {
       this.fault(JIT_FAULT.falloff, b.term.kind === 'falloff' ? b.term.pc : b.start, -1);
       c.op(OP.unreachable);
@@ -567,6 +651,7 @@ export class FunctionEmitter {
         if (insn.mode === 'ind') c.get(reg(insn.sreg)).op(OP.i32_wrap_i64).i32(insn.imm).op(OP.i32_add);
         else c.i32(insn.imm);
         c.i32(pc).idx(OP.call, F_LDPKT).op(OP.i32_eqz).open(OP.if);
+        this.syncBudget();
         c.i64(0).set(L_R0).i32(JIT_STATUS.early).idx(OP.global_set, G_STATUS).i64(0).op(OP.return);
         c.end();
         c.idx(OP.global_get, G_CORE).mem(OP.i64_load32_u, 2, lo32(0)).set(L_R0);
@@ -574,6 +659,7 @@ export class FunctionEmitter {
       }
       case 'call':
         this.call(insn, pc);
+        this.loadWindow();
         return;
       case 'callx':
         // bpf_conformance's indirect call: no verified program contains it (the kernel refuses 0x8d), so
@@ -584,15 +670,18 @@ export class FunctionEmitter {
     }
   }
 
-  /** A helper through the import: the state block exact, r0 read back; a tail call continues in its target. */
-  private helperCall(id: number, pc: number): void {
+  /**
+   * A helper (or, with fn = F_KFUNC, a kfunc) through its import: the state block exact, r0 read
+   * back; a tail call continues in its target (a kfunc import always returns 0).
+   */
+  private helperCall(id: number, pc: number, fn: number = F_HELPER): void {
     const c = this.c;
     // The state block is exact during a helper: arguments, r10, budget and may_goto counter.
     for (const r of [1, 2, 3, 4, 5, 10]) storeReg64(c, r, reg(r));
-    c.idx(OP.global_get, G_CORE).idx(OP.global_get, G_BUDGET).mem(OP.i32_store, 2, word(S_BUDGET));
+    c.idx(OP.global_get, G_CORE).get(L_BUD).mem(OP.i32_store, 2, word(S_BUDGET));
     c.idx(OP.global_get, G_CORE).idx(OP.global_get, G_MAYGOTO).mem(OP.i32_store, 2, word(S_MAYGOTO));
-    c.i32(id).i32(pc).i32(this.prog.program.id).idx(OP.call, F_HELPER).set(L_A0);
-    c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_BUDGET)).idx(OP.global_set, G_BUDGET);
+    c.i32(id).i32(pc).i32(this.prog.program.id).idx(OP.call, fn).set(L_A0);
+    c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_BUDGET)).tee(L_BUD).idx(OP.global_set, G_BUDGET);
     c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_MAYGOTO)).idx(OP.global_set, G_MAYGOTO);
     c.get(L_A0).open(OP.if);
     // bpf_tail_call: continue in the target program with the same frame and registers.
@@ -607,6 +696,7 @@ export class FunctionEmitter {
     const c = this.c;
     switch (insn.callee) {
       case 'helper':
+        if (insn.imm === HELPER_IDS.map_lookup_elem && this.arrayLookupAt(pc)) return;
         if (insn.imm === HELPER_IDS.map_lookup_elem && this.inlineLookup) {
           // Array maps inline ($lookup -> found, r0 in T0); anything else (or a bad argument) goes to the helper table.
           c.get(reg(1)).get(reg(2)).get(reg(10)).op(OP.i32_wrap_i64).idx(OP.call, F_LOOKUP).set(L_T0).op(OP.i32_eqz).open(OP.if);
@@ -614,6 +704,7 @@ export class FunctionEmitter {
           c.op(OP.else).get(L_T0).set(L_R0).end();
           return;
         }
+        if (this.inlineHelper(insn.imm, pc)) return;
         this.helperCall(insn.imm, pc);
         return;
       case 'local': {
@@ -625,22 +716,124 @@ export class FunctionEmitter {
         // The callee's frame is cleared, as much of it as the callee uses (the predecoded call's offset).
         const clear = this.prog.program.code[pc * 4 + 2]!;
         if (clear > 0) c.get(L_FP).i32(clear).op(OP.i32_sub).i32(0).i32(clear).memoryFill();
+        this.syncBudget();
         for (const r of [1, 2, 3, 4, 5]) c.get(reg(r));
         c.get(reg(10)).i64(STACK_FRAME).op(OP.i64_sub);
         c.idx(OP.call, target).set(L_R0);
+        c.idx(OP.global_get, G_BUDGET).set(L_BUD);
         this.afterCall(pc + 1);
         return;
       }
       case 'kfunc':
-        // kernel functions run through firmware/kfuncs on the interpreter: such an object is not compiled
-        throw new JitUnsupported(`kfunc call at pc ${pc} (BTF id ${insn.imm}) is not compiled`, pc);
+        // kernel functions through the kfunc import (firmware/kfuncs' table, the state block exact)
+        this.helperCall(insn.imm, pc, F_KFUNC);
+        return;
       default:
         assertNever(insn.callee, 'call kind');
     }
   }
 
-  /** Function prologue: the current frame's address. */
+  /**
+   * The helpers compiled into the module (helpers.ts): true when `id` is one of them. Those that
+   * can decline (a pointer argument they cannot resolve, a multi-buffer tail) fall back to the import.
+   */
+  private inlineHelper(id: number, pc: number): boolean {
+    const c = this.c;
+    const orImport = (fn: number, args: () => void) => {
+      args();
+      c.idx(OP.call, fn).set(L_T0).op(OP.i32_eqz).open(OP.if);
+      this.helperCall(id, pc);
+      c.op(OP.else).get(L_T0).set(L_R0).end();
+    };
+    switch (id) {
+      case HELPER_IDS.csum_diff:
+        orImport(F_CSUM, () => {
+          for (const r of [1, 2, 3, 4, 5]) c.get(reg(r));
+          c.get(reg(10)).op(OP.i32_wrap_i64);
+        });
+        return true;
+      case HELPER_IDS.xdp_adjust_head:
+      case HELPER_IDS.xdp_adjust_meta:
+      case HELPER_IDS.xdp_adjust_tail: {
+        const fn = id === HELPER_IDS.xdp_adjust_head ? F_ADJUST_HEAD : id === HELPER_IDS.xdp_adjust_meta ? F_ADJUST_META : F_ADJUST_TAIL;
+        orImport(fn, () => c.get(reg(2)).op(OP.i32_wrap_i64));
+        return true;
+      }
+      case HELPER_IDS.map_update_elem:
+        if (!this.inlineLookup) return false;
+        orImport(F_UPDATE, () => {
+          for (const r of [1, 2, 3, 4]) c.get(reg(r));
+          c.get(reg(10)).op(OP.i32_wrap_i64);
+        });
+        return true;
+      case HELPER_IDS.xdp_get_buff_len:
+        c.idx(OP.call, F_BUFLEN).set(L_R0);
+        return true;
+      case HELPER_IDS.get_prandom_u32: {
+        // xorshift32 on the state block's S_PRNG (XdpCore.nextRandom); r0 = the new state, unsigned
+        c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_PRNG)).tee(L_A0);
+        c.get(L_A0).i32(13).op(OP.i32_shl).op(OP.i32_xor).tee(L_A0);
+        c.get(L_A0).i32(17).op(OP.i32_shr_u).op(OP.i32_xor).tee(L_A0);
+        c.get(L_A0).i32(5).op(OP.i32_shl).op(OP.i32_xor).set(L_A0);
+        c.idx(OP.global_get, G_CORE).get(L_A0).mem(OP.i32_store, 2, word(S_PRNG));
+        c.get(L_A0).op(OP.i64_extend_i32_u).set(L_R0);
+        return true;
+      }
+      default:
+        return false;
+    }
+  }
+
+  /**
+   * bpf_map_lookup_elem right after `r1 = map` (an lddw of a map-object pointer in the same block, so
+   * r1 is that map) on an array or per-CPU array: the lookup at the call site. A key not on the stack
+   * goes to the helper table, as from $lookup.
+   */
+  private arrayLookupAt(pc: number): boolean {
+    const slots = this.prog.slots;
+    const ld = slots[pc - 2];
+    if (pc - 2 < this.blockStart || ld?.kind !== 'lddw' || ld.dst !== 1 || slots[pc - 1] !== null) return false;
+    const code = this.prog.program.code;
+    if (code[(pc - 2) * 4 + 7]! !== MAP_PTR_TAG) return false;
+    const i = code[(pc - 2) * 4 + 3]!;
+    const a = this.maps[i]?.array;
+    if (!a) return false;
+    const c = this.c;
+    const k = reg(2);
+    // the key: 4 bytes on the stack inside [current frame, top)
+    c.get(k).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + REGION_STACK).op(OP.i32_ne);
+    c.get(k).i64(MASK32).op(OP.i64_and).tee(L_T0).get(reg(10)).i64(MASK32).op(OP.i64_and).i64(STACK_FRAME).op(OP.i64_sub).op(OP.i64_lt_s).op(OP.i32_or);
+    c.get(L_T0).i64(4).op(OP.i64_add).i64(STACK_BYTES).op(OP.i64_gt_s).op(OP.i32_or).open(OP.if);
+    this.helperCall(HELPER_IDS.map_lookup_elem, pc);
+    c.op(OP.else);
+    c.get(L_CORE).get(L_T0).op(OP.i32_wrap_i64).op(OP.i32_add).mem(OP.i32_load, 0, CORE_STACK).tee(L_A0).i32(a.maxEntries).op(OP.i32_ge_u).open(OP.if, I64);
+    c.i64(0);
+    c.op(OP.else);
+    c.get(L_A0).op(OP.i64_extend_i32_u).i64(a.stride).op(OP.i64_mul).i64(a.values).op(OP.i64_add);
+    if (a.slot) c.idx(OP.global_get, G_CPU).op(OP.i64_extend_i32_u).i64(a.slot).op(OP.i64_mul).op(OP.i64_add);
+    c.i64(BigInt(REGION_TAG + REGION_MAP0 + i) << 32n).op(OP.i64_or);
+    c.end();
+    c.set(L_R0);
+    c.end();
+    return true;
+  }
+
+  /** G_BUDGET = the local budget (before a call, punt or return). */
+  private syncBudget(): void {
+    this.c.get(L_BUD).idx(OP.global_set, G_BUDGET);
+  }
+
+  /** The packet window into its locals. */
+  private loadWindow(): void {
+    this.c.get(L_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + CTX_DATA_META * 4).set(L_PMETA);
+    this.c.get(L_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + CTX_DATA_END * 4).set(L_PEND);
+  }
+
+  /** Function prologue: the budget and packet window into their locals, the current frame's address. */
   prologue(): void {
+    this.c.idx(OP.global_get, G_CORE).tee(L_CORE).i32(CORE_FRAME).op(OP.i32_add).set(L_PKT);
+    this.loadWindow();
+    this.c.idx(OP.global_get, G_BUDGET).set(L_BUD);
     this.c.idx(OP.global_get, G_CORE).get(reg(10)).op(OP.i32_wrap_i64).op(OP.i32_add).i32(CORE_STACK - STACK_FRAME).op(OP.i32_add).set(L_FP);
   }
 

@@ -20,10 +20,12 @@ import { BpfMapBase, HEADER_BYTES, H_COUNT, H_FREE, H_LOCK, H_ROOT, badFlags, r8
 import type { MapGeometry } from './spec.ts';
 import { lock, readBegin, readRetry, unlock } from './sync.ts';
 
-const IM = 1;
+/** Node flag: an intermediate node (no value). */
+export const IM = 1;
 /** Header word of the bump pointer over never-used nodes. */
 const H_BUMP = 7;
-const NODE_HDR = 16;
+/** Bytes of a node before its data: child0, child1, prefixlen, flags. */
+export const NODE_HDR = 16;
 
 export class LpmTrie extends BpfMapBase {
   static nodeSize(g: MapGeometry): number {

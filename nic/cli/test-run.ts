@@ -30,7 +30,7 @@ export const testRunCommand: Command = {
 reports the return value, the output frame and every map. Same contract as the kernel's test_run: frames
 shorter than 14 bytes are refused (EINVAL), the output includes the metadata area the program grew,
 --repeat runs the program N times on the same buffer (each run sees the previous output), duration_ns is
-the mean per repetition. Keys and values are hex bytes in memory order; per-CPU maps take one value for
+the mean per repetition (time on the CPU, as the kernel's, which leaves out time scheduled out). Keys and values are hex bytes in memory order; per-CPU maps take one value for
 every CPU or all CPUs' values concatenated. Internal maps are named .bss, .data, .rodata.
 Only PROGRAM and the programs named by --tail-call and --before are loaded (libbpf with autoload off
 for the others): as in the kernel, each of them must pass the verifier first (nicsim verify), while

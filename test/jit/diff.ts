@@ -8,7 +8,8 @@ import type { ObjectSpec, ProgramSpec } from '../../offload/elf/index.ts';
 import { ALU_OPS, type AluOp, ATOMIC_OPS, encodeProgram, type Insn, JMP_CONDS, type Slot } from '../../offload/isa/index.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
 import { EXIT, type Engine } from '../../firmware/engine.ts';
-import { compileJit, jitEngine, mapBoundsOf } from '../../firmware/jit/engine.ts';
+import { type BatchEngine, compileJit, jitEngine, mapBoundsOf } from '../../firmware/jit/engine.ts';
+import { S_STATUS } from '../../firmware/state.ts';
 import { interpreter } from '../../firmware/vm/engine.ts';
 import { coreFor, loadForRun } from '../../nic/runtime/load.ts';
 import { dumpMaps } from '../../nic/runtime/test-run.ts';
@@ -179,9 +180,16 @@ export function randomPacket(rng: Rng): Uint8Array {
   return p;
 }
 
-/** What one packet did on one engine. */
-function outcome(core: ReturnType<typeof coreFor>, engine: Engine, id: number): string {
-  const k = engine.run(core, id);
+/**
+ * What one packet did on one engine, run `repeat` times on the same buffer: one run after the other
+ * (the interpreter), or one batch call (the JIT's runBatch, test_run's repeat loop) when `batch`.
+ */
+function outcome(core: ReturnType<typeof coreFor>, engine: Engine | BatchEngine, id: number, repeat: number, batch: boolean): string {
+  let k: number = EXIT.exit;
+  if (batch && 'runBatch' in engine) {
+    const done = engine.runBatch(core, id, repeat);
+    if (done < repeat) k = core.blocks.state.words[S_STATUS]!;
+  } else for (let i = 0; i < repeat && k === EXIT.exit; i++) k = engine.run(core, id);
   const f = core.fault;
   const lo = core.blocks.state.lo;
   const hi = core.blocks.state.hi;
@@ -213,8 +221,10 @@ export function compareEngines(spec: ObjectSpec, depth: number, packets: readonl
   for (let i = 0; i < packets.length; i++) {
     coreI.buf.reset(packets[i]!);
     coreJ.buf.reset(packets[i]!);
-    const a = outcome(coreI, interpreter, id);
-    const b = outcome(coreJ, jit, id);
+    // Every other packet twice on the same buffer, the JIT's runs of it as one batch.
+    const repeat = 1 + (i % 2);
+    const a = outcome(coreI, interpreter, id, repeat, false);
+    const b = outcome(coreJ, jit, id, repeat, true);
     if (a !== b) return { diff: { program: hex, packet: i, interp: a, jit: b }, unsupported: jit.code.unsupported };
   }
   const mi = JSON.stringify(dumpMaps(objI));

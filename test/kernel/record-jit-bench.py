@@ -9,7 +9,8 @@ and keeps bpftool's "duration" (average ns per run, the kernel's JIT'ed code, sa
 repetition as `nicsim test-run --repeat`). bench/jit.ts prints nicsim's ns/packet against these numbers,
 so the bench needs no root. The process pins itself to CPU 0 first.
 
-Usage: sudo python3 test/kernel/record-jit-bench.py [--repeat N] [example ...]   (default: every example)
+Usage: sudo python3 test/kernel/record-jit-bench.py [--repeat N] [--out FILE] [example ...]   (default: every
+example, into the fixture; --out writes elsewhere, e.g. a fresh measurement for `bench/jit.ts --kernel FILE`)
 """
 import importlib.util
 import json
@@ -32,9 +33,15 @@ OUT = os.path.join(ROOT, "test", "fixtures", "bench", "kernel-xdp.json")
 
 def main(argv):
     repeat = 1_000_000
-    if argv[:1] == ["--repeat"]:
-        repeat, argv = int(argv[1]), argv[2:]
+    out = OUT
+    while argv[:1] in (["--repeat"], ["--out"]):
+        if argv[0] == "--repeat":
+            repeat = int(argv[1])
+        else:
+            out = os.path.abspath(argv[1])
+        argv = argv[2:]
     os.sched_setaffinity(0, {0})
+    os.makedirs(rec.PIN_BASE, exist_ok=True)
     wanted = set(argv)
     cases = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -61,8 +68,8 @@ def main(argv):
                 cases[f"{example}/{c['name']}"] = {"object": c["object"], "program": c["program"], "duration_ns": doc["duration"]}
                 print(f"{example}/{c['name']}: {doc['duration']} ns", file=sys.stderr)
     doc = {"kernel": platform.release(), "machine": platform.machine(), "repeat": repeat, "cases": cases}
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    with open(OUT, "w") as fh:
+    os.makedirs(os.path.dirname(out), exist_ok=True)
+    with open(out, "w") as fh:
         json.dump(doc, fh, indent=1, sort_keys=True)
         fh.write("\n")
 
