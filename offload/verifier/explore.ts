@@ -117,6 +117,8 @@ export function updateBranchCounts(env: Env, st: VState | null): void {
   }
 }
 
+const LIVE = new Int32Array(2);
+
 /** clean_verifier_state: a finished checkpoint forgets dead registers and dead stack slots. */
 function cleanState(env: Env, st: VState): void {
   st.cleaned = true;
@@ -125,9 +127,12 @@ function cleanState(env: Env, st: VState): void {
     const ip = frameInsnIdx(st, i);
     const live = env.aux[ip]!.liveRegs;
     for (let r = 0; r < 10; r++) if (!(live & (1 << r)) && f.regs[r]!.type !== T.NOT_INIT) markNotInit(f.regs[r]!);
-    if (i !== st.curframe) continue;
+    env.stackLive.liveSlots(st, i, LIVE);
+    const lo = LIVE[0]!;
+    const hi = LIVE[1]!;
     for (let spi = 0; spi < f.allocated / 8; spi++) {
-      if (f.stack[spi] !== EMPTY_SLOT && !env.stackLive.alive(ip, spi)) f.stack[spi] = EMPTY_SLOT;
+      const alive = spi >= 64 || (spi < 32 ? lo & (1 << spi) : hi & (1 << (spi - 32)));
+      if (f.stack[spi] !== EMPTY_SLOT && !alive) f.stack[spi] = EMPTY_SLOT;
     }
   }
 }
@@ -308,13 +313,13 @@ export function doCheck(env: Env): void {
       const touched = log.level > 0 ? stackSlotsTouched(env, pc) : null;
       // helper and kfunc calls report the stack slots they write or whose dynptr they use
       env.logScratch = log.level > 0 && (isHelperCall(raw) || isKfuncCall(raw)) ? new Set<number>() : null;
-      const store = env.isStore[pc] === 1;
-      if (store) env.stackLive.beginInsn();
+      env.stackLive.beginInsn(st, pc);
       try {
         next = checkInsn(env, slot.insn);
-        if (store) env.stackLive.commitWrites(pc);
+        env.stackLive.commitInsn();
       } catch (e) {
         if (e instanceof VerifierFail && st.speculative && recoverableWithNospec(e)) {
+          env.stackLive.commitInsn();
           aux.nospec = true;
           aux.aluState = 0;
           next = -2;
@@ -347,6 +352,7 @@ export function doCheck(env: Env): void {
     }
     // process_bpf_exit: this path is done; continue with the most recent queued branch.
     updateBranchCounts(env, env.cur);
+    env.stackLive.update(env.cur);
     const elem = env.stack.pop();
     if (!elem) break;
     env.cur = elem.st;

@@ -126,6 +126,7 @@ export function checkFuncCall(env: Env, target: number): number {
   }
   setupFuncEntry(env, subprog, env.insnIdx, st, passArgs);
   clearCallerSaved(env, caller.regs);
+  env.stackLive.resetCallchain();
   logFrames(env, st, 'caller:', 'callee:');
   return sp.start;
 }
@@ -179,6 +180,8 @@ function logFrames(env: Env, st: VState, first: string, second: string, calleeFi
 /** prepare_func_exit: leave the current frame; returns the caller's next pc. */
 export function prepareFuncExit(env: Env): number {
   const st = env.cur;
+  // bpf_update_live_stack: the callee's stack marks reach its callers before the frame goes
+  env.stackLive.update(st);
   const callee = st.frames[st.curframe]!;
   const r0 = callee.regs[0]!;
   if (r0.type === T.STACK) env.fail('EINVAL', 'cannot return stack pointer to the caller');
