@@ -2,7 +2,7 @@
 """Records the kernel verifier's state-pruning statistics for every XDP program of some objects.
 
 Usage (root):
-    test/kernel/record-prune-counts.py DIR_OR_OBJECT... [--out FILE]
+    test/kernel/record-prune-counts.py DIR_OR_OBJECT... [--out FILE] [--logs]
 
 For each object (every *.o of a directory, or the files named) and each XDP program in it, the program
 is loaded on its own through libbpf (driven through ctypes; every other program has autoload off, as a
@@ -13,6 +13,8 @@ The fixture (default test/fixtures/verifier/prune-counts.json) holds, per progra
 name and sha256, the verdict and those four numbers; entries of objects not named this time are kept,
 re-recorded ones replaced. Objects whose code is not the project's stay out of git: the test
 (test/verifier/prune-counts.test.ts) checks the ones it finds (by sha256) and skips the rest.
+With --logs the log_level 2 trace of each program is written next to its object as
+OBJECT-STEM.PROGRAM.level2.txt (used for the small regression programs of test/fixtures/verifier/prune/).
 Maps declared with pinning are not pinned. Programs libbpf refuses before the kernel speaks (e.g. a map with max_entries 0) are listed on stderr
 and not recorded.
 """
@@ -88,11 +90,11 @@ class Libbpf:
         self.lb.bpf_object__close(obj)
         return names
 
-    def load_one(self, path, wanted):
+    def load_one(self, path, wanted, log_level=4, log_size=LOG_SIZE):
         """Loads only program `wanted`; returns (accepted, log text)."""
         self.messages = []
         obj = self.lb.bpf_object__open_file(path.encode(), None)
-        buf = ctypes.create_string_buffer(LOG_SIZE)
+        buf = ctypes.create_string_buffer(log_size)
         target = None
         p = self.lb.bpf_object__next_program(obj, None)
         while p:
@@ -100,8 +102,8 @@ class Libbpf:
             self.lb.bpf_program__set_autoload(p, mine)
             if mine:
                 target = p
-                self.lb.bpf_program__set_log_level(p, 4)
-                self.lb.bpf_program__set_log_buf(p, buf, LOG_SIZE)
+                self.lb.bpf_program__set_log_level(p, log_level)
+                self.lb.bpf_program__set_log_buf(p, buf, log_size)
             p = self.lb.bpf_object__next_program(obj, p)
         # maps declared with LIBBPF_PIN_BY_NAME are not pinned (nothing is left in /sys/fs/bpf)
         m = self.lb.bpf_object__next_map(obj, None)
@@ -129,6 +131,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("paths", nargs="+")
     ap.add_argument("--out", default=DEFAULT_OUT)
+    ap.add_argument("--logs", action="store_true",
+                    help="also write the log_level 2 trace of each program next to its object (OBJECT-STEM.PROGRAM.level2.txt)")
     a = ap.parse_args()
     lb = Libbpf()
     old = {"programs": []}
@@ -153,6 +157,11 @@ def main():
             print(f"{e['object']}:{prog}: {'accepted' if ok else 'rejected'} processed {e['processed']} "
                   f"total_states {e['total_states']} peak_states {e['peak_states']}")
             recorded.append(e)
+            if a.logs:
+                _, trace = lb.load_one(path, prog, log_level=2, log_size=16 << 20)
+                stem = os.path.splitext(path)[0]
+                with open(f"{stem}.{prog}.level2.txt", "w") as f:
+                    f.write(trace)
     names = {e["object"] for e in recorded}
     kept = [e for e in old["programs"] if e["object"] not in names]
     out = {

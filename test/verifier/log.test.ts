@@ -16,15 +16,11 @@ import { loadObjectFile } from '../../offload/elf/index.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
 import { root } from '../cli/run.ts';
 import { fuzzObject, fuzzProgram, readFuzzFixture } from './fuzz-fixture.ts';
+import { normLog } from './log-norm.ts';
 import { gunzipSync } from 'node:zlib';
 
 const dir = join(root, 'test/fixtures/verifier/logs');
-const norm = (text: string) =>
-  text
-    .replace(/0xffff[0-9a-f]{12}\b/g, '0xMAPADDRESS00000')
-    .split('\n')
-    // a kfunc call prints the callee's id in the running kernel's BTF (and pads the state after it)
-    .map((l) => l.replace(/(call bpf_(?:dynptr_from_xdp|xdp_metadata_\w+))#\d+ *;?/, '$1#BTFID ;'));
+const norm = normLog;
 
 describe('verifier log, level 2, vs the kernel', () => {
   for (const f of readdirSync(dir).filter((x) => x.endsWith('.txt'))) {

@@ -5,14 +5,16 @@
 // test/fixtures/verifier/prune/ are always checked; objects built from
 // public code that is not in git (katran, xdp-tools, xdp-tutorial) are checked when a file of the
 // same name and sha256 is found in a directory of NICSIM_PRUNE_CORPUS (colon-separated), and skipped
-// with a message otherwise.
+// with a message otherwise. The regression programs' level-2 logs (`--logs`: instruction trace, states,
+// precision, stack liveness updates, pruning) equal the kernel's line for line.
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadObjectFile } from '../../offload/elf/index.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
 import { root } from '../cli/run.ts';
+import { normLog } from './log-norm.ts';
 
 interface Entry {
   object: string;
@@ -54,4 +56,15 @@ describe(`pruning statistics vs the kernel (${fixture.kernel})`, () => {
   }
   if (missing.size)
     console.warn(`prune-counts: ${missing.size} recorded objects not found (skipped): ${[...missing].join(', ')}; build them and set NICSIM_PRUNE_CORPUS (see test/fixtures/verifier/README.md)`);
+});
+
+describe('level-2 logs of the pruning regression programs vs the kernel', () => {
+  const dir = join(root, 'test/fixtures/verifier/prune');
+  for (const f of readdirSync(dir).filter((x) => x.endsWith('.level2.txt'))) {
+    it(f, () => {
+      const [stem, program] = f.split('.') as [string, string];
+      const r = verifyProgram(loadObjectFile(join(dir, `${stem}.o`)), program, { logLevel: 2, facts: false });
+      expect(normLog(r.log)).toEqual(normLog(readFileSync(join(dir, f), 'utf8')));
+    });
+  }
 });

@@ -31,6 +31,8 @@ export interface SubprogInfo {
   /** A global function that something calls (verified after the main program). */
   called: boolean;
   writesCalleeSaved: boolean;
+  /** A call's arguments did not match the BTF prototype (func_info_aux[].unreliable): not checked again. */
+  unreliable: boolean;
 }
 
 export interface InsnAux {
