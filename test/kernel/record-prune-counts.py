@@ -15,7 +15,9 @@ re-recorded ones replaced. Objects whose code is not the project's stay out of g
 (test/verifier/prune-counts.test.ts) checks the ones it finds (by sha256) and skips the rest.
 With --logs the log_level 2 trace of each program is written next to its object as
 OBJECT-STEM.PROGRAM.level2.txt (used for the small regression programs of test/fixtures/verifier/prune/).
-Maps declared with pinning are not pinned. Programs libbpf refuses before the kernel speaks (e.g. a map with max_entries 0) are listed on stderr
+Maps declared with pinning are not pinned; a map left at max_entries 0 (sized by the program's own
+loader, as xdp-tools does) gets 64 entries (bpf_map__set_max_entries), recorded as the entry's
+`map_sizes` (the test sets the same sizes, like `--map-size`). Programs libbpf refuses before the kernel speaks (e.g. a map with max_entries 0) are listed on stderr
 and not recorded.
 """
 import argparse
@@ -32,6 +34,9 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_OUT = os.path.join(ROOT, "test", "fixtures", "verifier", "prune-counts.json")
 LOG_SIZE = 1 << 20
 BPF_PROG_TYPE_XDP = 6
+# Maps libbpf or the kernel size themselves: perf_event_array, cgroup/sk/inode/task/cgrp storage.
+UNSIZED_MAPS = {4, 19, 21, 24, 28, 29, 32}
+MAP_SIZE = 64
 STATS_RE = re.compile(r"processed (\d+) insns \(limit \d+\) max_states_per_insn (\d+) total_states (\d+) "
                       r"peak_states (\d+) mark_read (\d+)")
 
@@ -55,6 +60,10 @@ class Libbpf:
             "bpf_program__fd": (ci, [vp]),
             "bpf_object__next_map": (vp, [vp, vp]),
             "bpf_map__set_pin_path": (ci, [vp, cp]),
+            "bpf_map__name": (cp, [vp]),
+            "bpf_map__type": (ci, [vp]),
+            "bpf_map__max_entries": (ctypes.c_uint32, [vp]),
+            "bpf_map__set_max_entries": (ci, [vp, ctypes.c_uint32]),
         }
         for name, (res, args) in sigs.items():
             f = getattr(lb, name)
@@ -91,7 +100,7 @@ class Libbpf:
         return names
 
     def load_one(self, path, wanted, log_level=4, log_size=LOG_SIZE):
-        """Loads only program `wanted`; returns (accepted, log text)."""
+        """Loads only program `wanted`; returns (accepted, log text, {map: max_entries set})."""
         self.messages = []
         obj = self.lb.bpf_object__open_file(path.encode(), None)
         buf = ctypes.create_string_buffer(log_size)
@@ -106,15 +115,20 @@ class Libbpf:
                 self.lb.bpf_program__set_log_buf(p, buf, log_size)
             p = self.lb.bpf_object__next_program(obj, p)
         # maps declared with LIBBPF_PIN_BY_NAME are not pinned (nothing is left in /sys/fs/bpf)
+        # a map left at max_entries 0 (sized by the program's own loader) gets MAP_SIZE entries
+        sizes = {}
         m = self.lb.bpf_object__next_map(obj, None)
         while m:
             self.lb.bpf_map__set_pin_path(m, None)
+            if self.lb.bpf_map__max_entries(m) == 0 and self.lb.bpf_map__type(m) not in UNSIZED_MAPS:
+                self.lb.bpf_map__set_max_entries(m, MAP_SIZE)
+                sizes[self.lb.bpf_map__name(m).decode()] = MAP_SIZE
             m = self.lb.bpf_object__next_map(obj, m)
         r = self.lb.bpf_object__load(obj)
         ok = r == 0 and self.lb.bpf_program__fd(target) >= 0
         log = buf.value.decode("utf-8", "replace")
         self.lb.bpf_object__close(obj)
-        return ok, log
+        return ok, log, sizes
 
 
 def objects(args):
@@ -143,7 +157,7 @@ def main():
         data = open(path, "rb").read()
         sha = hashlib.sha256(data).hexdigest()
         for prog in lb.programs(path):
-            ok, log = lb.load_one(path, prog)
+            ok, log, sizes = lb.load_one(path, prog)
             m = None
             for m in STATS_RE.finditer(log):
                 pass
@@ -154,11 +168,13 @@ def main():
             e = {"object": os.path.basename(path), "sha256": sha, "program": prog, "accepted": ok,
                  "processed": int(m.group(1)), "max_states_per_insn": int(m.group(2)),
                  "total_states": int(m.group(3)), "peak_states": int(m.group(4))}
+            if sizes:
+                e["map_sizes"] = sizes
             print(f"{e['object']}:{prog}: {'accepted' if ok else 'rejected'} processed {e['processed']} "
                   f"total_states {e['total_states']} peak_states {e['peak_states']}")
             recorded.append(e)
             if a.logs:
-                _, trace = lb.load_one(path, prog, log_level=2, log_size=16 << 20)
+                _, trace, _ = lb.load_one(path, prog, log_level=2, log_size=16 << 20)
                 stem = os.path.splitext(path)[0]
                 with open(f"{stem}.{prog}.level2.txt", "w") as f:
                     f.write(trace)

@@ -11,6 +11,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { setMaxEntries } from '../../offload/elf/configure.ts';
 import { loadObjectFile } from '../../offload/elf/index.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
 import { root } from '../cli/run.ts';
@@ -25,6 +26,8 @@ interface Entry {
   max_states_per_insn: number;
   total_states: number;
   peak_states: number;
+  /** max_entries given to maps the object leaves at 0 (as its own loader would, --map-size) */
+  map_sizes?: Record<string, number>;
 }
 
 const fixture = JSON.parse(readFileSync(join(root, 'test/fixtures/verifier/prune-counts.json'), 'utf8')) as { kernel: string; programs: Entry[] };
@@ -48,7 +51,9 @@ describe(`pruning statistics vs the kernel (${fixture.kernel})`, () => {
     const path = find(e);
     if (!path) missing.add(e.object);
     it.skipIf(!path)(`${e.object}:${e.program}${path ? '' : ' (object not found: set NICSIM_PRUNE_CORPUS to its directory)'}`, () => {
-      const r = verifyProgram(loadObjectFile(path!, { allowUnsupported: true }), e.program, { facts: false });
+      let spec = loadObjectFile(path!, { allowUnsupported: true });
+      for (const [map, n] of Object.entries(e.map_sizes ?? {})) spec = setMaxEntries(spec, map, n);
+      const r = verifyProgram(spec, e.program, { facts: false });
       const got = { accepted: r.accepted, processed: r.stats.insnsProcessed, max_states_per_insn: r.stats.maxStatesPerInsn, total_states: r.stats.totalStates, peak_states: r.stats.peakStates };
       const want = { accepted: e.accepted, processed: e.processed, max_states_per_insn: e.max_states_per_insn, total_states: e.total_states, peak_states: e.peak_states };
       expect(got).toEqual(want);
