@@ -599,6 +599,32 @@ export function coerceRegToSizeSx(r: Reg, size: number): void {
       return;
     }
   }
+  if (size === 4) {
+    // (s32): the low 32 bits and their bounds stay; the signed 64-bit range is the signed 32-bit
+    // one, sign-extended (this kernel build, probed with raw programs)
+    const { s32min, s32max, u32min, u32max } = r;
+    setSext64Default(r, size);
+    r.s32min = s32min;
+    r.s32max = s32max;
+    r.u32min = u32min;
+    r.u32max = u32max;
+    r.smin = BigInt(s32min);
+    r.smax = BigInt(s32max);
+    boundsSync(r);
+    return;
+  }
+  // (s8), (s16): low 32 bits known below the sign bit of `size` bytes: sign extension keeps them
+  // (this kernel build, probed with raw programs)
+  if (r.u32max < 2 ** (bits - 1)) {
+    const lo = BigInt(r.u32min);
+    const hi = BigInt(r.u32max);
+    r.smin = r.umin = lo;
+    r.smax = r.umax = hi;
+    r.s32min = r.u32min;
+    r.s32max = r.u32max;
+    r.var = tnumRange(lo, hi);
+    return;
+  }
   setSext64Default(r, size);
 }
 
