@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
-"""Records how the kernel's verifier bounds sign-extending moves (r1 = (s8|s16|s32)r6, w1 = (s8)w7).
+"""Records how the kernel's verifier bounds sign-extending moves (r1 = (s8|s16|s32)r6, w1 = (s8)w7),
+and one branch whose facts contradict (a tnum that is a constant outside the refined range).
 
     sudo python3 test/kernel/record-movsx.py
 
 Each raw XDP program builds a scalar from two bpf_get_prandom_u32 results (shifted, masked, or-ed: known
 low bits under unknown high bits, ranges within the sign bit or across it), then moves it sign-extended
-into r1. Loaded with log_level 2; the register state the log prints after that move is recorded.
+into r1 (the branch case: r6 = prandom << 55 proven non-zero, compared equal to a 32-bit r7, then used
+as a stack offset). Loaded with log_level 2; the register state the log prints after the last
+instruction of the body is recorded.
 Writes test/fixtures/verifier/movsx.json: {"kernel", "cases": [{"name", "hex", "pc", "state"}]};
 test/verifier/movsx.test.ts checks that nicsim's log prints the same state at that pc.
 """
@@ -54,6 +57,10 @@ CASES = {
     "s16_u32_0x3_0x7ff3": [k(AND, 7, 0x7ff0), k(OR, 7, 3), movsx(1, 7, 16)],
     "w_s8_256_383": [k(AND, 7, 0x7f), k(OR, 7, 0x100), movsx(1, 7, 8, ALU)],
     "w_s8_low_const_hi_unknown": [k(LSH, 7, 8, ALU), k(OR, 7, 5, ALU), movsx(1, 7, 8, ALU)],
+    # if r6 == 0 goto +6; w7 &= -2; if r6 != r7 goto +4; r1 = r10; r1 += -8; r1 += r6; *(u64 *)(r1 +0) = r7
+    "jeq_const_tnum_outside_range": [k(LSH, 6, 55), insn(0x15, 6, off=6), k(AND, 7, -2, ALU),
+                                     insn(0x5d, 6, 7, off=4), x(MOV, 1, 10), k(0x00, 1, -8), x(0x00, 1, 6),
+                                     insn(0x7b, 1, 7)],
 }
 
 
@@ -68,7 +75,7 @@ def main():
         if fd < 0:
             raise RuntimeError(f"{name}: rejected: {log[-300:]}")
         os.close(fd)
-        m = re.search(rf"^{pc}: \(b[fc]\) [rw]1 = \(s\d+\)[rw]\d +; (.*)$", log, re.M)
+        m = re.search(rf"^{pc}: \([0-9a-f]{{2}}\) .*?; (.*)$", log, re.M)
         if not m:
             raise RuntimeError(f"{name}: no state line for pc {pc}")
         cases.append({"name": name, "hex": prog.hex(), "pc": pc, "state": m.group(1)})

@@ -1,7 +1,9 @@
-// Sign-extending moves against the kernel (test/kernel/record-movsx.py -> test/fixtures/verifier/movsx.json):
+// Sign-extending moves (and a branch on contradicting facts) against the kernel
+// (test/kernel/record-movsx.py -> test/fixtures/verifier/movsx.json):
 // for each raw program, the register state nicsim's level-2 log prints after `r1 = (s8|s16|s32)r6`
 // (or `w1 = (s8)w7`) equals the kernel's: known low bits under unknown high bits, low ranges inside and
-// across the sign bit of the narrow type, (s32) of a 32-bit range that spans the sign bit.
+// across the sign bit of the narrow type, (s32) of a 32-bit range that spans the sign bit; and r6 == r7
+// where the tnums intersect in a constant outside the refined range (the constant wins).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';

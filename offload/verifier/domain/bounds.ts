@@ -150,8 +150,8 @@ export function update64Bounds(r: Reg): void {
     r.umin = bmax(r.umin, v);
     r.umax = bmin(r.umax, v | m);
   }
-  if (m === 0n) return;
-  // The u64 range and the tnum may have a single value in common.
+  // The u64 range and the tnum may have a single value in common (also when the tnum is a constant
+  // outside the range, as after a branch on incompatible facts: the constant wins).
   const umin = r.umin;
   const umax = r.umax;
   const next = tnumStep(r.var, umin);
@@ -335,8 +335,8 @@ function upd32(): void {
   if (qV > qUmin) qUmin = qV;
   if (c < qSmax) qSmax = c;
   if (c < qUmax) qUmax = c;
-  if (qM === 0) return;
-  // __update_reg64_bounds: a single common value of the range and the tnum
+  // __update_reg64_bounds: a single common value of the range and the tnum (a constant tnum
+  // outside the range included)
   const next = step32(qUmin);
   const uminIn = ((qUmin & ~qM) >>> 0) === qV;
   if (uminIn && next > qUmax) known32(qUmin);
