@@ -295,7 +295,7 @@ export function doCheck(env: Env): void {
         // print_insn_state for what the previous instruction touched (every register and slot
         // at the start and after a pop), printed once this instruction is known not to be pruned
         if (allScratched) pending = { regMask: 0x7ff, slots: true };
-        if (pending) printInsnState(log, insnLine, pc, fmtFrame(st, st.curframe, ctx, pending.regMask, pending.slots), pending.regMask !== 0);
+        if (pending) printInsnState(log, insnLine, pc, fmtFrame(st, st.curframe, ctx, pending.regMask, pending.slots), pending.regMask !== 0 || pending.slots !== false);
         pending = null;
         allScratched = false;
         lineInfoTrace(env, pc);
@@ -338,10 +338,10 @@ export function doCheck(env: Env): void {
         const callback = isHelperCall(raw) && (raw.imm === 181 || raw.imm === 164);
         const regMask = entered ? 0x7ff : readMaskAt(env, pc) | writeMaskOf(env, pc) | (callback ? 1 << 10 : 0);
         const t = env.logScratch ?? touched;
-        const slots = callback ? true : t ? (spi: number) => t.has(spi) : false;
+        const slots = callback ? true : t && t.size ? (spi: number) => t.has(spi) : false;
         // a conditional jump prints its state itself, numbered with its own index (may_goto does
         // not); anything else at the top of the next instruction (not at all if that is pruned)
-        if (flowOf(raw) === 'cond' && raw.code !== 0xe5) printInsnState(log, insnLine, pc, fmtFrame(c, c.curframe, ctx, regMask, slots), regMask !== 0);
+        if (flowOf(raw) === 'cond' && raw.code !== 0xe5) printInsnState(log, insnLine, pc, fmtFrame(c, c.curframe, ctx, regMask, slots), regMask !== 0 || slots !== false);
         else pending = { regMask, slots };
       }
       if (next >= 0) {
@@ -368,7 +368,8 @@ export function doCheck(env: Env): void {
 
 /** print_insn_state; `touched`: something was scratched (the kernel prints `;` even if it shows nothing). */
 function printInsnState(log: Env['log'], insnLine: number, pc: number, state: string, touched = true): void {
-  if (!state && !touched) return;
+  // verifier_state_scratched: nothing touched, nothing printed (not even `refs=`)
+  if (!touched) return;
   const last = insnLine >= 0 && insnLine === log.lineCount - 1 ? log.lastLine() : undefined;
   if (last !== undefined) log.setLastLine(withStateColumn(last, state));
   else log.trace(`${pc}:${state}`);
