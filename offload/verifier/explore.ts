@@ -117,6 +117,8 @@ export function updateBranchCounts(env: Env, st: VState | null): void {
   }
 }
 
+const LIVE = new Int32Array(2);
+
 /** clean_verifier_state: a finished checkpoint forgets dead registers and dead stack slots. */
 function cleanState(env: Env, st: VState): void {
   st.cleaned = true;
@@ -125,9 +127,12 @@ function cleanState(env: Env, st: VState): void {
     const ip = frameInsnIdx(st, i);
     const live = env.aux[ip]!.liveRegs;
     for (let r = 0; r < 10; r++) if (!(live & (1 << r)) && f.regs[r]!.type !== T.NOT_INIT) markNotInit(f.regs[r]!);
-    if (i !== st.curframe) continue;
+    env.stackLive.liveSlots(st, i, LIVE);
+    const lo = LIVE[0]!;
+    const hi = LIVE[1]!;
     for (let spi = 0; spi < f.allocated / 8; spi++) {
-      if (f.stack[spi] !== EMPTY_SLOT && !env.stackLive.alive(ip, spi)) f.stack[spi] = EMPTY_SLOT;
+      const alive = spi >= 64 || (spi < 32 ? lo & (1 << spi) : hi & (1 << (spi - 32)));
+      if (f.stack[spi] !== EMPTY_SLOT && !alive) f.stack[spi] = EMPTY_SLOT;
     }
   }
 }
@@ -290,7 +295,7 @@ export function doCheck(env: Env): void {
         // print_insn_state for what the previous instruction touched (every register and slot
         // at the start and after a pop), printed once this instruction is known not to be pruned
         if (allScratched) pending = { regMask: 0x7ff, slots: true };
-        if (pending) printInsnState(log, insnLine, pc, fmtFrame(st, st.curframe, ctx, pending.regMask, pending.slots), pending.regMask !== 0);
+        if (pending) printInsnState(log, insnLine, pc, fmtFrame(st, st.curframe, ctx, pending.regMask, pending.slots), pending.regMask !== 0 || pending.slots !== false);
         pending = null;
         allScratched = false;
         lineInfoTrace(env, pc);
@@ -308,13 +313,13 @@ export function doCheck(env: Env): void {
       const touched = log.level > 0 ? stackSlotsTouched(env, pc) : null;
       // helper and kfunc calls report the stack slots they write or whose dynptr they use
       env.logScratch = log.level > 0 && (isHelperCall(raw) || isKfuncCall(raw)) ? new Set<number>() : null;
-      const store = env.isStore[pc] === 1;
-      if (store) env.stackLive.beginInsn();
+      env.stackLive.beginInsn(st, pc);
       try {
         next = checkInsn(env, slot.insn);
-        if (store) env.stackLive.commitWrites(pc);
+        env.stackLive.commitInsn();
       } catch (e) {
         if (e instanceof VerifierFail && st.speculative && recoverableWithNospec(e)) {
+          env.stackLive.commitInsn();
           aux.nospec = true;
           aux.aluState = 0;
           next = -2;
@@ -333,10 +338,10 @@ export function doCheck(env: Env): void {
         const callback = isHelperCall(raw) && (raw.imm === 181 || raw.imm === 164);
         const regMask = entered ? 0x7ff : readMaskAt(env, pc) | writeMaskOf(env, pc) | (callback ? 1 << 10 : 0);
         const t = env.logScratch ?? touched;
-        const slots = callback ? true : t ? (spi: number) => t.has(spi) : false;
+        const slots = callback ? true : t && t.size ? (spi: number) => t.has(spi) : false;
         // a conditional jump prints its state itself, numbered with its own index (may_goto does
         // not); anything else at the top of the next instruction (not at all if that is pruned)
-        if (flowOf(raw) === 'cond' && raw.code !== 0xe5) printInsnState(log, insnLine, pc, fmtFrame(c, c.curframe, ctx, regMask, slots), regMask !== 0);
+        if (flowOf(raw) === 'cond' && raw.code !== 0xe5) printInsnState(log, insnLine, pc, fmtFrame(c, c.curframe, ctx, regMask, slots), regMask !== 0 || slots !== false);
         else pending = { regMask, slots };
       }
       if (next >= 0) {
@@ -347,6 +352,7 @@ export function doCheck(env: Env): void {
     }
     // process_bpf_exit: this path is done; continue with the most recent queued branch.
     updateBranchCounts(env, env.cur);
+    env.stackLive.update(env.cur);
     const elem = env.stack.pop();
     if (!elem) break;
     env.cur = elem.st;
@@ -362,7 +368,8 @@ export function doCheck(env: Env): void {
 
 /** print_insn_state; `touched`: something was scratched (the kernel prints `;` even if it shows nothing). */
 function printInsnState(log: Env['log'], insnLine: number, pc: number, state: string, touched = true): void {
-  if (!state && !touched) return;
+  // verifier_state_scratched: nothing touched, nothing printed (not even `refs=`)
+  if (!touched) return;
   const last = insnLine >= 0 && insnLine === log.lineCount - 1 ? log.lastLine() : undefined;
   if (last !== undefined) log.setLastLine(withStateColumn(last, state));
   else log.trace(`${pc}:${state}`);

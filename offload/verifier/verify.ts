@@ -252,6 +252,7 @@ export function verifyProgram(spec: ObjectSpec, program: ProgramSpec | string, o
     env.sccOf = computeSccs(view.raws, (i) => view.slots[i] !== null);
     computeLiveRegs(env);
     if (env.log.level > 1) logLiveRegs(env);
+    env.initStackLiveness();
     doCheckCommon(env, 0);
     doCheckSubprogs(env);
     checkMaxStackDepth(env);

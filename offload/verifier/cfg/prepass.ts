@@ -54,6 +54,7 @@ export function findSubprogs(env: Env): void {
       changesPktData: false,
       called: false,
       writesCalleeSaved: false,
+      unreliable: false,
     }),
   );
   env.subprogs.forEach((s, idx) => env.subprogOf.fill(idx, s.start, s.end));

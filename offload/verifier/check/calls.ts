@@ -9,6 +9,7 @@ import { FuncState, MAX_CALL_FRAMES, type VState } from '../state/state.ts';
 import { pushStack } from './branches.ts';
 import { fmtFrame } from '../state/print.ts';
 import type { Env } from './env.ts';
+import { VerifierFail } from './fail.ts';
 import { globalProto } from './globalargs.ts';
 import { checkHelperMem } from './helper-mem.ts';
 import { checkPtrOffReg } from './mem.ts';
@@ -106,6 +107,47 @@ function globalArgsMatch(env: Env, subprog: number, regs: Reg[]): boolean {
   return true;
 }
 
+/**
+ * btf_check_subprog_call for a static function: the arguments are checked against its BTF prototype
+ * and a mismatch is only logged (the compiler may have dropped or changed arguments); the function
+ * is then unreliable and never checked again. A prototype the kernel cannot use for a static
+ * function (a non-scalar return, a pointer that is not the context) fails silently.
+ */
+function staticArgsMatch(env: Env, subprog: number, regs: Reg[]): void {
+  const sp = env.subprogs[subprog]!;
+  const btf = env.prog.btf;
+  if (!btf || !sp.btfTypeId || sp.unreliable) return;
+  const proto = globalProto(btf, sp.btfTypeId);
+  if (!proto.returnsScalar || proto.args.length > 5 || proto.args.some((a) => a.kind !== 'scalar' && a.kind !== 'ctx')) {
+    sp.unreliable = true;
+    return;
+  }
+  for (let i = 0; i < proto.args.length; i++) {
+    const regno = i + 1;
+    const reg = regs[regno]!;
+    if (proto.args[i]!.kind === 'scalar') {
+      if (reg.type !== T.SCALAR) {
+        env.verbose(`R${regno} is not a scalar`);
+        sp.unreliable = true;
+        return;
+      }
+      continue;
+    }
+    try {
+      checkPtrOffReg(env, reg, regno, false);
+    } catch (e) {
+      if (!(e instanceof VerifierFail)) throw e;
+      sp.unreliable = true;
+      return;
+    }
+    if (reg.type !== T.CTX) {
+      env.verbose(`arg#${i} expects pointer to ctx`);
+      sp.unreliable = true;
+      return;
+    }
+  }
+}
+
 /** check_func_call; returns the next pc. */
 export function checkFuncCall(env: Env, target: number): number {
   const st = env.cur;
@@ -124,8 +166,10 @@ export function checkFuncCall(env: Env, target: number): number {
     caller.regs[0]!.subregDef = 0;
     return env.insnIdx + 1;
   }
+  staticArgsMatch(env, subprog, caller.regs);
   setupFuncEntry(env, subprog, env.insnIdx, st, passArgs);
   clearCallerSaved(env, caller.regs);
+  env.stackLive.resetCallchain();
   logFrames(env, st, 'caller:', 'callee:');
   return sp.start;
 }
@@ -179,6 +223,8 @@ function logFrames(env: Env, st: VState, first: string, second: string, calleeFi
 /** prepare_func_exit: leave the current frame; returns the caller's next pc. */
 export function prepareFuncExit(env: Env): number {
   const st = env.cur;
+  // bpf_update_live_stack: the callee's stack marks reach its callers before the frame goes
+  env.stackLive.update(st);
   const callee = st.frames[st.curframe]!;
   const r0 = callee.regs[0]!;
   if (r0.type === T.STACK) env.fail('EINVAL', 'cannot return stack pointer to the caller');

@@ -51,6 +51,7 @@ export function processDynptr(
       r.dynptrType = kind;
       r.dynptrFirst = first;
       f.stack[s] = new Slot(ALL_DYNPTR, r);
+      env.stackLive.markWrite(f.frameno, s);
     }
     if (env.logScratch && f === env.cur.frames[env.cur.curframe]) env.logScratch.add(spi).add(spi - 1);
     return;
@@ -61,7 +62,8 @@ export function processDynptr(
   }
   const spi = spiOfReg(env, reg);
   const f = frameOf(env, reg);
-  if (spi >= 1 && f === env.cur.frames[env.cur.curframe]) env.stackLive.markRead(env.insnIdx, -(spi + 1) * 8, -(spi - 1) * 8);
+  // mark_stack_slot_obj_read: both slots of the dynptr
+  if (spi >= 1) env.stackLive.markRead(env.cur, f.frameno, env.insnIdx, spi - 1, spi);
   const first = spi >= 0 ? f.slot(spi) : null;
   if (!first || first.typeAt(7) !== ST.DYNPTR || !first.spilled?.dynptrFirst || f.slot(spi - 1).typeAt(7) !== ST.DYNPTR)
     env.fail('EINVAL', `Expected an initialized dynptr as arg #${regno - 1}`);

@@ -31,6 +31,8 @@ export interface SubprogInfo {
   /** A global function that something calls (verified after the main program). */
   called: boolean;
   writesCalleeSaved: boolean;
+  /** A call's arguments did not match the BTF prototype (func_info_aux[].unreliable): not checked again. */
+  unreliable: boolean;
 }
 
 export interface InsnAux {
@@ -147,10 +149,8 @@ export class Env {
   readMasks: Int32Array;
   /** Registers live before each instruction (copied from aux after liveness analysis). */
   liveRegs: Int32Array;
-  /** 1 for instructions that may write the stack (st, stx, atomics). */
-  isStore: Uint8Array;
-  /** Stack slot liveness for cleaning finished checkpoints. */
-  stackLive: StackLiveness;
+  /** Stack slot liveness for cleaning finished checkpoints (set up once the subprograms are known). */
+  stackLive!: StackLiveness;
   /** A kfunc call with imm 0 was walked: the kernel refuses it after verification. */
   unresolvedKfunc = false;
   /** Line info of the last `; source` trace line. */
@@ -189,12 +189,20 @@ export class Env {
     this.sccOf = new Int32Array(prog.len);
     this.readMasks = new Int32Array(prog.len).fill(-1);
     this.liveRegs = new Int32Array(prog.len).fill(0x7ff);
-    this.isStore = new Uint8Array(prog.len);
-    for (let i = 0; i < prog.len; i++) {
-      const k = prog.slots[i]?.insn.kind;
-      if (k === 'st' || k === 'stx' || k === 'atomic' || k === 'store_rel') this.isStore[i] = 1;
-    }
-    this.stackLive = new StackLiveness(prog.raws, (i) => prog.slots[i] !== null);
+  }
+
+  /** Sets up the stack liveness analysis (after check_cfg: subprograms, prune points, callbacks). */
+  initStackLiveness(): void {
+    const { prog, aux, log } = this;
+    this.stackLive = new StackLiveness({
+      raws: prog.raws,
+      isSlot: (i) => prog.slots[i] !== null,
+      subprogStarts: this.subprogs.map((sp) => sp.start),
+      subprogOf: this.subprogOf,
+      pruneP: (pc) => aux[pc]!.pruneP,
+      callsCallback: (pc) => aux[pc]!.callsCallback,
+      trace2: log.level > 1 ? (line) => log.trace2(line) : null,
+    });
   }
 
   get unpriv(): boolean {

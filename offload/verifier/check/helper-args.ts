@@ -171,6 +171,9 @@ export function checkFuncArg(env: Env, arg: number, meta: CallMeta, proto: Helpe
   if (!(isNullReg(reg) && argSpec.maybeNull)) {
     checkRegType(env, regno, argSpec);
     checkArgRegOff(env, regno, argSpec);
+  } else {
+    // a NULL for a pointer that may be NULL: the zero is what makes it safe (this kernel build)
+    markPrecise(env, regno);
   }
   if (argSpec.release) {
     if (argSpec.type === 'ptr_to_dynptr') {

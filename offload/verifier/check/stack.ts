@@ -131,7 +131,8 @@ function stackWriteFixed(env: Env, f: FuncState, off: number, size: number, valu
     }
     if (sanitize) env.aux[env.insnIdx]!.nospecResult = true;
   }
-  if (size === 8 && off % 8 === 0 && f === cur) env.stackLive.markWrite(spi);
+  // only a whole aligned slot counts as overwritten (check_stack_write_fixed_off)
+  if (size === 8 && off % 8 === 0) env.stackLive.markWrite(f.frameno, spi);
   if (reg && off % 8 === 0 && reg.type === T.SCALAR) {
     const fits = fls64(reg.umax) <= 8 * size;
     if (fits) assignScalarIdBeforeMov(env, reg);
@@ -223,7 +224,7 @@ function stackReadFixed(env: Env, f: FuncState, off: number, size: number, dst: 
   const spi = (slot / 8) | 0;
   const s = f.slot(spi);
   const regs = curRegs(env);
-  if (f === env.cur.frames[env.cur.curframe]) env.stackLive.markRead(env.insnIdx, off, off + size);
+  env.stackLive.markRead(env.cur, f.frameno, env.insnIdx, spi, spi);
   if (s.isSpilled()) {
     let spillSize = 1;
     for (let i = 7; i > 0 && s.typeAt(i - 1) === ST.SPILL; i--) spillSize++;
@@ -339,7 +340,6 @@ export function checkStackRangeInitialized(
     meta.regno = regno;
     return;
   }
-  if (f === env.cur.frames[env.cur.curframe]) env.stackLive.markRead(env.insnIdx, minOff, maxOff + accessSize);
   for (let i = minOff; i < maxOff + accessSize; i++) {
     const slot = -i - 1;
     const spi = (slot / 8) | 0;
@@ -347,9 +347,14 @@ export function checkStackRangeInitialized(
     const s = f.slot(spi);
     const b = slot % 8;
     const t = s.typeAt(b);
-    if (t === ST.MISC) continue;
+    // reading any byte of a slot marks the whole slot read
+    if (t === ST.MISC) {
+      env.stackLive.markRead(env.cur, f.frameno, env.insnIdx, spi, spi);
+      continue;
+    }
     if (t === ST.ZERO || (t === ST.INVALID && env.priv.allowUninitStack)) {
       if (clobber) f.stack[spi] = new Slot(withType(s.types, b, ST.MISC), s.spilled);
+      env.stackLive.markRead(env.cur, f.frameno, env.insnIdx, spi, spi);
       continue;
     }
     if (s.isSpilled() && (s.spilled!.type === T.SCALAR || env.priv.allowPtrLeaks)) {
@@ -358,6 +363,7 @@ export function checkStackRangeInitialized(
         for (let j = 0; j < 8; j++) types = withType(types, j, scrub((types >> (3 * j)) & 7));
         f.stack[spi] = new Slot(types, null);
       }
+      env.stackLive.markRead(env.cur, f.frameno, env.insnIdx, spi, spi);
       continue;
     }
     if (reg.var.mask === 0n) env.fail('EACCES', `invalid read from stack R${regno} off ${minOff}+${i - minOff} size ${accessSize}`);

@@ -150,8 +150,8 @@ export function update64Bounds(r: Reg): void {
     r.umin = bmax(r.umin, v);
     r.umax = bmin(r.umax, v | m);
   }
-  if (m === 0n) return;
-  // The u64 range and the tnum may have a single value in common.
+  // The u64 range and the tnum may have a single value in common (also when the tnum is a constant
+  // outside the range, as after a branch on incompatible facts: the constant wins).
   const umin = r.umin;
   const umax = r.umax;
   const next = tnumStep(r.var, umin);
@@ -335,8 +335,8 @@ function upd32(): void {
   if (qV > qUmin) qUmin = qV;
   if (c < qSmax) qSmax = c;
   if (c < qUmax) qUmax = c;
-  if (qM === 0) return;
-  // __update_reg64_bounds: a single common value of the range and the tnum
+  // __update_reg64_bounds: a single common value of the range and the tnum (a constant tnum
+  // outside the range included)
   const next = step32(qUmin);
   const uminIn = ((qUmin & ~qM) >>> 0) === qV;
   if (uminIn && next > qUmax) known32(qUmin);
@@ -598,6 +598,32 @@ export function coerceRegToSizeSx(r: Reg, size: number): void {
       r.var = tnumRange(toU64(smin), toU64(smax));
       return;
     }
+  }
+  if (size === 4) {
+    // (s32): the low 32 bits and their bounds stay; the signed 64-bit range is the signed 32-bit
+    // one, sign-extended (this kernel build, probed with raw programs)
+    const { s32min, s32max, u32min, u32max } = r;
+    setSext64Default(r, size);
+    r.s32min = s32min;
+    r.s32max = s32max;
+    r.u32min = u32min;
+    r.u32max = u32max;
+    r.smin = BigInt(s32min);
+    r.smax = BigInt(s32max);
+    boundsSync(r);
+    return;
+  }
+  // (s8), (s16): low 32 bits known below the sign bit of `size` bytes: sign extension keeps them
+  // (this kernel build, probed with raw programs)
+  if (r.u32max < 2 ** (bits - 1)) {
+    const lo = BigInt(r.u32min);
+    const hi = BigInt(r.u32max);
+    r.smin = r.umin = lo;
+    r.smax = r.umax = hi;
+    r.s32min = r.u32min;
+    r.s32max = r.u32max;
+    r.var = tnumRange(lo, hi);
+    return;
   }
   setSext64Default(r, size);
 }

@@ -115,7 +115,10 @@ export function regsafe(o: Reg, c: Reg, exact: Exact, ctx: EqualCtx): boolean {
       );
     case T.PKT_META:
     case T.PKT:
-      if (o.range > c.range) return false;
+      // AT_PKT_END / BEYOND_PKT_END (negative) only cover themselves (a 6.18 stable fix)
+      if (o.range < 0 || c.range < 0) {
+        if (o.range !== c.range) return false;
+      } else if (o.range > c.range) return false;
       if (o.off !== c.off) return false;
       if (!ctx.ids.check(o.id, c.id)) return false;
       return rangeWithin(o, c) && tnumIn(o.var, c.var);
