@@ -30,6 +30,8 @@ import re
 import sys
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import libbpf  # noqa: E402
 ROOT = os.path.dirname(os.path.dirname(HERE))
 DEFAULT_OUT = os.path.join(ROOT, "test", "fixtures", "verifier", "prune-counts.json")
 LOG_SIZE = 1 << 20
@@ -41,49 +43,8 @@ STATS_RE = re.compile(r"processed (\d+) insns \(limit \d+\) max_states_per_insn 
                       r"peak_states (\d+) mark_read (\d+)")
 
 
-class Libbpf:
+class Libbpf(libbpf.Libbpf):
     """The few libbpf calls needed to load one program of an object with a log buffer."""
-
-    def __init__(self):
-        lb = ctypes.CDLL("libbpf.so.1", use_errno=True)
-        vp, cp, ci = ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int
-        sigs = {
-            "bpf_object__open_file": (vp, [cp, vp]),
-            "bpf_object__next_program": (vp, [vp, vp]),
-            "bpf_object__load": (ci, [vp]),
-            "bpf_object__close": (None, [vp]),
-            "bpf_program__name": (cp, [vp]),
-            "bpf_program__type": (ci, [vp]),
-            "bpf_program__set_autoload": (ci, [vp, ctypes.c_bool]),
-            "bpf_program__set_log_level": (ci, [vp, ctypes.c_uint32]),
-            "bpf_program__set_log_buf": (ci, [vp, cp, ctypes.c_size_t]),
-            "bpf_program__fd": (ci, [vp]),
-            "bpf_object__next_map": (vp, [vp, vp]),
-            "bpf_map__set_pin_path": (ci, [vp, cp]),
-            "bpf_map__name": (cp, [vp]),
-            "bpf_map__type": (ci, [vp]),
-            "bpf_map__max_entries": (ctypes.c_uint32, [vp]),
-            "bpf_map__set_max_entries": (ci, [vp, ctypes.c_uint32]),
-        }
-        for name, (res, args) in sigs.items():
-            f = getattr(lb, name)
-            f.restype, f.argtypes = res, args
-        self.lb = lb
-        self.messages = []
-        libc = ctypes.CDLL(None)
-        libc.vsnprintf.argtypes = [cp, ctypes.c_size_t, cp, vp]
-        proto = ctypes.CFUNCTYPE(ci, ci, cp, vp)
-
-        def printer(_level, fmt, args):
-            buf = ctypes.create_string_buffer(4096)
-            libc.vsnprintf(buf, len(buf), fmt, args)
-            self.messages.append(buf.value.decode("utf-8", "replace"))
-            return 0
-
-        self._printer = proto(printer)
-        lb.libbpf_set_print.argtypes = [proto]
-        lb.libbpf_set_print.restype = vp
-        lb.libbpf_set_print(self._printer)
 
     def programs(self, path):
         """Names of the XDP programs of the object."""

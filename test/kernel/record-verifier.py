@@ -36,6 +36,7 @@ FIX = os.path.join(ROOT, "test", "fixtures", "verifier")
 CORPUS = os.path.join(FIX, "corpus")
 sys.path.insert(0, HERE)
 import bpfsys  # noqa: E402
+import libbpf  # noqa: E402
 
 LOG_SIZE = 16 << 20
 # Full level-2 traces kept in logs/ for these small programs (name without extension).
@@ -55,33 +56,7 @@ PC_IN_MSG = [re.compile(p) for p in (r"from insn (\d+)", r"unreachable insn (\d+
 
 
 # ---------------------------------------------------------------- libbpf through ctypes
-class Libbpf:
-    def __init__(self):
-        lb = ctypes.CDLL("libbpf.so.1", use_errno=True)
-        vp, cp = ctypes.c_void_p, ctypes.c_char_p
-        for name, res, args in (
-                ("bpf_object__open_file", vp, [cp, vp]), ("bpf_object__next_program", vp, [vp, vp]),
-                ("bpf_program__name", cp, [vp]), ("bpf_program__set_log_level", ctypes.c_int, [vp, ctypes.c_uint32]),
-                ("bpf_program__set_log_buf", ctypes.c_int, [vp, cp, ctypes.c_size_t]),
-                ("bpf_object__load", ctypes.c_int, [vp]), ("bpf_object__close", None, [vp]),
-                ("bpf_program__fd", ctypes.c_int, [vp])):
-            f = getattr(lb, name)
-            f.restype, f.argtypes = res, args
-        self.lb = lb
-        self.messages = []
-        libc = ctypes.CDLL(None)
-        libc.vsnprintf.argtypes = [cp, ctypes.c_size_t, cp, vp]
-        proto = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_int, cp, vp)
-
-        def printer(level, fmt, args):
-            buf = ctypes.create_string_buffer(4096)
-            libc.vsnprintf(buf, len(buf), fmt, args)
-            self.messages.append(buf.value.decode("utf-8", "replace"))
-            return 0
-        self._printer = proto(printer)  # keep alive
-        lb.libbpf_set_print.argtypes = [proto]
-        lb.libbpf_set_print.restype = vp
-        lb.libbpf_set_print(self._printer)
+class Libbpf(libbpf.Libbpf):
 
     def load(self, path, log_level):
         """Opens and loads one object; returns [(program name, ok, errno, log text)] per program."""
