@@ -28,7 +28,7 @@ import {
   RedirectKind, REASONS, C_COMPUTE_F64, C_STALL_F64, C_HOST_F64,
 } from './records.ts';
 import { RunModel, type RunModelJson } from '../model/device-model.ts';
-import type { ModelResult, PacketCost } from '../model/throughput.ts';
+import type { ModelResult } from '../model/throughput.ts';
 import type { HotLine } from '../model/report.ts';
 import { ByteRing } from './ring.ts';
 import { RxModel } from './rx-model.ts';
@@ -232,8 +232,6 @@ export class Nic {
     // every packet crosses PCIe into host memory before a driver-mode program runs; on a NIC only
     // what the device hands over does (PASS, fallback)
     const driverMode = this.profile.kind === 'driver';
-    // one PacketCost refilled for every completion (the model reads it and keeps nothing)
-    const cost: PacketCost = { arrivalNs: 0, wireBytes: 0, queue: 0, compute: 0, stall: 0, hostCycles: 0, pcieBytes: 0, pass: false, dropped: false };
     const queueOf = new Uint16Array(WINDOW);
     const coreWorker = (c: number) => c % W;
     // queue q -> core q mod cores -> the worker running that core
@@ -357,16 +355,7 @@ export class Nic {
         const pass = outcome === Outcome.pass;
         const dropped = outcome === Outcome.nic_drop;
         const f64 = ring.f64;
-        cost.arrivalNs = relOf[slotIx]!;
-        cost.wireBytes = wire;
-        cost.queue = q;
-        cost.compute = f64[f + C_COMPUTE_F64]!;
-        cost.stall = f64[f + C_STALL_F64]!;
-        cost.hostCycles = f64[f + C_HOST_F64]!;
-        cost.pcieBytes = dropped ? 0 : driverMode ? wire : i[w + C_PCIE_BYTES]! + (pass && fpc === -1 ? len : 0);
-        cost.pass = pass;
-        cost.dropped = dropped;
-        model.add(core, cost);
+        model.addPacket(core, relOf[slotIx]!, wire, q, f64[f + C_COMPUTE_F64]!, f64[f + C_STALL_F64]!, f64[f + C_HOST_F64]!, dropped ? 0 : driverMode ? wire : i[w + C_PCIE_BYTES]! + (pass && fpc === -1 ? len : 0), pass, dropped ? 1 : 0);
       }
       if (outcome === Outcome.nic_drop) {
         nicDrops++;

@@ -98,6 +98,11 @@ export class RunModel {
     this.model.add(core, p);
   }
 
+  /** add() with the cost's fields as arguments (ThroughputModel.addPacket). */
+  addPacket(core: number, arrivalNs: number, wireBytes: number, queue: number, compute: number, stall: number, hostCycles: number, pcieBytes: number, pass: boolean, dropped: number): void {
+    this.model.addPacket(core, arrivalNs, wireBytes, queue, compute, stall, hostCycles, pcieBytes, pass, dropped);
+  }
+
   /** Adds one worker's cycles per pc of program `id` (NIC and host path together). */
   addCycles(id: number, cycles: ArrayLike<number>): void {
     let a = this.acc[id];

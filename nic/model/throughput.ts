@@ -91,8 +91,8 @@ interface CoreState {
   drops: number;
   /** Latest arrival seen: host events up to it are final. */
   clock: number;
-  /** Packets per RX queue (by queue number) and the queues in the order they first appeared. */
-  queueCounts: number[];
+  /** Packets per RX queue (by queue number; grows as queues appear) and the queues in the order they first appeared. */
+  queueCounts: Float64Array;
   queueOrder: number[];
   /** Packets on their way to the host, EV_FIELDS numbers each: when the packet leaves the device,
    * bytes crossing PCIe, host ns, device-side latency so far (arrival -> leaving the device). */
@@ -108,6 +108,8 @@ export class ThroughputModel {
   private readonly cores: CoreState[];
   /** drainHost's scratch: the ready events of every core, and their order by time. */
   private ready = new Float64Array(0);
+  private keys = new Float64Array(0);
+  private keysTmp = new Float64Array(0);
   private order = new Uint32Array(0);
   private orderTmp = new Uint32Array(0);
   private readonly hostFree: Float64Array;
@@ -119,6 +121,8 @@ export class ThroughputModel {
   private readonly pcieNsPerByte: number;
   private readonly pcieLatency: number;
   private readonly lineNsPerByte: number;
+  /** The host's pass overhead (ns), paid by every PASS packet. */
+  private readonly passNs: number;
   private firstArrival = Infinity;
   private lastArrival = -Infinity;
   private n = 0;
@@ -134,7 +138,7 @@ export class ThroughputModel {
     const depth = Math.max(1, opts.ringDepth);
     this.cores = Array.from({ length: opts.cores }, () => ({
       freeAt: 0, starts: new Float64Array(depth), admitted: 0, busyNs: 0, demandNs: 0, packets: 0, drops: 0, clock: -Infinity,
-      queueCounts: [], queueOrder: [], events: new Float64Array(EV_FIELDS * 1024), eventCount: 0,
+      queueCounts: new Float64Array(16), queueOrder: [], events: new Float64Array(EV_FIELDS * 1024), eventCount: 0,
     }));
     this.hostFree = new Float64Array(Math.max(1, profile.host.cores));
     this.nicNsPerCycle = 1000 / profile.cores.clock_mhz;
@@ -143,6 +147,7 @@ export class ThroughputModel {
     this.pcieNsPerByte = 8 / profile.host.pcie.bandwidth_gbps;
     this.pcieLatency = profile.host.pcie.latency_ns;
     this.lineNsPerByte = 8 / profile.host.line_rate_gbps;
+    this.passNs = profile.host.pass_overhead_ns;
   }
 
   /** Serialisation time of one frame at the line rate, preamble and inter-frame gap included. */
@@ -155,8 +160,15 @@ export class ThroughputModel {
    * here and not kept: a caller may pass one object refilled for every packet (no allocation per packet).
    */
   add(core: number, p: PacketCost): void {
-    const { arrivalNs, wireBytes, queue, compute, stall, hostCycles, pcieBytes, pass } = p;
-    const dropped = p.dropped === undefined ? -1 : p.dropped ? 1 : 0;
+    this.addPacket(core, p.arrivalNs, p.wireBytes, p.queue, p.compute, p.stall, p.hostCycles, p.pcieBytes, p.pass, p.dropped === undefined ? -1 : p.dropped ? 1 : 0);
+  }
+
+  /**
+   * add() with the PacketCost's fields as arguments (what a caller that keeps its numbers in typed
+   * arrays calls: nothing to fill per packet). `dropped`: 1 dropped at the NIC, 0 admitted, -1 this
+   * model decides with its own ring.
+   */
+  addPacket(core: number, arrivalNs: number, wireBytes: number, queue: number, compute: number, stall: number, hostCycles: number, pcieBytes: number, pass: boolean, dropped: number): void {
     const c = this.cores[core];
     if (!c) throw new RangeError(`core ${core} outside 0..${this.opts.cores - 1}`);
     this.n++;
@@ -165,24 +177,28 @@ export class ThroughputModel {
     if (arrivalNs < this.firstArrival) this.firstArrival = arrivalNs;
     if (arrivalNs > this.lastArrival) this.lastArrival = arrivalNs;
     // the frame is in the NIC once its last bit arrived
-    const a = arrivalNs + this.wireNs(wireBytes);
+    const a = arrivalNs + (wireBytes + PREAMBLE_IFG) * this.lineNsPerByte;
     if (a > c.clock) c.clock = a;
     c.packets++;
-    const qc = c.queueCounts[queue];
-    if (qc === undefined) {
-      c.queueCounts[queue] = 1;
-      c.queueOrder.push(queue);
-    } else c.queueCounts[queue] = qc + 1;
+    let qc = c.queueCounts;
+    if (queue >= qc.length) {
+      qc = new Float64Array(Math.max(queue + 1, qc.length * 2));
+      qc.set(c.queueCounts);
+      c.queueCounts = qc;
+    }
+    if (qc[queue]! === 0) c.queueOrder.push(queue);
+    qc[queue]!++;
     const occupancy = Math.max(compute, (compute + stall) / this.threads) * this.nicNsPerCycle;
-    const hostNs = hostCycles * this.hostNsPerCycle + (pass ? this.profile.host.pass_overhead_ns : 0);
+    const hostNs = hostCycles * this.hostNsPerCycle + (pass ? this.passNs : 0);
     this.hostNs += hostNs;
-    const depth = c.starts.length;
-    if (dropped === 1 || (dropped === -1 && c.admitted >= depth && c.starts[c.admitted % depth]! > a)) {
+    const starts = c.starts;
+    const depth = starts.length;
+    if (dropped === 1 || (dropped === -1 && c.admitted >= depth && starts[c.admitted % depth]! > a)) {
       c.drops++;
       return;
     }
     const start = Math.max(a, c.freeAt);
-    c.starts[c.admitted % depth] = start;
+    starts[c.admitted % depth] = start;
     c.admitted++;
     c.freeAt = start + occupancy;
     c.busyNs += occupancy;
@@ -211,28 +227,47 @@ export class ThroughputModel {
     let horizon = Infinity;
     if (!all) for (const c of this.cores) if (c.packets > 0) horizon = Math.min(horizon, c.clock);
     // the ready events of every core, core by core, each core's in the order they came (events of
-    // one core are nearly but not exactly time-ordered: take everything up to the horizon)
+    // one core are nearly but not exactly time-ordered: take everything up to the horizon); their
+    // times also go into one contiguous array, the sort's keys
     let ready = this.ready;
-    if (ready.length < this.buffered * EV_FIELDS) ready = this.ready = new Float64Array(Math.max(this.buffered, 1024) * 2 * EV_FIELDS);
+    if (ready.length < this.buffered * EV_FIELDS) {
+      const cap = Math.max(this.buffered, 1024) * 2;
+      ready = this.ready = new Float64Array(cap * EV_FIELDS);
+      this.keys = new Float64Array(cap);
+      this.keysTmp = new Float64Array(cap);
+      this.order = new Uint32Array(cap);
+      this.orderTmp = new Uint32Array(cap);
+    }
+    const keys = this.keys;
     let n = 0;
     for (const c of this.cores) {
       const ev = c.events;
       let kept = 0;
       for (let i = 0; i < c.eventCount; i++) {
         const from = i * EV_FIELDS;
-        const isReady = ev[from]! <= horizon;
-        const into = isReady ? ready : ev;
-        const to = (isReady ? n++ : kept++) * EV_FIELDS;
-        into[to] = ev[from]!;
-        into[to + 1] = ev[from + 1]!;
-        into[to + 2] = ev[from + 2]!;
-        into[to + 3] = ev[from + 3]!;
+        const t = ev[from]!;
+        if (t <= horizon) {
+          const to = n * EV_FIELDS;
+          keys[n++] = t;
+          ready[to] = t;
+          ready[to + 1] = ev[from + 1]!;
+          ready[to + 2] = ev[from + 2]!;
+          ready[to + 3] = ev[from + 3]!;
+        } else {
+          const to = kept++ * EV_FIELDS;
+          ev[to] = t;
+          ev[to + 1] = ev[from + 1]!;
+          ev[to + 2] = ev[from + 2]!;
+          ev[to + 3] = ev[from + 3]!;
+        }
       }
       c.eventCount = kept;
     }
     this.buffered -= n;
     // a stable sort by time (ties keep core order, then arrival order)
-    const order = this.sortByTime(ready, n);
+    const order = this.sortByTime(n);
+    const hostFree = this.hostFree;
+    const servers = hostFree.length;
     for (let k = 0; k < n; k++) {
       const e = order[k]! * EV_FIELDS;
       const et = ready[e]!;
@@ -247,30 +282,30 @@ export class ThroughputModel {
       let done = t;
       if (hostNs > 0) {
         let best = 0;
-        for (let i = 1; i < this.hostFree.length; i++) if (this.hostFree[i]! < this.hostFree[best]!) best = i;
-        const s = Math.max(t, this.hostFree[best]!);
+        for (let i = 1; i < servers; i++) if (hostFree[i]! < hostFree[best]!) best = i;
+        const s = Math.max(t, hostFree[best]!);
         done = s + hostNs;
-        this.hostFree[best] = done;
+        hostFree[best] = done;
       }
       this.latency.add(ready[e + 3]! + (done - et));
     }
   }
 
   /**
-   * The indexes 0..n-1 of `ev`'s events in a stable order by time: a natural merge sort (runs that are
-   * already in order are merged pairwise), linear for the nearly ordered runs the cores produce.
+   * The indexes 0..n-1 of the ready events in a stable order by time (their times are `keys[0..n-1]`):
+   * a natural merge sort (runs that are already in order are merged pairwise), moving each key with
+   * its index so that comparisons read contiguous memory; linear for the nearly ordered runs the cores
+   * produce.
    */
-  private sortByTime(ev: Float64Array, n: number): Uint32Array {
-    if (this.order.length < n) {
-      this.order = new Uint32Array(n * 2);
-      this.orderTmp = new Uint32Array(n * 2);
-    }
+  private sortByTime(n: number): Uint32Array {
     let a = this.order;
     let b = this.orderTmp;
+    let ka = this.keys;
+    let kb = this.keysTmp;
     for (let i = 0; i < n; i++) a[i] = i;
     // run boundaries: starts of maximal non-decreasing runs
     const bounds: number[] = [0];
-    for (let i = 1; i < n; i++) if (ev[i * EV_FIELDS]! < ev[(i - 1) * EV_FIELDS]!) bounds.push(i);
+    for (let i = 1; i < n; i++) if (ka[i]! < ka[i - 1]!) bounds.push(i);
     bounds.push(n);
     let runs = bounds;
     while (runs.length > 2) {
@@ -282,14 +317,33 @@ export class ThroughputModel {
         let i = lo;
         let j = mid;
         let k = lo;
-        while (i < mid && j < hi) b[k++] = ev[a[j]! * EV_FIELDS]! < ev[a[i]! * EV_FIELDS]! ? a[j++]! : a[i++]!;
-        while (i < mid) b[k++] = a[i++]!;
-        while (j < hi) b[k++] = a[j++]!;
+        while (i < mid && j < hi) {
+          const ki = ka[i]!;
+          const kj = ka[j]!;
+          if (kj < ki) {
+            kb[k] = kj;
+            b[k++] = a[j++]!;
+          } else {
+            kb[k] = ki;
+            b[k++] = a[i++]!;
+          }
+        }
+        while (i < mid) {
+          kb[k] = ka[i]!;
+          b[k++] = a[i++]!;
+        }
+        while (j < hi) {
+          kb[k] = ka[j]!;
+          b[k++] = a[j++]!;
+        }
         next.push(hi);
       }
       const t = a;
       a = b;
       b = t;
+      const kt = ka;
+      ka = kb;
+      kb = kt;
       runs = next;
     }
     return a;
