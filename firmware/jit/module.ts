@@ -576,6 +576,7 @@ export function compileObject(input: JitInput): JitOutput {
     }, fnType, input.maps.some((m) => m.array || m.hash || m.lpm), tableMaps, input.maps);
     em.prologue();
     const blocks = basicBlocks(p.prog.slots, p.start, p.end, p.prog.program.puntPcs);
+    em.planBudget(blocks);
     structure(blocks, {
       body: (b) => em.body(b),
       condition: (b) => em.condition(b),

@@ -34,7 +34,7 @@ export interface Block {
 }
 
 /** Instructions that end a basic block after themselves (so block-level budget accounting stays exact). */
-function endsBlock(insn: Insn): boolean {
+export function endsBlock(insn: Insn): boolean {
   return insn.kind === 'call' || insn.kind === 'ldpkt';
 }
 
@@ -118,7 +118,7 @@ export function basicBlocks(slots: readonly Slot[], start: number, end: number, 
   return blocks;
 }
 
-function succs(b: Block): number[] {
+export function succs(b: Block): number[] {
   switch (b.term.kind) {
     case 'fall':
       return [b.term.to];
@@ -271,4 +271,47 @@ export function structure(blocks: readonly Block[], sink: StructureSink): void {
     } else nodeWithin(x, ys);
   }
   doTree(0);
+}
+
+/**
+ * Budget checkpoints of an acyclic function: for each block id, the most instructions any path from
+ * its start to an exit can execute, and whether the block is a checkpoint (the function's first block,
+ * or a block some predecessor reaches after a call or LD_ABS, which may have spent budget). Once a
+ * checkpoint's check passes, no block before the next checkpoint can run out, so those blocks are
+ * charged without a check. null when the graph has a cycle (every block keeps its own check).
+ */
+export function budgetPlan(blocks: readonly Block[], slots: readonly Slot[]): { longest: Map<number, number>; checkpoint: Set<number> } | null {
+  const byId = new Map(blocks.map((b) => [b.id, b]));
+  const longest = new Map<number, number>();
+  const onPath = new Set<number>();
+  const visit = (id: number): number | null => {
+    const done = longest.get(id);
+    if (done !== undefined) return done;
+    if (onPath.has(id)) return null;
+    const b = byId.get(id);
+    if (!b) return null;
+    onPath.add(id);
+    let most = 0;
+    for (const s of succs(b)) {
+      const n = visit(s);
+      if (n === null) return null;
+      most = Math.max(most, n);
+    }
+    onPath.delete(id);
+    longest.set(id, b.count + most);
+    return b.count + most;
+  };
+  if (blocks.length === 0) return null;
+  for (const b of blocks) if (visit(b.id) === null) return null;
+  const first = blocks.reduce((a, b) => (b.start < a.start ? b : a));
+  const checkpoint = new Set<number>([first.id]);
+  for (const b of blocks) {
+    let spends = false;
+    for (let pc = b.start; pc < b.end; pc++) {
+      const insn = slots[pc];
+      if (insn && endsBlock(insn)) spends = true;
+    }
+    if (spends) for (const s of succs(b)) checkpoint.add(s);
+  }
+  return { longest, checkpoint };
 }

@@ -9,7 +9,8 @@
 // Every memory access is checked against its region exactly as the interpreter checks it (abi.ts),
 // so a hostile program faults at the same pc with the same message and never leaves the arena;
 // accesses through r10 with a constant offset inside the current frame need no check.
-// The instruction budget is charged per basic block; a block the budget cannot pay punts at its
+// The instruction budget is charged per basic block (checked only at checkpoints in acyclic functions,
+// structure.ts budgetPlan); a block the budget cannot pay punts at its
 // first pc, so the interpreter runs the last instructions and faults where it would have.
 import { assertNever, type Insn, type Slot } from '../../offload/isa/index.ts';
 import type { Program } from '../vm/interpreter.ts';
@@ -17,7 +18,7 @@ import {
   ACCESS, type AccessKind, CORE_CTX, CTX_MD_BYTES, CTX_PTR_BYTES, MAP_TABLE, MAP_TABLE_ENTRY, REGION_MAP0, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, JIT_FAULT, JIT_STATUS,
   MAP_PTR_TAG, REGION_CTX, REGION_PACKET, REGION_STACK, REGION_TAG, STACK_BYTES, S_BUDGET, S_HI, S_LO, S_MAYGOTO, S_PRNG, STACK_FRAME,
 } from './abi.ts';
-import { type Block, JitUnsupported } from './structure.ts';
+import { type Block, budgetPlan, JitUnsupported } from './structure.ts';
 import { HELPER_IDS } from '../helpers/names.ts';
 import { ATOMIC, type Code, type FuncType, I32, I64, OP, type ValType } from './wasm.ts';
 
@@ -572,16 +573,37 @@ export class FunctionEmitter {
   /** First pc of the block being translated. */
   private blockStart = 0;
 
+  /** The function's budget checkpoints (structure.ts budgetPlan), null: a check per block. */
+  private budget: { longest: Map<number, number>; checkpoint: Set<number> } | null = null;
+
+  /** Plans the budget checks of the function's blocks (before the first body). */
+  planBudget(blocks: readonly Block[]): void {
+    this.budget = budgetPlan(blocks, this.prog.slots);
+  }
+
   body(b: Block): void {
     const c = this.c;
     this.blockStart = b.start;
     // A punt pc (an instruction the device cannot run) starts its block: stop before it is charged.
     if (this.puntPcs.has(b.start)) this.punt(b.start);
-    // Charge the block's budget; a block the budget cannot pay runs on the interpreter.
-    c.get(L_BUD).i32(b.count).op(OP.i32_sub).tee(L_BUD).i32(0).op(OP.i32_lt_s).open(OP.if);
-    c.get(L_BUD).i32(b.count).op(OP.i32_add).set(L_BUD);
-    this.punt(b.start);
-    c.end();
+    const plan = this.budget;
+    if (plan) {
+      // Acyclic function: at a checkpoint, a budget below the longest path from here punts (the
+      // interpreter runs the rest and stops where it would); past the check no block can run out
+      // before the next checkpoint, so blocks are charged without a check.
+      if (plan.checkpoint.has(b.id)) {
+        c.get(L_BUD).i32(plan.longest.get(b.id)!).op(OP.i32_lt_s).open(OP.if);
+        this.punt(b.start);
+        c.end();
+      }
+      c.get(L_BUD).i32(b.count).op(OP.i32_sub).set(L_BUD);
+    } else {
+      // Charge the block's budget; a block the budget cannot pay runs on the interpreter.
+      c.get(L_BUD).i32(b.count).op(OP.i32_sub).tee(L_BUD).i32(0).op(OP.i32_lt_s).open(OP.if);
+      c.get(L_BUD).i32(b.count).op(OP.i32_add).set(L_BUD);
+      this.punt(b.start);
+      c.end();
+    }
     const slots = this.prog.slots;
     for (let pc = b.start; pc < b.end; pc++) {
       const insn = slots[pc];
