@@ -276,19 +276,10 @@ export const BUFLEN_LOCALS: ValType[] = [I32, I32, I32];
 export function emitUpdate(c: Code, maps: readonly JitMap[], probe: number): void {
   const R1 = 0, R2 = 1, R3 = 2, R4 = 3, R10 = 4, KEY = 5, VAL = 6, FLAGS = 7, I = 8;
   const no = () => c.i32(0).i64(0).op(OP.return);
-  c.get(R1).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(MAP_PTR_TAG).op(OP.i32_ne).open(OP.if);
-  no();
-  c.end();
-  const n = maps.length;
-  c.open(OP.block); // $no
-  for (let i = n - 1; i >= 0; i--) c.open(OP.block);
-  c.get(R1).op(OP.i32_wrap_i64);
-  c.brTable(Array.from({ length: n }, (_, i) => i), n);
-  maps.forEach((m, i) => {
-    c.end();
+  emitMapSwitch(c, maps, R1, no, (m, _i, notHere) => {
     const a = m.array;
     if (!a) {
-      c.br(OP.br, n - 1 - i);
+      notHere();
       return;
     }
     c.get(R2).i32(4).get(R10).idx(OP.call, probe).tee(KEY).i32(-1).op(OP.i32_eq).open(OP.if);
@@ -328,8 +319,29 @@ export function emitUpdate(c: Code, maps: readonly JitMap[], probe: number): voi
     c.get(I).get(VAL).i32(a.valueSize).memoryCopy();
     c.i32(1).i64(0).op(OP.return);
   });
+}
+
+/**
+ * The map dispatch of an inline map helper: `notHandled` (which returns) unless local R1 holds a map
+ * pointer (MAP_PTR_TAG in its high word); then one case per map by its index (a br_table), where
+ * `body(map, i, notHere)` emits that map's code and calls `notHere()` for a map it does not handle;
+ * a case that falls through, and an index past the table, end in `notHandled` too.
+ */
+export function emitMapSwitch(c: Code, maps: readonly JitMap[], R1: number, notHandled: () => void, body: (m: JitMap, i: number, notHere: () => void) => void): void {
+  c.get(R1).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(MAP_PTR_TAG).op(OP.i32_ne).open(OP.if);
+  notHandled();
   c.end();
-  no();
+  const n = maps.length;
+  c.open(OP.block); // $no
+  for (let i = n - 1; i >= 0; i--) c.open(OP.block);
+  c.get(R1).op(OP.i32_wrap_i64);
+  c.brTable(Array.from({ length: n }, (_, i) => i), n);
+  maps.forEach((m, i) => {
+    c.end();
+    body(m, i, () => c.br(OP.br, n - 1 - i));
+  });
+  c.end();
+  notHandled();
 }
 export const UPDATE_TYPE: FuncType = { params: [I64, I64, I64, I64, I32], results: [I32, I64] };
 export const UPDATE_LOCALS: ValType[] = [I32, I32, I32, I32];

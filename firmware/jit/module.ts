@@ -5,11 +5,12 @@ import { subprograms } from '../../offload/cfg/cfg.ts';
 import {
   ACCESS, MAP_TABLE, MAP_TABLE_ENTRY, MAP_TABLE_MAX, CORE_CTX, CTX_MD_BYTES, CTX_PTR_BYTES, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, F_PROG, F_RET_PC, F_SAVED, FRAME_WORDS,
   JIT_FAULT, JIT_STATUS, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG, S_BUDGET, S_DEPTH, S_FRAMES, S_HI, S_LO,
-  S_BATCH, S_BATCH_EXEC, S_MAYGOTO, S_PC, S_PROG, S_REDIR, S_TAIL, STACK_BYTES, STACK_FRAME, MAP_PTR_TAG, REGION_STACK as R_STACK,
+  S_BATCH, S_BATCH_EXEC, S_MAYGOTO, S_PC, S_PROG, S_REDIR, S_TAIL, STACK_BYTES, STACK_FRAME, REGION_STACK as R_STACK,
 } from './abi.ts';
 import type { JitMap } from './translate.ts';
 import { basicBlocks, JitUnsupported, structure } from './structure.ts';
 import {
+  emitMapSwitch,
   ADJUST_LOCALS, ADJUST_TYPE, BUFLEN_LOCALS, BUFLEN_TYPE, CSUM_LOCALS, CSUM_TYPE, emitAdjustHead, emitAdjustMeta, emitAdjustTail, emitBufLen, emitCsum,
   emitProbe, emitUpdate, PROBE_LOCALS, PROBE_TYPE, UPDATE_LOCALS, UPDATE_TYPE,
 } from './helpers.ts';
@@ -162,16 +163,7 @@ function emitLookup(c: Code, maps: readonly JitMap[]): void {
     c.end();
     c.idx(OP.global_get, G_CORE).get(EA).op(OP.i32_wrap_i64).op(OP.i32_add).i32(CORE_STACK).op(OP.i32_add).set(KEY);
   };
-  c.get(R1).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(MAP_PTR_TAG).op(OP.i32_ne).open(OP.if);
-  no();
-  c.end();
-  const n = maps.length;
-  c.open(OP.block); // $no
-  for (let i = n - 1; i >= 0; i--) c.open(OP.block);
-  c.get(R1).op(OP.i32_wrap_i64);
-  c.brTable(Array.from({ length: n }, (_, i) => i), n);
-  maps.forEach((m, i) => {
-    c.end();
+  emitMapSwitch(c, maps, R1, no, (m, i, notHere) => {
     if (m.array) {
       const a = m.array;
       keyOnStack(4);
@@ -270,10 +262,8 @@ function emitLookup(c: Code, maps: readonly JitMap[]): void {
       found(i, () => {
         c.get(FOUND).op(OP.i64_extend_i32_u).i64(t.nodeBytes).op(OP.i64_mul).i64(t.nodes + t.valueOff).op(OP.i64_add);
       });
-    } else c.br(OP.br, n - 1 - i);
+    } else notHere();
   });
-  c.end();
-  no();
 }
 
 /** Leaves i32 1 when the `size` bytes at element EW + hdr equal those at KEY, else 0. */
@@ -338,30 +328,42 @@ function emitJhash(c: Code, KEY: number, len: number, seed: number, A: number, B
   fin(C, B, 24);
 }
 
-/** $start(tableIndex, progId, stackDepth, budget) -> status: a fresh run (the interpreter's Vm.start, registers reset). */
-function emitStart(c: Code, fnType: number, entries: readonly number[]): void {
-  const TI = 0, PROG = 1, DEPTH = 2, BUDGET = 3, R0 = 4, END = 5, A = 6;
-  const st = (w: number, v: () => void) => {
-    c.idx(OP.global_get, G_CORE);
-    v();
-    c.mem(OP.i32_store, 2, word(w));
-  };
+/** Stores an i32 into core state word `w` (the value pushed by `v`). */
+function storeState(c: Code, w: number, v: () => void): void {
+  c.idx(OP.global_get, G_CORE);
+  v();
+  c.mem(OP.i32_store, 2, word(w));
+}
+
+/** The state a fresh run starts from (the interpreter's Vm.start): status 0, the budget and may_goto
+ * counts, pc 0 of program PROG in frame 0, no tail call or redirect pending (locals PROG, BUDGET). */
+function emitRunReset(c: Code, PROG: number, BUDGET: number): void {
   c.i32(0).idx(OP.global_set, G_STATUS);
   c.get(BUDGET).idx(OP.global_set, G_BUDGET);
   c.i32(BPF_MAX_LOOPS).idx(OP.global_set, G_MAYGOTO);
-  st(S_PC, () => c.i32(0));
-  st(S_PROG, () => c.get(PROG));
-  st(S_DEPTH, () => c.i32(0));
-  st(S_TAIL, () => c.i32(0));
-  st(S_REDIR, () => c.i32(0));
+  storeState(c, S_PC, () => c.i32(0));
+  storeState(c, S_PROG, () => c.get(PROG));
+  storeState(c, S_DEPTH, () => c.i32(0));
+  storeState(c, S_TAIL, () => c.i32(0));
+  storeState(c, S_REDIR, () => c.i32(0));
+}
+
+/** A program entry's arguments: r1 = ctx, r2..r5 = 0, r10 = the top of the entry frame. */
+function emitEntryArgs(c: Code): void {
+  c.i64(BigInt(REGION_TAG + REGION_CTX) << 32n).i64(0).i64(0).i64(0).i64(0);
+  c.i64((BigInt(REGION_TAG + R_STACK) << 32n) | BigInt(STACK_BYTES));
+}
+
+/** $start(tableIndex, progId, stackDepth, budget) -> status: a fresh run (the interpreter's Vm.start, registers reset). */
+function emitStart(c: Code, fnType: number, entries: readonly number[]): void {
+  const TI = 0, PROG = 1, DEPTH = 2, BUDGET = 3, R0 = 4, END = 5, A = 6;
+  const st = (w: number, v: () => void) => storeState(c, w, v);
+  emitRunReset(c, PROG, BUDGET);
   // The entry frame's bytes the program uses are zero.
   emitDynamicClear(c, DEPTH, END, A);
   // r1 = ctx, r2..r5 = 0, r10 = the entry frame; a program's entry by a direct call (br_table on the
   // table index), any other table index through the table.
-  const args = () => {
-    c.i64(BigInt(REGION_TAG + REGION_CTX) << 32n).i64(0).i64(0).i64(0).i64(0);
-    c.i64((BigInt(REGION_TAG + R_STACK) << 32n) | BigInt(STACK_BYTES));
-  };
+  const args = () => emitEntryArgs(c);
   const cases = [...new Set(entries)].sort((a, b) => a - b);
   const span = cases.length ? cases[cases.length - 1]! + 1 : 0;
   c.open(OP.block); // $called
@@ -399,31 +401,17 @@ const FILL_FROM = 128;
  */
 function emitBatch(c: Code, fnType: number, entries: readonly { ti: number; depth: number }[]): void {
   const TI = 0, PROG = 1, DEPTH = 2, BUDGET = 3, COUNT = 4, I = 5, EXEC = 6, R0 = 7, END = 8, A = 9;
-  const st = (w: number, v: () => void) => {
-    c.idx(OP.global_get, G_CORE);
-    v();
-    c.mem(OP.i32_store, 2, word(w));
-  };
+  const st = (w: number, v: () => void) => storeState(c, w, v);
   c.i32(0).set(I).i64(0).set(EXEC);
   st(S_BATCH, () => c.i32(0));
   c.idx(OP.global_get, G_CORE).i64(0).mem(OP.i64_store, 3, word(S_BATCH_EXEC));
-  const args = () => {
-    c.i64(BigInt(REGION_TAG + REGION_CTX) << 32n).i64(0).i64(0).i64(0).i64(0);
-    c.i64((BigInt(REGION_TAG + R_STACK) << 32n) | BigInt(STACK_BYTES));
-  };
+  const args = () => emitEntryArgs(c);
   const cases = [...new Map(entries.map((e) => [e.ti, e])).values()].sort((x, y) => x.ti - y.ti);
   const span = cases.length ? cases[cases.length - 1]!.ti + 1 : 0;
   c.open(OP.block); // $out
   c.open(OP.loop); // $next
   c.get(I).get(COUNT).op(OP.i32_ge_u).br(OP.br_if, 1);
-  c.i32(0).idx(OP.global_set, G_STATUS);
-  c.get(BUDGET).idx(OP.global_set, G_BUDGET);
-  c.i32(BPF_MAX_LOOPS).idx(OP.global_set, G_MAYGOTO);
-  st(S_PC, () => c.i32(0));
-  st(S_PROG, () => c.get(PROG));
-  st(S_DEPTH, () => c.i32(0));
-  st(S_TAIL, () => c.i32(0));
-  st(S_REDIR, () => c.i32(0));
+  emitRunReset(c, PROG, BUDGET);
   c.open(OP.block); // $called
   c.open(OP.block); // $generic
   for (let i = cases.length - 1; i >= 0; i--) c.open(OP.block);
