@@ -5,12 +5,11 @@
 import { describe, expect, it } from 'vitest';
 import { assembleBytes } from '../../offload/isa/index.ts';
 import { EXIT } from '../../firmware/engine.ts';
-import { compileJit, jitEngine, mapBoundsOf } from '../../firmware/jit/engine.ts';
 import { CORE_STATE } from '../../firmware/arena.ts';
 import { STATE_BYTES } from '../../firmware/state.ts';
 import { interpreter } from '../../firmware/vm/engine.ts';
-import { coreFor, loadForRun } from '../../nic/runtime/load.ts';
-import { objectOf } from './diff.ts';
+import { loadForRun } from '../../nic/runtime/load.ts';
+import { objectOf, runOnBoth } from './diff.ts';
 import { basicBlocks, budgetPlan } from '../../firmware/jit/structure.ts';
 
 const PKT = `ldxw %r2, [%r1+0]\nldxw %r3, [%r1+4]\n`;
@@ -25,20 +24,7 @@ const CASES: [string, string][] = [
 
 function runBoth(src: string, budget: number) {
   const spec = objectOf(assembleBytes(src, { syntax: 'ubpf' }));
-  const objI = loadForRun(spec, { cpus: 1 });
-  const objJ = loadForRun(spec, { cpus: 1 });
-  const coreI = coreFor(objI, 0);
-  const coreJ = coreFor(objJ, 0);
-  coreI.budget = coreJ.budget = budget;
-  const jit = jitEngine(compileJit(objJ.programs, mapBoundsOf(coreJ)));
-  expect(jit.code.unsupported).toBeNull();
-  const pkt = Uint8Array.from({ length: 60 }, (_, i) => i);
-  coreI.buf.reset(pkt);
-  coreJ.buf.reset(pkt);
-  const id = objI.programs[0]!.id;
-  const ki = interpreter.run(coreI, id);
-  const kj = jit.run(coreJ, id);
-  return { objI, objJ, coreI, coreJ, ki, kj, jit };
+  return runOnBoth(spec, Uint8Array.from({ length: 60 }, (_, i) => i), budget);
 }
 
 describe('the budget on the JIT', () => {

@@ -198,6 +198,26 @@ function outcome(core: ReturnType<typeof coreFor>, engine: Engine | BatchEngine,
   return `${k} ${r0} ${fault} ${Buffer.from(core.buf.output()).toString('hex')} ${JSON.stringify(core.redirect)}`;
 }
 
+/**
+ * One run of program 0 of `spec` on `packet` on each engine, on two fresh loads (one core each, with
+ * `budget` when given); the JIT must compile it. The tests compare what they need of the result.
+ */
+export function runOnBoth(spec: ObjectSpec, packet: Uint8Array, budget?: number) {
+  const objI = loadForRun(spec, { cpus: 1 });
+  const objJ = loadForRun(spec, { cpus: 1 });
+  const coreI = coreFor(objI, 0);
+  const coreJ = coreFor(objJ, 0);
+  if (budget !== undefined) coreI.budget = coreJ.budget = budget;
+  const jit = jitEngine(compileJit(objJ.programs, mapBoundsOf(coreJ)));
+  if (jit.code.unsupported) throw new Error(`the JIT cannot compile the program: ${jit.code.unsupported}`);
+  coreI.buf.reset(packet);
+  coreJ.buf.reset(packet);
+  const id = objI.programs[0]!.id;
+  const ki = interpreter.run(coreI, id);
+  const kj = jit.run(coreJ, id);
+  return { objI, objJ, coreI, coreJ, ki, kj, jit };
+}
+
 export interface Difference {
   program: string;
   packet: number;

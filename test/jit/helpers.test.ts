@@ -7,12 +7,9 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { assembleBytes } from '../../offload/isa/index.ts';
 import { EXIT } from '../../firmware/engine.ts';
-import { compileJit, jitEngine, mapBoundsOf } from '../../firmware/jit/engine.ts';
 import { CORE_STATE } from '../../firmware/arena.ts';
 import { S_PRNG, STATE_BYTES } from '../../firmware/state.ts';
-import { interpreter } from '../../firmware/vm/engine.ts';
-import { coreFor, loadForRun } from '../../nic/runtime/load.ts';
-import { objectOf } from './diff.ts';
+import { objectOf, runOnBoth } from './diff.ts';
 import type { ObjectSpec } from '../../offload/elf/index.ts';
 import { mapSpec } from '../capability/helpers.ts';
 
@@ -27,17 +24,7 @@ const csum = (JSON.parse(readFileSync(new URL('../fixtures/helpers/csum_diff.jso
 /** Runs `src` (ubpf syntax) on `packet` on both engines; returns the JIT's r0 after checking they agree. */
 function both(src: string, packet: Uint8Array, maps: object[] = []): bigint | null {
   const spec = { ...objectOf(assembleBytes(src, { syntax: 'ubpf' })), maps } as ObjectSpec;
-  const objI = loadForRun(spec, { cpus: 1 });
-  const objJ = loadForRun(spec, { cpus: 1 });
-  const coreI = coreFor(objI, 0);
-  const coreJ = coreFor(objJ, 0);
-  const jit = jitEngine(compileJit(objJ.programs, mapBoundsOf(coreJ)));
-  expect(jit.code.unsupported).toBeNull();
-  coreI.buf.reset(packet);
-  coreJ.buf.reset(packet);
-  const id = objI.programs[0]!.id;
-  const ki = interpreter.run(coreI, id);
-  const kj = jit.run(coreJ, id);
+  const { coreI, coreJ, ki, kj, objI, objJ } = runOnBoth(spec, packet);
   expect(kj).toBe(ki);
   if (ki === EXIT.fault) {
     expect(coreJ.fault!.faultCode).toBe(coreI.fault!.faultCode);

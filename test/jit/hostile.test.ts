@@ -6,12 +6,9 @@
 import { describe, expect, it } from 'vitest';
 import { assembleBytes } from '../../offload/isa/index.ts';
 import { EXIT } from '../../firmware/engine.ts';
-import { compileJit, jitEngine, mapBoundsOf } from '../../firmware/jit/engine.ts';
 import { CORE_STATE } from '../../firmware/arena.ts';
 import { STATE_BYTES } from '../../firmware/state.ts';
-import { interpreter } from '../../firmware/vm/engine.ts';
-import { coreFor, loadForRun } from '../../nic/runtime/load.ts';
-import { objectOf } from './diff.ts';
+import { objectOf, runOnBoth } from './diff.ts';
 import { readFuzzFixture } from '../verifier/fuzz-fixture.ts';
 
 const fx = readFuzzFixture(new URL('../fixtures/verifier/fuzz.json.gz', import.meta.url));
@@ -38,19 +35,7 @@ const CASES: [string, string][] = [
 describe('hostile programs on the JIT', () => {
   it.each(CASES)('%s', (_name, src) => {
     const spec = objectOf(assembleBytes(src, { syntax: 'ubpf' }), fx);
-    const objI = loadForRun(spec, { cpus: 1 });
-    const objJ = loadForRun(spec, { cpus: 1 });
-    const coreI = coreFor(objI, 0);
-    const coreJ = coreFor(objJ, 0);
-    coreI.budget = coreJ.budget = 20_000;
-    const jit = jitEngine(compileJit(objJ.programs, mapBoundsOf(coreJ)));
-    expect(jit.code.unsupported).toBeNull();
-    const pkt = Uint8Array.from({ length: 60 }, (_, i) => i);
-    coreI.buf.reset(pkt);
-    coreJ.buf.reset(pkt);
-    const id = objI.programs[0]!.id;
-    const ki = interpreter.run(coreI, id);
-    const kj = jit.run(coreJ, id);
+    const { coreI, coreJ, ki, kj, objI, objJ } = runOnBoth(spec, Uint8Array.from({ length: 60 }, (_, i) => i), 20_000);
     expect(kj).toBe(ki);
     expect(ki).toBe(EXIT.fault);
     expect(coreJ.fault!.faultCode).toBe(coreI.fault!.faultCode);
