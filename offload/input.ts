@@ -20,7 +20,8 @@ export const INPUT_LIMITS = {
 // `-`, a read buffer bounded by the largest record).
 export type InputKind = keyof typeof INPUT_LIMITS;
 
-function kindOf(st: Stats): string {
+/** What a file that is not a regular one is, for an error message ("a directory", "a FIFO", ...). */
+export function kindOf(st: Stats): string {
   if (st.isDirectory()) return 'a directory';
   if (st.isFIFO()) return 'a FIFO';
   if (st.isCharacterDevice()) return 'a character device';

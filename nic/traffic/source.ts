@@ -3,6 +3,7 @@
 // cursor (pos += n). The buffer holds one chunk plus at most one partly read record; it grows only
 // up to `maxBuffer`, so peak memory does not depend on the file's size.
 import * as fs from 'node:fs';
+import { kindOf } from '../../offload/input.ts';
 import { CaptureError, errnoOf, sysReason } from './errors.ts';
 
 export interface SourceOptions {
@@ -17,15 +18,6 @@ export interface SourceOptions {
 const DEFAULT_CHUNK = 1 << 20;
 const DEFAULT_MAX_BUFFER = 16 << 20;
 const DEFAULT_STDIN_CAP = 4 * 1024 * 1024 * 1024;
-
-function kindOf(st: fs.Stats): string {
-  if (st.isDirectory()) return 'a directory';
-  if (st.isFIFO()) return 'a FIFO';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isSocket()) return 'a socket';
-  return 'not a regular file';
-}
 
 /** Bytes after the read buffer where a packet's `data` view is filled. */
 export const SCRATCH_LEN = 16384;

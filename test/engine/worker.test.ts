@@ -1,8 +1,8 @@
 // A core built in a worker thread from a cloneable device image alone: the worker runs the NIC form
 // of a program on its arena slot; when it punts, the main thread's host-path core (another slot of
 // the same arena) resumes it. The result equals the kernel's answer for the whole program.
-import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { inWorker } from '../maps/in-worker.ts';
 import { loadProfile } from '../../nic/profile/index.ts';
 import { checkProgram, verifierSafety } from '../../offload/capability/index.ts';
 import { findProgram } from '../../offload/elf/index.ts';
@@ -12,16 +12,8 @@ import { coreFromImage, deviceImage } from '../../nic/runtime/image.ts';
 import { dumpMaps } from '../../nic/runtime/test-run.ts';
 import { goldenCases, loadCase, masked, ROOT, specOf } from './golden.ts';
 
-function inWorker(data: unknown): Promise<{ kind: number; action: number; executed: number; fault: string | null }> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('../maps/worker-boot.mjs', import.meta.url), { workerData: { entry: new URL('./worker-core.ts', import.meta.url).href, ...(data as object) } });
-    w.once('message', (m) => {
-      resolve(m);
-      void w.terminate();
-    });
-    w.once('error', reject);
-  });
-}
+type Reply = { kind: number; action: number; executed: number; fault: string | null };
+const runCore = (data: object) => inWorker<Reply>(new URL('./worker-core.ts', import.meta.url), data);
 
 describe('a NIC core in a worker thread, the host path in the main thread', () => {
   it('xdp_echo: every golden case equals the kernel, punted ones resumed across threads', async () => {
@@ -35,7 +27,7 @@ describe('a NIC core in a worker thread, the host path in the main thread', () =
       const obj = loadCase(c);
       const id = obj.programs.find((p) => p.spec.name === c.program)!.id;
       const image = deviceImage(obj, new Map([[c.program, pcs]]));
-      const r = await inWorker({ image, slot: 0, program: id, packet: Uint8Array.from(Buffer.from(c.data_in, 'hex')), cpu: 0 });
+      const r = await runCore({ image, slot: 0, program: id, packet: Uint8Array.from(Buffer.from(c.data_in, 'hex')), cpu: 0 });
       expect(r.fault).toBeNull();
       const host = coreFromImage(image, obj.arena, 1, { role: 'host', cpu: 0 });
       let action = r.action;

@@ -2,24 +2,16 @@
 // compiled in the main thread and posted to a worker thread with the device image; the worker's
 // NIC core runs it on the shared arena. Results equal the kernel's golden vectors, and the maps the
 // worker updated are seen by the main thread.
-import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
+import { inWorker } from '../maps/in-worker.ts';
 import { compileJit, mapBoundsOf } from '../../firmware/jit/engine.ts';
 import { coreFor } from '../../nic/runtime/load.ts';
 import { deviceImage } from '../../nic/runtime/image.ts';
 import { applyMapUpdate, dumpMaps } from '../../nic/runtime/test-run.ts';
 import { goldenCases, loadCase, masked } from '../engine/golden.ts';
 
-function inWorker(data: unknown): Promise<{ kind: number; action: number; out: string; fault: string | null }[]> {
-  return new Promise((resolve, reject) => {
-    const w = new Worker(new URL('../maps/worker-boot.mjs', import.meta.url), { workerData: { entry: new URL('./worker-core.ts', import.meta.url).href, ...(data as object) } });
-    w.once('message', (m) => {
-      resolve(m);
-      void w.terminate();
-    });
-    w.once('error', reject);
-  });
-}
+type Reply = { kind: number; action: number; out: string; fault: string | null }[];
+const runCore = (data: object) => inWorker<Reply>(new URL('./worker-core.ts', import.meta.url), data);
 
 describe('JIT code compiled once, run in a worker thread', () => {
   it.each(['examples/xdp_l4lb.o', 'examples/xdp_count.o'])('%s: golden cases through the posted module', async (object) => {
@@ -31,7 +23,7 @@ describe('JIT code compiled once, run in a worker thread', () => {
       const id = obj.programs.find((p) => p.spec.name === c.program)!.id;
       const code = compileJit(obj.programs, mapBoundsOf(coreFor(obj, 0)));
       expect(code.module).not.toBeNull();
-      const [r] = await inWorker({ image: deviceImage(obj), code, slot: 0, program: id, packets: [Uint8Array.from(Buffer.from(c.data_in, 'hex'))] });
+      const [r] = await runCore({ image: deviceImage(obj), code, slot: 0, program: id, packets: [Uint8Array.from(Buffer.from(c.data_in, 'hex'))] });
       expect(r!.fault, c.name).toBeNull();
       expect(r!.action, c.name).toBe(c.expected.retval);
       expect(r!.out, c.name).toBe(c.expected.data_out);
