@@ -575,6 +575,7 @@ export function compileObject(input: JitInput): JitOutput {
       br: (d) => f.code.br(OP.br, d),
     });
     f.code.op(OP.unreachable);
+    em.epilogue();
   }
   mb.setTable(plan.map((p) => F_FIRST + p.slot));
   emitStart(start.code, fnType, [...entry.values()]);

@@ -110,9 +110,23 @@ const L_PEND = 18;
 // The core's slot (G_CORE) and its packet frame's first byte, in locals.
 const L_CORE = 19;
 const L_PKT = 20;
+// A failed check branches to the function's one fault tail (FunctionEmitter.epilogue) with the site
+// packed in L_FSITE (faultSite) and the pointer register's value in L_FVAL.
+const L_FSITE = 21;
+const L_FVAL = 22;
 const REG_LOCAL = [L_R0, 0, 1, 2, 3, 4, 7, 8, 9, 10, 5] as const;
-export const FN_LOCALS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I32, I32, I32, I32, I64, I64, I32, I32];
+export const FN_LOCALS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I32, I32, I32, I32, I64, I64, I32, I32, I64, I64];
 export const FN_TYPE: FuncType = { params: [I64, I64, I64, I64, I64, I64], results: [I64] };
+
+/**
+ * A fault site in one i64 (the fault tail's L_FSITE): pc in bits 0-31, kind 32-35, register + 1
+ * 36-39 (0: none), access size 40-43, the instruction's 16-bit offset 44-59.
+ */
+export function faultSite(kind: number, pc: number, r: number, off: number, size: number): bigint {
+  if (kind < 0 || kind > 15 || r < -1 || r > 14 || size < 0 || size > 15 || off < -32768 || off > 32767 || pc < 0 || pc > 0xffffffff)
+    throw new Error(`jit: fault site out of range (kind ${kind}, pc ${pc}, r${r}, off ${off}, size ${size})`);
+  return BigInt(pc >>> 0) | (BigInt(kind) << 32n) | (BigInt(r + 1) << 36n) | (BigInt(size) << 40n) | (BigInt(off & 0xffff) << 44n);
+}
 
 const lo32 = (w: number) => CORE_STATE + (S_LO + w) * 4;
 const hi32 = (w: number) => CORE_STATE + (S_HI + w) * 4;
@@ -175,14 +189,32 @@ export class FunctionEmitter {
     return r === 10 && off >= -STACK_FRAME && off + size <= 0;
   }
 
+  /**
+   * Faults as the interpreter does at pc: the site and the pointer register's value into the fault
+   * locals, then a branch to the function's fault tail (epilogue), which calls the fault import. One
+   * call per function instead of one per check keeps the cold paths out of the hot code.
+   */
   private fault(kind: number, pc: number, r = 0, off = 0, size = 0): void {
+    this.faultSite(kind, pc, r, off, size);
+    this.c.br(OP.br, this.c.depth - this.faultLevel);
+  }
+
+  /** Sets the fault locals for a fault at this site (a br / br_if to the tail follows: `toFault`). */
+  private faultSite(kind: number, pc: number, r: number, off: number, size: number): void {
     const c = this.c;
-    c.i32(kind).i32(pc).i32(this.prog.program.id).i32(r).i32(off).i32(size);
+    c.i64(faultSite(kind, pc, r, off, size)).set(L_FSITE);
     if (r >= 0) c.get(reg(r));
     else c.i64(0);
-    // The import always throws: nothing after it runs (and nothing must stay live across it).
-    c.get(reg(10)).op(OP.i32_wrap_i64).idx(OP.call, F_FAULT).op(OP.unreachable);
+    c.set(L_FVAL);
   }
+
+  /** The branch depth of the fault tail from here. */
+  private toFault(): number {
+    return this.c.depth - this.faultLevel;
+  }
+
+  /** Depth of the fault tail's block (opened by the prologue). */
+  private faultLevel = 0;
 
   /** Pushes the absolute address of [reg r + off, size) for `kind`, faulting as the interpreter does. */
   /** Pushes i32 1 when register r holds a packet pointer. */
@@ -193,15 +225,11 @@ export class FunctionEmitter {
   /** Pushes the address of [packet pointer r + off, size), faulting outside [data_meta, data_end). */
   private packetAddress(r: number, off: number, size: number, kind: AccessKind, pc: number): void {
     const c = this.c;
-    // Two branches (no flag materialising): below data_meta or past data_end faults.
-    c.open(OP.block).open(OP.block);
+    // Two branches to the fault tail (no flag materialising): below data_meta or past data_end.
+    this.faultSite(kind, pc, r, off, size);
     c.get(reg(r)).i64(MASK32).op(OP.i64_and).i64(off).op(OP.i64_add).tee(L_T0);
-    c.get(L_PMETA).op(OP.i64_lt_s).br(OP.br_if, 0);
-    c.get(L_T0).i64(size).op(OP.i64_add).get(L_PEND).op(OP.i64_gt_s).br(OP.br_if, 0);
-    c.br(OP.br, 1);
-    c.end();
-    this.fault(kind, pc, r, off, size);
-    c.end();
+    c.get(L_PMETA).op(OP.i64_lt_s).br(OP.br_if, this.toFault());
+    c.get(L_T0).i64(size).op(OP.i64_add).get(L_PEND).op(OP.i64_gt_s).br(OP.br_if, this.toFault());
     c.get(L_PKT).get(L_T0).op(OP.i32_wrap_i64).op(OP.i32_add);
   }
 
@@ -851,12 +879,34 @@ export class FunctionEmitter {
     this.c.get(L_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + CTX_DATA_END * 4).set(L_PEND);
   }
 
-  /** Function prologue: the budget and packet window into their locals, the current frame's address. */
+  /**
+   * Function prologue: the budget and packet window into their locals, the current frame's address;
+   * opens the fault tail's block around the body (closed by `epilogue`).
+   */
   prologue(): void {
     this.c.idx(OP.global_get, G_CORE).tee(L_CORE).i32(CORE_FRAME).op(OP.i32_add).set(L_PKT);
     this.loadWindow();
     this.c.idx(OP.global_get, G_BUDGET).set(L_BUD);
     this.c.idx(OP.global_get, G_CORE).get(reg(10)).op(OP.i32_wrap_i64).op(OP.i32_add).i32(CORE_STACK - STACK_FRAME).op(OP.i32_add).set(L_FP);
+    this.c.open(OP.block);
+    this.faultLevel = this.c.depth;
+  }
+
+  /**
+   * After the body (which never falls through): the fault tail every failed check branches to. It
+   * unpacks the site (faultSite) and calls the fault import, which throws the interpreter's Fault.
+   */
+  epilogue(): void {
+    const c = this.c;
+    c.end();
+    const field = (shift: number, mask: number) => c.get(L_FSITE).i64(shift).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(mask).op(OP.i32_and);
+    field(32, 0xf); // kind
+    c.get(L_FSITE).op(OP.i32_wrap_i64); // pc
+    c.i32(this.prog.program.id);
+    field(36, 0xf).i32(1).op(OP.i32_sub); // reg
+    field(44, 0xffff).op(OP.i32_extend16_s); // off
+    field(40, 0xf); // size
+    c.get(L_FVAL).get(reg(10)).op(OP.i32_wrap_i64).idx(OP.call, F_FAULT).op(OP.unreachable);
   }
 
   open(kind: 'block' | 'loop' | 'if'): void {

@@ -95,6 +95,8 @@ function vec(out: number[], items: readonly number[][]): void {
 /** The instruction stream of one function body. */
 export class Code {
   readonly bytes: number[] = [];
+  /** Structured blocks open at this point of the body (block / loop / if opened by `open`, closed by `end`). */
+  depth = 0;
 
   op(o: number): this {
     this.bytes.push(o);
@@ -103,10 +105,12 @@ export class Code {
   /** block / loop / if with an optional result type. */
   open(o: typeof OP.block | typeof OP.loop | typeof OP.if, result?: ValType): this {
     this.bytes.push(o, result ?? EMPTY);
+    this.depth++;
     return this;
   }
   end(): this {
     this.bytes.push(OP.end);
+    this.depth--;
     return this;
   }
   br(o: typeof OP.br | typeof OP.br_if, depth: number): this {
