@@ -29,6 +29,7 @@ import { MapFlag } from '../maps/constants.ts';
 import { ELEM_HDR, hashLayout } from '../maps/hashtab.ts';
 import { NODE_WORDS as LRU_NODE_WORDS, REF as LRU_REF } from '../maps/lru.ts';
 import { JitUnsupported } from './structure.ts';
+import type { AccessProofs } from './proofs.ts';
 import { wasm } from './raw.ts';
 
 /** An object's compiled programs: cloneable (module + plain data). */
@@ -48,7 +49,7 @@ export interface JitCode {
 export type JitMapBounds = JitMap;
 
 /** Compiles `programs` (all programs a core can reach: entry, tail-call targets) for an arena with `maps`. */
-export function compileJit(programs: readonly { program: Program; slots: readonly Slot[] }[], maps: readonly JitMapBounds[]): JitCode {
+export function compileJit(programs: readonly { program: Program; slots: readonly Slot[]; proofs?: AccessProofs }[], maps: readonly JitMapBounds[]): JitCode {
   const t0 = performance.now();
   let insns = 0;
   for (const p of programs) for (const s of p.slots) if (s) insns++;

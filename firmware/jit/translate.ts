@@ -19,6 +19,7 @@ import {
   MAP_PTR_TAG, REGION_CTX, REGION_PACKET, REGION_STACK, REGION_TAG, STACK_BYTES, S_BUDGET, S_HI, S_LO, S_MAYGOTO, S_PRNG, STACK_FRAME,
 } from './abi.ts';
 import { type Block, budgetPlan, JitUnsupported } from './structure.ts';
+import type { AccessProof, AccessProofs } from './proofs.ts';
 import { HELPER_IDS } from '../helpers/names.ts';
 import { ATOMIC, type Code, type FuncType, I32, I64, OP, type ValType } from './wasm.ts';
 
@@ -27,6 +28,8 @@ export interface JitProgram {
   program: Program;
   /** Its decoded instructions. */
   slots: readonly Slot[];
+  /** What the verifier proved about its memory accesses, by pc (proofs.ts); none: every access checked in full. */
+  proofs?: AccessProofs;
 }
 
 /** A map region: absolute arena offsets [start, end), writable by programs or not. */
@@ -233,6 +236,50 @@ export class FunctionEmitter {
     c.get(L_PKT).get(L_T0).op(OP.i32_wrap_i64).op(OP.i32_add);
   }
 
+  /** The verifier's proof for the access at pc, if any (proofs.ts). */
+  private proof(pc: number): AccessProof | undefined {
+    return this.prog.proofs?.[pc];
+  }
+
+  /**
+   * Pushes the address of [r + off, size) in the region the verifier proved (the packet, the stack,
+   * a map's values) with that region's bounds checked as the interpreter checks them; false when
+   * there is no such proof. An access whose proof were wrong stays inside the proved region.
+   */
+  private provenAddress(r: number, off: number, size: number, kind: AccessKind, pc: number): boolean {
+    const p = this.proof(pc);
+    if (!p) return false;
+    const c = this.c;
+    switch (p.region) {
+      case 'packet':
+        this.packetAddress(r, off, size, kind, pc);
+        return true;
+      case 'stack':
+        // [r10 - 512 of the executing frame, STACK_BYTES), as the interpreter's stack region ($resolve).
+        this.faultSite(kind, pc, r, off, size);
+        c.get(reg(r)).i64(MASK32).op(OP.i64_and).i64(off).op(OP.i64_add).tee(L_T0);
+        c.get(reg(10)).i64(MASK32).op(OP.i64_and).i64(STACK_FRAME).op(OP.i64_sub).op(OP.i64_lt_s).br(OP.br_if, this.toFault());
+        c.get(L_T0).i64(size).op(OP.i64_add).i64(STACK_BYTES).op(OP.i64_gt_s).br(OP.br_if, this.toFault());
+        c.get(L_CORE).get(L_T0).op(OP.i32_wrap_i64).op(OP.i32_add).i32(CORE_STACK).op(OP.i32_add);
+        return true;
+      case 'map': {
+        // The map's compiled-in bounds (absolute arena offsets); a store to a read-only map faults.
+        const m = this.maps[p.map];
+        if (!m) return false;
+        this.faultSite(kind, pc, r, off, size);
+        c.get(reg(r)).i64(MASK32).op(OP.i64_and).i64(off).op(OP.i64_add).tee(L_T0);
+        c.i64(m.start).op(OP.i64_lt_s).br(OP.br_if, this.toFault());
+        c.get(L_T0).i64(size).op(OP.i64_add).i64(kind === ACCESS.load || m.writable ? m.end : m.start).op(OP.i64_gt_s).br(OP.br_if, this.toFault());
+        c.get(L_T0).op(OP.i32_wrap_i64);
+        return true;
+      }
+      case 'ctx':
+        return false;
+      default:
+        assertNever(p, 'access proof');
+    }
+  }
+
   private address(r: number, off: number, size: number, kind: AccessKind, pc: number, packetChecked = false): void {
     const c = this.c;
     const v = reg(r);
@@ -240,6 +287,7 @@ export class FunctionEmitter {
       c.get(L_FP).i32(off + STACK_FRAME).op(OP.i32_add);
       return;
     }
+    if (this.provenAddress(r, off, size, kind, pc)) return;
     c.open(OP.block, I32);
     // Packet pointers inline (the common case in XDP; a load tested it already), everything else
     // through the map table or $resolve.
@@ -273,6 +321,19 @@ export class FunctionEmitter {
     const op = (sx ? LOAD_SX_OP : LOAD_OP)[size];
     if (this.frameAccess(src, off, size)) {
       c.get(L_FP).mem(op, 0, off + STACK_FRAME).set(reg(dst));
+      return;
+    }
+    if (this.proof(pc)?.region === 'ctx' && size === 4 && off >= 0 && off < CTX_MD_BYTES && off % 4 === 0) {
+      // A struct xdp_md field of the unmodified context pointer (the verifier refuses any other):
+      // the ctx block's word, data / data_end / data_meta as packet pointers.
+      c.get(L_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + off);
+      if (off < CTX_PTR_BYTES) c.i64(BigInt(REGION_TAG + REGION_PACKET) << 32n).op(OP.i64_or);
+      if (sx) c.op(OP.i32_wrap_i64).op(OP.i64_extend_i32_s);
+      c.set(reg(dst));
+      return;
+    }
+    if (this.provenAddress(src, off, size, ACCESS.load, pc)) {
+      c.mem(op, 0, 0).set(reg(dst));
       return;
     }
     const v = reg(src);
