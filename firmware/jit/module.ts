@@ -19,6 +19,7 @@ import {
   G_STATUS, type JitInput, type JitOutput, loadReg64, storeReg64,
 } from './translate.ts';
 import { ATOMIC, type Code, I32, I64, ModuleBuilder, OP } from './wasm.ts';
+import { CyclePlan } from './cycles.ts';
 
 const MASK32 = 0xffffffffn;
 const lo32 = (w: number) => CORE_STATE + (S_LO + w) * 4;
@@ -511,6 +512,9 @@ export function compileObject(input: JitInput): JitOutput {
   mb.global(0); // status
   mb.global(0); // budget
   mb.global(0); // may_goto
+  // The cost model's accumulators (cycles.ts), only when compiled with its tables.
+  const cyclePlan = input.cycles ? new CyclePlan(input.cycles, input.programs) : undefined;
+  cyclePlan?.declare(mb);
   const resolve = mb.func({ params: [I64, I32, I32, I32, I32, I32, I32, I32], results: [I32] }, [I32, I64, I64, I64, I32, I32]);
   const ctxload = mb.func({ params: [I64, I32, I32, I32, I32, I32], results: [I64] }, [I64]);
   const punt = mb.func({ params: [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I32], results: [] });
@@ -561,7 +565,7 @@ export function compileObject(input: JitInput): JitOutput {
       const slot = byPc.get(pc);
       if (slot === undefined) throw new JitUnsupported(`call target ${pc} is not a function`, pc);
       return F_FIRST + slot;
-    }, fnType, input.maps.some((m) => m.array || m.hash || m.lpm), tableMaps, input.maps);
+    }, fnType, input.maps.some((m) => m.array || m.hash || m.lpm), tableMaps, input.maps, cyclePlan);
     em.prologue();
     const blocks = basicBlocks(p.prog.slots, p.start, p.end, p.prog.program.puntPcs);
     em.planBudget(blocks);
@@ -589,5 +593,5 @@ export function compileObject(input: JitInput): JitOutput {
   emitUpdate(update.code, input.maps, F_PROBE);
   emitBatch(batch.code, fnType, input.programs.map((p) => ({ ti: entry.get(p.program.id)!, depth: p.program.stackDepth })));
   void JIT_FAULT;
-  return { bytes: mb.build(), entry, functions, functionCount: plan.length };
+  return { bytes: mb.build(), entry, functions, functionCount: plan.length, cycleSites: cyclePlan?.sites ?? null };
 }

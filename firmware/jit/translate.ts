@@ -20,6 +20,7 @@ import {
 } from './abi.ts';
 import { type Block, budgetPlan, JitUnsupported } from './structure.ts';
 import type { AccessProof, AccessProofs } from './proofs.ts';
+import { CycleEmitter, type CyclePlan, type JitCycleTables } from './cycles.ts';
 import { HELPER_IDS } from '../helpers/names.ts';
 import { ATOMIC, type Code, type FuncType, I32, I64, OP, type ValType } from './wasm.ts';
 
@@ -56,6 +57,8 @@ export interface JitMap {
 export interface JitInput {
   programs: readonly JitProgram[];
   maps: readonly JitMap[];
+  /** The cost model's tables: compile the cycle accounting in (cycles.ts); none: no accounting. */
+  cycles?: JitCycleTables;
 }
 
 export interface JitOutput {
@@ -66,6 +69,8 @@ export interface JitOutput {
   functions: Map<number, Map<number, number>>;
   /** Wasm functions emitted (one per program function). */
   functionCount: number;
+  /** With cycle tables: (program id, pc) of each accumulator global (cycles.ts CyclePlan.sites). */
+  cycleSites: Int32Array | null;
 }
 
 // Function indices: imports first, then the internal functions (module.ts), then the program functions.
@@ -181,8 +186,18 @@ export class FunctionEmitter {
     private readonly tableMaps = 0,
     /** The maps (array lookups of a map known at the call are compiled at the call). */
     private readonly maps: readonly JitMap[] = [],
+    /** The cost model's accounting (cycles.ts), when the module is compiled with cycle tables. */
+    cycles?: CyclePlan,
   ) {
     this.puntPcs = new Set(prog.program.puntPcs);
+    this.cyc = cycles ? new CycleEmitter(c, cycles, prog.program.id) : null;
+  }
+
+  private readonly cyc: CycleEmitter | null;
+
+  /** The access at pc passed its check in region `index` (0 stack, 1 ctx, 2 packet, 3 a map): its stall. */
+  private stall(pc: number, index: number): void {
+    this.cyc?.stall(pc, index);
   }
 
   private readonly puntPcs: ReadonlySet<number>;
@@ -233,6 +248,7 @@ export class FunctionEmitter {
     c.get(reg(r)).i64(MASK32).op(OP.i64_and).i64(off).op(OP.i64_add).tee(L_T0);
     c.get(L_PMETA).op(OP.i64_lt_s).br(OP.br_if, this.toFault());
     c.get(L_T0).i64(size).op(OP.i64_add).get(L_PEND).op(OP.i64_gt_s).br(OP.br_if, this.toFault());
+    this.stall(pc, REGION_PACKET);
     c.get(L_PKT).get(L_T0).op(OP.i32_wrap_i64).op(OP.i32_add);
   }
 
@@ -260,6 +276,7 @@ export class FunctionEmitter {
         c.get(reg(r)).i64(MASK32).op(OP.i64_and).i64(off).op(OP.i64_add).tee(L_T0);
         c.get(reg(10)).i64(MASK32).op(OP.i64_and).i64(STACK_FRAME).op(OP.i64_sub).op(OP.i64_lt_s).br(OP.br_if, this.toFault());
         c.get(L_T0).i64(size).op(OP.i64_add).i64(STACK_BYTES).op(OP.i64_gt_s).br(OP.br_if, this.toFault());
+        this.stall(pc, REGION_STACK);
         c.get(L_CORE).get(L_T0).op(OP.i32_wrap_i64).op(OP.i32_add).i32(CORE_STACK).op(OP.i32_add);
         return true;
       case 'map': {
@@ -270,6 +287,7 @@ export class FunctionEmitter {
         c.get(reg(r)).i64(MASK32).op(OP.i64_and).i64(off).op(OP.i64_add).tee(L_T0);
         c.i64(m.start).op(OP.i64_lt_s).br(OP.br_if, this.toFault());
         c.get(L_T0).i64(size).op(OP.i64_add).i64(kind === ACCESS.load || m.writable ? m.end : m.start).op(OP.i64_gt_s).br(OP.br_if, this.toFault());
+        this.stall(pc, REGION_MAP0 + p.map);
         c.get(L_T0).op(OP.i32_wrap_i64);
         return true;
       }
@@ -284,6 +302,7 @@ export class FunctionEmitter {
     const c = this.c;
     const v = reg(r);
     if (this.frameAccess(r, off, size)) {
+      this.stall(pc, REGION_STACK);
       c.get(L_FP).i32(off + STACK_FRAME).op(OP.i32_add);
       return;
     }
@@ -308,11 +327,17 @@ export class FunctionEmitter {
       c.get(v).i64(MASK32).op(OP.i64_and).i64(off).op(OP.i64_add).tee(L_T0);
       c.get(L_A0).mem(OP.i64_load32_u, 2, MAP_TABLE).op(OP.i64_lt_s).br(OP.br_if, 0);
       c.get(L_T0).i64(size).op(OP.i64_add).get(L_A0).mem(OP.i64_load32_u, 2, MAP_TABLE + (kind === ACCESS.load ? 4 : 8)).op(OP.i64_gt_s).br(OP.br_if, 0);
+      this.stall(pc, REGION_MAP0);
       c.get(L_T0).op(OP.i32_wrap_i64).br(OP.br, 2);
       c.end();
       c.end();
     }
     c.get(v).i32(off).i32(size).i32(kind).i32(pc).i32(r).get(5).op(OP.i32_wrap_i64).i32(this.prog.program.id).idx(OP.call, F_RESOLVE);
+    if (this.cyc) {
+      // $resolve passed: the region the pointer's tag names.
+      c.get(v).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG).op(OP.i32_sub).set(L_A1);
+      this.cyc.stallDynamic(pc, L_A1);
+    }
     c.end();
   }
 
@@ -320,6 +345,7 @@ export class FunctionEmitter {
     const c = this.c;
     const op = (sx ? LOAD_SX_OP : LOAD_OP)[size];
     if (this.frameAccess(src, off, size)) {
+      this.stall(pc, REGION_STACK);
       c.get(L_FP).mem(op, 0, off + STACK_FRAME).set(reg(dst));
       return;
     }
@@ -330,6 +356,7 @@ export class FunctionEmitter {
       if (off < CTX_PTR_BYTES) c.i64(BigInt(REGION_TAG + REGION_PACKET) << 32n).op(OP.i64_or);
       if (sx) c.op(OP.i32_wrap_i64).op(OP.i64_extend_i32_s);
       c.set(reg(dst));
+      this.stall(pc, REGION_CTX);
       return;
     }
     if (this.provenAddress(src, off, size, ACCESS.load, pc)) {
@@ -364,6 +391,7 @@ export class FunctionEmitter {
       if (size === 1) c.op(OP.i64_extend8_s);
       else if (size === 2) c.op(OP.i64_extend16_s);
     }
+    this.stall(pc, REGION_CTX);
     c.br(OP.br, 1);
     c.end();
     this.address(src, off, size, ACCESS.load, pc, true);
@@ -376,6 +404,7 @@ export class FunctionEmitter {
   private store(dst: number, off: number, size: 1 | 2 | 4 | 8, value: () => void, pc: number): void {
     const c = this.c;
     if (this.frameAccess(dst, off, size)) {
+      this.stall(pc, REGION_STACK);
       c.get(L_FP);
       value();
       c.mem(STORE_OP[size], 0, off + STACK_FRAME);
@@ -673,8 +702,12 @@ export class FunctionEmitter {
   body(b: Block): void {
     const c = this.c;
     this.blockStart = b.start;
-    // A punt pc (an instruction the device cannot run) starts its block: stop before it is charged.
-    if (this.puntPcs.has(b.start)) this.punt(b.start);
+    // A punt pc (an instruction the device cannot run) starts its block: stop before it is charged
+    // to the budget (the interpreter has counted its cycles when it meets the PUNT).
+    if (this.puntPcs.has(b.start)) {
+      this.cyc?.insn(b.start);
+      this.punt(b.start);
+    }
     const plan = this.budget;
     if (plan) {
       // Acyclic function: at a checkpoint, a budget below the longest path from here punts (the
@@ -694,9 +727,19 @@ export class FunctionEmitter {
       c.end();
     }
     const slots = this.prog.slots;
+    let n = 0;
     for (let pc = b.start; pc < b.end; pc++) {
       const insn = slots[pc];
-      if (insn) this.insn(insn, pc);
+      if (!insn) continue;
+      n++;
+      this.cyc?.insn(pc);
+      this.insn(insn, pc);
+    }
+    // The terminator (a jump or exit after the body) is the block's last instruction.
+    if (this.cyc && n < b.count) {
+      let pc = b.end;
+      while (pc < slots.length && !slots[pc]) pc++;
+      this.cyc.insn(pc);
     }
   }
 
@@ -820,8 +863,9 @@ export class FunctionEmitter {
         return;
       case 'local': {
         const target = this.fnIndexOfPc(pc + insn.imm + 1);
-        // The interpreter's limit: the new frame would be the ninth.
-        c.get(reg(10)).op(OP.i32_wrap_i64).i32(2 * STACK_FRAME).op(OP.i32_le_u).open(OP.if);
+        // The interpreter's limit: the new frame would be the ninth (this one is the eighth: r10 is
+        // the lowest frame's top, STACK_FRAME).
+        c.get(reg(10)).op(OP.i32_wrap_i64).i32(STACK_FRAME).op(OP.i32_le_u).open(OP.if);
         this.fault(JIT_FAULT.depth, pc, -1);
         c.end();
         // The callee's frame is cleared, as much of it as the callee uses (the predecoded call's offset).
