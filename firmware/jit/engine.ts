@@ -15,7 +15,7 @@ import { callHelper, type HelperHost } from '../helpers/table.ts';
 import { callKfunc } from '../kfuncs/table.ts';
 import type { KfuncHost } from '../kfuncs/host.ts';
 import { REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, STACK_BYTES, STACK_FRAME } from '../layout.ts';
-import { S_BATCH, S_BATCH_EXEC, S_BUDGET, S_FAULT, S_PC, S_PROG, S_STATUS } from '../state.ts';
+import { S_BATCH, S_BATCH_EXEC, S_BUDGET, S_BUDGET_SYNC, S_FAULT, S_PC, S_PROG, S_STATUS } from '../state.ts';
 import { interpreter } from '../vm/engine.ts';
 import { Fault } from '../vm/fault.ts';
 import type { Program } from '../vm/interpreter.ts';
@@ -300,6 +300,15 @@ export function jitEngine(code: JitCode): BatchEngine & { readonly code: JitCode
       return interpreter.resume(core);
     },
   };
+  /**
+   * After the interpreter finished a run the budget could not pay on the JIT and it faulted: when it
+   * wrote no budget since (no helper call, not exhausted), the state block's budget is what the run
+   * had synced last before the JIT stopped (S_BUDGET_SYNC), as the interpreter alone would leave it.
+   */
+  function unsyncedFault(core: EngineCore, left: number, synced: number): void {
+    const w = core.blocks.state.words;
+    if (core.fault?.faultCode !== 'fault.budget' && w[W_BUDGET] === left) w[W_BUDGET] = synced;
+  }
   /** runBatch on a bound core (cycle globals entered by the caller). */
   function batchOn(core: EngineCore, b: Bound, ti: number, prog: Program, programId: number, count: number): number {
       const w = core.blocks.state.words;
@@ -333,11 +342,13 @@ export function jitEngine(code: JitCode): BatchEngine & { readonly code: JitCode
         const left = Math.max(0, w[W_BUDGET]!);
         let k: ExitKind;
         b.sync?.toInterpreter(core.vm);
+        const synced = w[S_BUDGET_SYNC]!;
         try {
           (core as EngineCore & HelperHost).syncPacket();
           k = core.vm.continue();
         } catch (e) {
           k = finishFault(core, e, programId, true);
+          unsyncedFault(core, left, synced);
         }
         b.sync?.fromInterpreter(core.vm);
         exec += left - Math.max(0, w[W_BUDGET]!);
@@ -358,6 +369,8 @@ export function jitEngine(code: JitCode): BatchEngine & { readonly code: JitCode
       const budget0 = core.budget;
       let k: ExitKind;
       let interpreted = false;
+      let left = 0;
+      let synced = 0;
       try {
         const status = b.start(ti, programId, prog.stackDepth, budget0);
         if (status !== ST_PUNT) k = K_EXIT;
@@ -368,6 +381,8 @@ export function jitEngine(code: JitCode): BatchEngine & { readonly code: JitCode
             // The budget could not pay a block: the interpreter finishes (and faults where it would).
             interpreted = true;
             b.sync?.toInterpreter(core.vm);
+            left = w[W_BUDGET]!;
+            synced = w[S_BUDGET_SYNC]!;
             (core as EngineCore & HelperHost).syncPacket();
             k = core.vm.continue();
           }
@@ -375,6 +390,7 @@ export function jitEngine(code: JitCode): BatchEngine & { readonly code: JitCode
         w[W_STATUS] = k;
       } catch (e) {
         k = finishFault(core, e, programId, interpreted);
+        if (interpreted) unsyncedFault(core, left, synced);
       }
       if (interpreted) b.sync?.fromInterpreter(core.vm);
       core.executed = budget0 - Math.max(0, w[W_BUDGET]!);

@@ -341,6 +341,8 @@ function storeState(c: Code, w: number, v: () => void): void {
 function emitRunReset(c: Code, PROG: number, BUDGET: number): void {
   c.i32(0).idx(OP.global_set, G_STATUS);
   c.get(BUDGET).idx(OP.global_set, G_BUDGET);
+  // As Vm.start: the state block's budget is the run's (a fault reports what it was last synced to).
+  storeState(c, S_BUDGET, () => c.get(BUDGET));
   c.i32(BPF_MAX_LOOPS).idx(OP.global_set, G_MAYGOTO);
   storeState(c, S_PC, () => c.i32(0));
   storeState(c, S_PROG, () => c.get(PROG));

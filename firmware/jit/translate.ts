@@ -20,6 +20,7 @@ import {
 } from './abi.ts';
 import { type Block, budgetPlan, JitUnsupported } from './structure.ts';
 import type { AccessProof, AccessProofs } from './proofs.ts';
+import { S_BUDGET_SYNC } from '../state.ts';
 import { CycleEmitter, type CyclePlan, type JitCycleTables } from './cycles.ts';
 import { HELPER_IDS } from '../helpers/names.ts';
 import { ATOMIC, type Code, type FuncType, I32, I64, OP, type ValType } from './wasm.ts';
@@ -465,6 +466,9 @@ export class FunctionEmitter {
   /** Stops before the instruction at pc: saves the registers, status punt, returns. */
   punt(pc: number): void {
     const c = this.c;
+    // The budget as last synced (a helper call, the run's start): a fault on the interpreter before
+    // its next helper call reports that (engine.ts), as the interpreter alone would.
+    c.get(L_CORE).get(L_CORE).mem(OP.i32_load, 2, word(S_BUDGET)).mem(OP.i32_store, 2, word(S_BUDGET_SYNC));
     this.syncBudget();
     for (let r = 0; r <= 10; r++) c.get(reg(r));
     c.i32(pc).i32(this.prog.program.id).idx(OP.call, F_PUNT);
@@ -850,6 +854,9 @@ export class FunctionEmitter {
     const c = this.c;
     switch (insn.callee) {
       case 'helper':
+        // The interpreter writes its budget to the state block at every helper call (a later fault
+        // reports the instructions counted up to there): so do the helpers compiled in.
+        c.get(L_CORE).get(L_BUD).mem(OP.i32_store, 2, word(S_BUDGET));
         if (insn.imm === HELPER_IDS.map_lookup_elem && this.arrayLookupAt(pc)) return;
         if (insn.imm === HELPER_IDS.map_lookup_elem && this.inlineLookup) {
           // Array maps inline ($lookup -> found, r0 in T0); anything else (or a bad argument) goes to the helper table.
