@@ -65,3 +65,14 @@ describe('instructions counted on a faulting packet', () => {
     }
   });
 });
+
+describe('bpf-to-bpf call depth', () => {
+  // Regression: the JIT refused the call into the eighth frame (the interpreter's and the kernel's
+  // limit is eight frames: the call from the eighth faults).
+  const chain = (n: number) => `mov %r0, 0\n${Array.from({ length: n }, (_, i) => `call local f${i}\nexit\nf${i}:\nadd %r0, 1\n`).join('')}exit`;
+  it.each([[7, EXIT.exit], [8, EXIT.fault]] as const)('%i nested calls', (n, kind) => {
+    const [i, j] = run(chain(n), 10_000, false);
+    expect(i![0]).toBe(kind);
+    expect(j).toEqual(i);
+  });
+});
