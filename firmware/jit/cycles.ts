@@ -82,18 +82,35 @@ function add(c: Code, g: number, v: number): void {
 
 /** The accounting one function emits (FunctionEmitter calls these at the interpreter's points). */
 export class CycleEmitter {
+  /** `cycles` and `stall`: the function's f64 locals holding the run's sums while it runs. */
   constructor(
     private readonly c: Code,
     private readonly plan: CyclePlan,
     private readonly id: number,
+    private readonly cycles: number,
+    private readonly stallLocal: number,
   ) {}
+
+  /** The locals into their globals (before anything that reads them or may throw). */
+  save(): void {
+    this.c.get(this.cycles).idx(OP.global_set, G_CYCLES).get(this.stallLocal).idx(OP.global_set, G_STALL);
+  }
+
+  /** The globals into the locals (at function entry, after calls). */
+  load(): void {
+    this.c.idx(OP.global_get, G_CYCLES).set(this.cycles).idx(OP.global_get, G_STALL).set(this.stallLocal);
+  }
+
+  private addLocal(l: number, v: number): void {
+    this.c.get(l).f64(v).op(OP.f64_add).set(l);
+  }
 
   /** The instruction at pc starts: cycles and acc[pc] += cost[pc]. */
   insn(pc: number): void {
     const v = this.plan.tables.cost[this.id]?.[pc];
     const g = this.plan.accGlobal(this.id, pc);
     if (v === undefined || v === 0 || g < 0) return;
-    add(this.c, G_CYCLES, v);
+    this.addLocal(this.cycles, v);
     add(this.c, g, v);
   }
 
@@ -102,7 +119,7 @@ export class CycleEmitter {
     const lat = this.plan.tables.memory[index < 3 ? index : 3]!;
     const g = this.plan.accGlobal(this.id, pc);
     if (lat === 0 || g < 0) return;
-    add(this.c, G_STALL, lat);
+    this.addLocal(this.stallLocal, lat);
     add(this.c, g, lat);
   }
 

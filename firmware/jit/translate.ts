@@ -23,7 +23,7 @@ import type { AccessProof, AccessProofs } from './proofs.ts';
 import { S_BUDGET_SYNC } from '../state.ts';
 import { CycleEmitter, type CyclePlan, type JitCycleTables } from './cycles.ts';
 import { HELPER_IDS } from '../helpers/names.ts';
-import { ATOMIC, type Code, type FuncType, I32, I64, OP, type ValType } from './wasm.ts';
+import { ATOMIC, type Code, F64, type FuncType, I32, I64, OP, type ValType } from './wasm.ts';
 
 export interface JitProgram {
   /** The predecoded program (id, lddw values as the loader resolved them, callee stack depths, punt pcs). */
@@ -123,8 +123,13 @@ const L_PKT = 20;
 // packed in L_FSITE (faultSite) and the pointer register's value in L_FVAL.
 const L_FSITE = 21;
 const L_FVAL = 22;
+// With cycle accounting (cycles.ts): the run's cycles and stall so far, in locals while the function
+// runs (written to their globals before anything that can read them or throw: calls, punts, returns,
+// the fault tail, $resolve / $ctxload; read back after calls).
+const L_CYC = 23;
+const L_STALL = 24;
 const REG_LOCAL = [L_R0, 0, 1, 2, 3, 4, 7, 8, 9, 10, 5] as const;
-export const FN_LOCALS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I32, I32, I32, I32, I64, I64, I32, I32, I64, I64];
+export const FN_LOCALS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I32, I32, I32, I32, I64, I64, I32, I32, I64, I64, F64, F64];
 export const FN_TYPE: FuncType = { params: [I64, I64, I64, I64, I64, I64], results: [I64] };
 
 /**
@@ -191,7 +196,7 @@ export class FunctionEmitter {
     cycles?: CyclePlan,
   ) {
     this.puntPcs = new Set(prog.program.puntPcs);
-    this.cyc = cycles ? new CycleEmitter(c, cycles, prog.program.id) : null;
+    this.cyc = cycles ? new CycleEmitter(c, cycles, prog.program.id, L_CYC, L_STALL) : null;
   }
 
   private readonly cyc: CycleEmitter | null;
@@ -333,6 +338,7 @@ export class FunctionEmitter {
       c.end();
       c.end();
     }
+    this.cyc?.save();
     c.get(v).i32(off).i32(size).i32(kind).i32(pc).i32(r).get(5).op(OP.i32_wrap_i64).i32(this.prog.program.id).idx(OP.call, F_RESOLVE);
     if (this.cyc) {
       // $resolve passed: the region the pointer's tag names.
@@ -375,7 +381,10 @@ export class FunctionEmitter {
     // The context: struct xdp_md fields come from the ctx block (data, data_end, data_meta as pointers).
     c.get(v).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + REGION_CTX).op(OP.i32_eq);
     c.open(OP.if);
-    const ctxCall = () => c.get(v).i32(off).i32(size).i32(pc).i32(src).i32(this.prog.program.id).idx(OP.call, F_CTXLOAD);
+    const ctxCall = () => {
+      this.cyc?.save();
+      c.get(v).i32(off).i32(size).i32(pc).i32(src).i32(this.prog.program.id).idx(OP.call, F_CTXLOAD);
+    };
     if (size === 4 && off >= 0 && off < CTX_MD_BYTES && off % 4 === 0) {
       // The usual field load (the pointer's offset 0, a constant aligned field) inline; else $ctxload checks.
       c.get(v).op(OP.i32_wrap_i64).op(OP.i32_eqz).open(OP.if, I64);
@@ -808,6 +817,7 @@ export class FunctionEmitter {
         c.i32(insn.size);
         if (insn.mode === 'ind') c.get(reg(insn.sreg)).op(OP.i32_wrap_i64).i32(insn.imm).op(OP.i32_add);
         else c.i32(insn.imm);
+        this.cyc?.save();
         c.i32(pc).idx(OP.call, F_LDPKT).op(OP.i32_eqz).open(OP.if);
         this.syncBudget();
         c.i64(0).set(L_R0).i32(JIT_STATUS.early).idx(OP.global_set, G_STATUS).i64(0).op(OP.return);
@@ -838,7 +848,9 @@ export class FunctionEmitter {
     for (const r of [1, 2, 3, 4, 5, 10]) storeReg64(c, r, reg(r));
     c.idx(OP.global_get, G_CORE).get(L_BUD).mem(OP.i32_store, 2, word(S_BUDGET));
     c.idx(OP.global_get, G_CORE).idx(OP.global_get, G_MAYGOTO).mem(OP.i32_store, 2, word(S_MAYGOTO));
+    this.cyc?.save();
     c.i32(id).i32(pc).i32(this.prog.program.id).idx(OP.call, fn).set(L_A0);
+    this.cyc?.load();
     c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_BUDGET)).tee(L_BUD).idx(OP.global_set, G_BUDGET);
     c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_MAYGOTO)).idx(OP.global_set, G_MAYGOTO);
     c.get(L_A0).open(OP.if);
@@ -883,6 +895,7 @@ export class FunctionEmitter {
         c.get(reg(10)).i64(STACK_FRAME).op(OP.i64_sub);
         c.idx(OP.call, target).set(L_R0);
         c.idx(OP.global_get, G_BUDGET).set(L_BUD);
+        this.cyc?.load();
         this.afterCall(pc + 1);
         return;
       }
@@ -982,6 +995,7 @@ export class FunctionEmitter {
 
   /** G_BUDGET = the local budget (before a call, punt or return). */
   private syncBudget(): void {
+    this.cyc?.save();
     this.c.get(L_BUD).idx(OP.global_set, G_BUDGET);
   }
 
@@ -1000,6 +1014,7 @@ export class FunctionEmitter {
     this.loadWindow();
     this.c.idx(OP.global_get, G_BUDGET).set(L_BUD);
     this.c.idx(OP.global_get, G_CORE).get(reg(10)).op(OP.i32_wrap_i64).op(OP.i32_add).i32(CORE_STACK - STACK_FRAME).op(OP.i32_add).set(L_FP);
+    this.cyc?.load();
     this.c.open(OP.block);
     this.faultLevel = this.c.depth;
   }
@@ -1018,6 +1033,7 @@ export class FunctionEmitter {
     field(36, 0xf).i32(1).op(OP.i32_sub); // reg
     field(44, 0xffff).op(OP.i32_extend16_s); // off
     field(40, 0xf); // size
+    this.cyc?.save();
     c.get(L_FVAL).get(reg(10)).op(OP.i32_wrap_i64).idx(OP.call, F_FAULT).op(OP.unreachable);
   }
 

@@ -7,7 +7,7 @@
 export const I32 = 0x7f;
 export const I64 = 0x7e;
 export const F64 = 0x7c;
-export type ValType = typeof I32 | typeof I64;
+export type ValType = typeof I32 | typeof I64 | typeof F64;
 const FUNCREF = 0x70;
 const EMPTY = 0x40;
 

@@ -178,6 +178,8 @@ describe('cycle accounting on the JIT equals the interpreter\'s', () => {
     'stdw [%r10-16], 0\nmov %r0, 1\nlock add [%r10-12], %r0\nexit',
     'mov %r3, %r10\nadd %r3, -8\nstdw [%r3+0], 3\nldxdw %r0, [%r3+0]\nmov %r3, %r10\nadd %r3, 8\nldxdw %r0, [%r3+0]\nexit',
     'call local f\nexit\nf:\ncall local f\nexit',
+    'mov %r6, %r1\nstdw [%r10-8], 1\nldabsb 12\nexit',
+    'mov %r0, 1\ncall 7\nstdw [%r10-8], 1\nldxdw %r0, [%r10-8]\nlddw %r3, 0x7fff00000010\nldxdw %r0, [%r3+0]\nexit',
   ];
   it.each(HOSTILE)('a hostile program (faults): %s', (src) => {
     const spec = objectOf(assembleBytes(src, { syntax: 'ubpf' }), fx);
