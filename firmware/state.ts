@@ -24,7 +24,9 @@
 //   34      S_BATCH    packets of the current JIT batch that have finished (firmware/jit: batch)
 //   35      reserved
 //   36..37  S_BATCH_EXEC  instructions those packets executed, an i64 (lo, hi)
-//   38..39  reserved
+//   38      reserved
+//   39      S_BUDGET_SYNC  at a JIT punt: S_BUDGET as last written at a helper call (or the run's
+//                      start), what the interpreter alone would report for a fault before its next one
 //   40..    S_FRAMES   MAX_CALL_FRAMES frame records of FRAME_WORDS words, record k = the caller of
 //                      depth k + 1: [return pc, program id, r6 lo, r6 hi, ..., r10 lo, r10 hi]
 // Total STATE_WORDS words; the arena reserves STATE_BYTES per core.
@@ -46,6 +48,7 @@ export const S_REDIR_B = 32;
 export const S_PRNG = 33;
 export const S_BATCH = 34;
 export const S_BATCH_EXEC = 36;
+export const S_BUDGET_SYNC = 39;
 export const S_FRAMES = 40;
 /** Words of one frame record: return pc, program id, r6..r10 as (lo, hi). */
 export const FRAME_WORDS = 12;

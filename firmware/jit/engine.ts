@@ -15,7 +15,7 @@ import { callHelper, type HelperHost } from '../helpers/table.ts';
 import { callKfunc } from '../kfuncs/table.ts';
 import type { KfuncHost } from '../kfuncs/host.ts';
 import { REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, STACK_BYTES, STACK_FRAME } from '../layout.ts';
-import { S_BATCH, S_BATCH_EXEC, S_BUDGET, S_FAULT, S_PC, S_PROG, S_STATUS } from '../state.ts';
+import { S_BATCH, S_BATCH_EXEC, S_BUDGET, S_BUDGET_SYNC, S_FAULT, S_PC, S_PROG, S_STATUS } from '../state.ts';
 import { interpreter } from '../vm/engine.ts';
 import { Fault } from '../vm/fault.ts';
 import type { Program } from '../vm/interpreter.ts';
@@ -29,6 +29,9 @@ import { MapFlag } from '../maps/constants.ts';
 import { ELEM_HDR, hashLayout } from '../maps/hashtab.ts';
 import { NODE_WORDS as LRU_NODE_WORDS, REF as LRU_REF } from '../maps/lru.ts';
 import { JitUnsupported } from './structure.ts';
+import type { AccessProofs } from './proofs.ts';
+import { type JitCycleTables, JitCycleSync } from './cycles.ts';
+import { HELPER_PROTOS } from '../helpers/protos.ts';
 import { wasm } from './raw.ts';
 
 /** An object's compiled programs: cloneable (module + plain data). */
@@ -42,23 +45,30 @@ export interface JitCode {
   compileMs: number;
   /** eBPF instructions compiled. */
   insns: number;
+  /** Compiled with the cost model's cycle accounting (cycles.ts): its accumulators' (program id, pc), else null. */
+  cycleSites: Int32Array | null;
 }
 
 /** A map as the JIT sees it: bounds (absolute arena offsets), writability, array geometry for inline lookups. */
 export type JitMapBounds = JitMap;
 
 /** Compiles `programs` (all programs a core can reach: entry, tail-call targets) for an arena with `maps`. */
-export function compileJit(programs: readonly { program: Program; slots: readonly Slot[] }[], maps: readonly JitMapBounds[]): JitCode {
+/**
+ * Compiles `programs` (all programs a core can reach: entry, tail-call targets) for an arena with
+ * `maps`. With `opts.cycles` (a CycleProfile's cost and memory tables) the module accounts cycles
+ * exactly as the interpreter does into the core's vm.profile (cycles.ts).
+ */
+export function compileJit(programs: readonly { program: Program; slots: readonly Slot[]; proofs?: AccessProofs }[], maps: readonly JitMapBounds[], opts: { cycles?: JitCycleTables } = {}): JitCode {
   const t0 = performance.now();
   let insns = 0;
   for (const p of programs) for (const s of p.slots) if (s) insns++;
   try {
-    const out = compileObject({ programs, maps });
+    const out = compileObject({ programs, maps, ...(opts.cycles ? { cycles: opts.cycles } : {}) });
     const module = new wasm.Module(out.bytes);
-    return { module, entry: out.entry, unsupported: null, compileMs: performance.now() - t0, insns };
+    return { module, entry: out.entry, unsupported: null, compileMs: performance.now() - t0, insns, cycleSites: out.cycleSites };
   } catch (e) {
     if (!(e instanceof JitUnsupported)) throw e;
-    return { module: null, entry: new Map(), unsupported: e.message, compileMs: performance.now() - t0, insns };
+    return { module: null, entry: new Map(), unsupported: e.message, compileMs: performance.now() - t0, insns, cycleSites: null };
   }
 }
 
@@ -120,6 +130,8 @@ const K_PUNT = EXIT.punt;
 interface Bound {
   start: (tableIndex: number, programId: number, stackDepth: number, budget: number) => number;
   batch: (tableIndex: number, programId: number, stackDepth: number, budget: number, count: number) => number;
+  /** A module with cycle accounting on a core with a CycleProfile: the globals kept in step with it. */
+  sync: JitCycleSync | null;
 }
 
 /** An engine that also runs a batch of fresh runs of one program in one call (firmware/jit's batch export). */
@@ -132,6 +144,12 @@ export interface BatchEngine extends Engine {
    * `core.executed` is the instructions of all of them; `core.trace` collects every run's messages.
    */
   runBatch(core: EngineCore, programId: number, count: number): number;
+  /**
+   * A module compiled with cycle tables keeps each pc's accumulated cycles in its instance while it
+   * runs packets: this writes them into the core's vm.profile.acc (call before reading acc). The
+   * per-packet vm.cycles and vm.stall are always current after run / runBatch.
+   */
+  flushCycles(core: EngineCore): void;
 }
 
 function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
@@ -155,6 +173,9 @@ function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
       return { name: p.name, slots: p.slots };
     },
   };
+  // Cycle accounting (a profiled module on a core with a profile): helpers that run callbacks run
+  // them on the interpreter, which accounts into the profile directly.
+  let sync: JitCycleSync | null = null;
   const env = {
     mem: core.arena.memory,
     core: core.blocks.base,
@@ -163,7 +184,14 @@ function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
       vm.current = programs[prog] ?? null;
       vm.stack.start = (lo[10]! >>> 0) - FRAME;
       core.syncPacket();
-      callHelper(core, id, pc);
+      if (sync !== null && HELPER_PROTOS[id]?.callback) {
+        sync.toInterpreter(vm);
+        try {
+          callHelper(core, id, pc);
+        } finally {
+          sync.fromInterpreter(vm);
+        }
+      } else callHelper(core, id, pc);
       const t = vm.tailTarget;
       if (t === null) return 0;
       vm.tailTarget = null;
@@ -179,7 +207,7 @@ function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
       return 0;
     },
     fault: (kind: number, pc: number, prog: number, reg: number, off: number, size: number, value: bigint, r10lo: number): never => {
-      const f = jitFault(faultCtx, kind, pc, prog, reg, off, size, value, r10lo);
+      const f = jitFault(faultCtx, kind, pc, prog, reg, off, size, value, r10lo, sync === null ? undefined : (region) => sync!.faultStall(prog, pc, region));
       w[W_PROG] = prog;
       throw f;
     },
@@ -189,7 +217,8 @@ function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
   };
   const inst = new wasm.Instance(code.module!, { env });
   (inst.exports.init as () => void)();
-  return { start: inst.exports.start as Bound['start'], batch: inst.exports.batch as Bound['batch'] };
+  if (code.cycleSites && vm.profile) sync = new JitCycleSync(inst.exports as Record<string, unknown>, code.cycleSites, vm.profile);
+  return { start: inst.exports.start as Bound['start'], batch: inst.exports.batch as Bound['batch'], sync };
 }
 
 /** Builds the JIT engine for one compiled object. */
@@ -223,7 +252,6 @@ export function jitEngine(code: JitCode): BatchEngine & { readonly code: JitCode
     name: 'jit',
     code,
     runBatch(core: EngineCore, programId: number, count: number): number {
-      const w = core.blocks.state.words;
       if (!code.module) {
         let exec = 0;
         let done = 0;
@@ -240,6 +268,50 @@ export function jitEngine(code: JitCode): BatchEngine & { readonly code: JitCode
       if (!prog || ti === undefined) throw new RangeError(`no compiled program with id ${programId} on core ${core.blocks.index}`);
       const b = boundOf(core);
       core.beginPacket();
+      const sync = b.sync;
+      if (sync === null) return batchOn(core, b, ti, prog, programId, count);
+      sync.enter(core.vm);
+      try {
+        return batchOn(core, b, ti, prog, programId, count);
+      } finally {
+        sync.leave(core.vm);
+      }
+    },
+    run(core: EngineCore, programId: number): ExitKind {
+      if (!code.module) return interpreter.run(core, programId);
+      const prog = core.programs[programId];
+      const ti = code.entry.get(programId);
+      if (!prog || ti === undefined) throw new RangeError(`no compiled program with id ${programId} on core ${core.blocks.index}`);
+      const b = boundOf(core);
+      core.beginPacket();
+      const sync = b.sync;
+      if (sync === null) return runOn(core, b, ti, prog, programId);
+      sync.enter(core.vm);
+      try {
+        return runOn(core, b, ti, prog, programId);
+      } finally {
+        sync.leave(core.vm);
+      }
+    },
+    flushCycles(core: EngineCore): void {
+      bound.get(core)?.sync?.accToProfile();
+    },
+    resume(core: EngineCore): ExitKind {
+      return interpreter.resume(core);
+    },
+  };
+  /**
+   * After the interpreter finished a run the budget could not pay on the JIT and it faulted: when it
+   * wrote no budget since (no helper call, not exhausted), the state block's budget is what the run
+   * had synced last before the JIT stopped (S_BUDGET_SYNC), as the interpreter alone would leave it.
+   */
+  function unsyncedFault(core: EngineCore, left: number, synced: number): void {
+    const w = core.blocks.state.words;
+    if (core.fault?.faultCode !== 'fault.budget' && w[W_BUDGET] === left) w[W_BUDGET] = synced;
+  }
+  /** runBatch on a bound core (cycle globals entered by the caller). */
+  function batchOn(core: EngineCore, b: Bound, ti: number, prog: Program, programId: number, count: number): number {
+      const w = core.blocks.state.words;
       const budget0 = core.budget;
       const depth = prog.stackDepth;
       let done = 0;
@@ -269,12 +341,16 @@ export function jitEngine(code: JitCode): BatchEngine & { readonly code: JitCode
         }
         const left = Math.max(0, w[W_BUDGET]!);
         let k: ExitKind;
+        b.sync?.toInterpreter(core.vm);
+        const synced = w[S_BUDGET_SYNC]!;
         try {
           (core as EngineCore & HelperHost).syncPacket();
           k = core.vm.continue();
         } catch (e) {
           k = finishFault(core, e, programId, true);
+          unsyncedFault(core, left, synced);
         }
+        b.sync?.fromInterpreter(core.vm);
         exec += left - Math.max(0, w[W_BUDGET]!);
         if (k !== K_EXIT) {
           w[W_STATUS] = k;
@@ -286,18 +362,15 @@ export function jitEngine(code: JitCode): BatchEngine & { readonly code: JitCode
       w[W_STATUS] = K_EXIT;
       core.executed = exec;
       return done;
-    },
-    run(core: EngineCore, programId: number): ExitKind {
-      if (!code.module) return interpreter.run(core, programId);
-      const prog = core.programs[programId];
-      const ti = code.entry.get(programId);
-      if (!prog || ti === undefined) throw new RangeError(`no compiled program with id ${programId} on core ${core.blocks.index}`);
-      const b = boundOf(core);
-      core.beginPacket();
+  }
+  /** run on a bound core (cycle globals entered by the caller). */
+  function runOn(core: EngineCore, b: Bound, ti: number, prog: Program, programId: number): ExitKind {
       const w = core.blocks.state.words;
       const budget0 = core.budget;
       let k: ExitKind;
       let interpreted = false;
+      let left = 0;
+      let synced = 0;
       try {
         const status = b.start(ti, programId, prog.stackDepth, budget0);
         if (status !== ST_PUNT) k = K_EXIT;
@@ -307,6 +380,9 @@ export function jitEngine(code: JitCode): BatchEngine & { readonly code: JitCode
           else {
             // The budget could not pay a block: the interpreter finishes (and faults where it would).
             interpreted = true;
+            b.sync?.toInterpreter(core.vm);
+            left = w[W_BUDGET]!;
+            synced = w[S_BUDGET_SYNC]!;
             (core as EngineCore & HelperHost).syncPacket();
             k = core.vm.continue();
           }
@@ -314,12 +390,10 @@ export function jitEngine(code: JitCode): BatchEngine & { readonly code: JitCode
         w[W_STATUS] = k;
       } catch (e) {
         k = finishFault(core, e, programId, interpreted);
+        if (interpreted) unsyncedFault(core, left, synced);
       }
+      if (interpreted) b.sync?.fromInterpreter(core.vm);
       core.executed = budget0 - Math.max(0, w[W_BUDGET]!);
       return k;
-    },
-    resume(core: EngineCore): ExitKind {
-      return interpreter.resume(core);
-    },
-  };
+  }
 }

@@ -25,8 +25,13 @@ export interface FaultContext {
 
 const hex = (n: number) => (n >>> 0).toString(16);
 
-/** Builds the interpreter's Fault for a fault the module reported; `value` is the pointer register. */
-export function jitFault(ctx: FaultContext, kind: number, pc: number, prog: number, reg: number, off: number, size: number, value: bigint, r10lo: number): Fault {
+/**
+ * Builds the interpreter's Fault for a fault the module reported; `value` is the pointer register.
+ * `passed(region)` is called when the access had passed the region's bounds check before it faulted
+ * (a write into the context or a read-only region, a bad context field: the interpreter charged the
+ * region's memory stall by then; a misaligned atomic's stall the module charged itself).
+ */
+export function jitFault(ctx: FaultContext, kind: number, pc: number, prog: number, reg: number, off: number, size: number, value: bigint, r10lo: number, passed?: (region: number) => void): Fault {
   const lo = Number(BigInt.asUintN(32, value));
   const hi = Number(BigInt.asUintN(32, value >> 32n)) | 0;
   switch (kind) {
@@ -48,6 +53,7 @@ export function jitFault(ctx: FaultContext, kind: number, pc: number, prog: numb
   const ea = lo + off;
   if (ea < r.start || ea + size > r.end) return new Fault('fault.mem', `out-of-bounds access of ${size} bytes at ${base}: offset ${ea - o} outside ${r.name} [${r.start - o}, ${r.end - o})`, pc);
   const isCtx = r.ctx || hi - REGION_TAG === REGION_CTX;
+  if (passed && kind !== JIT_FAULT.misaligned) passed(hi - REGION_TAG);
   switch (kind) {
     case ACCESS.load:
       return new Fault('fault.ctx', `invalid bpf_context access off=${ea} size=${size}`, pc);

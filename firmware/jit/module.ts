@@ -19,6 +19,7 @@ import {
   G_STATUS, type JitInput, type JitOutput, loadReg64, storeReg64,
 } from './translate.ts';
 import { ATOMIC, type Code, I32, I64, ModuleBuilder, OP } from './wasm.ts';
+import { CyclePlan } from './cycles.ts';
 
 const MASK32 = 0xffffffffn;
 const lo32 = (w: number) => CORE_STATE + (S_LO + w) * 4;
@@ -340,6 +341,8 @@ function storeState(c: Code, w: number, v: () => void): void {
 function emitRunReset(c: Code, PROG: number, BUDGET: number): void {
   c.i32(0).idx(OP.global_set, G_STATUS);
   c.get(BUDGET).idx(OP.global_set, G_BUDGET);
+  // As Vm.start: the state block's budget is the run's (a fault reports what it was last synced to).
+  storeState(c, S_BUDGET, () => c.get(BUDGET));
   c.i32(BPF_MAX_LOOPS).idx(OP.global_set, G_MAYGOTO);
   storeState(c, S_PC, () => c.i32(0));
   storeState(c, S_PROG, () => c.get(PROG));
@@ -511,6 +514,9 @@ export function compileObject(input: JitInput): JitOutput {
   mb.global(0); // status
   mb.global(0); // budget
   mb.global(0); // may_goto
+  // The cost model's accumulators (cycles.ts), only when compiled with its tables.
+  const cyclePlan = input.cycles ? new CyclePlan(input.cycles, input.programs) : undefined;
+  cyclePlan?.declare(mb);
   const resolve = mb.func({ params: [I64, I32, I32, I32, I32, I32, I32, I32], results: [I32] }, [I32, I64, I64, I64, I32, I32]);
   const ctxload = mb.func({ params: [I64, I32, I32, I32, I32, I32], results: [I64] }, [I64]);
   const punt = mb.func({ params: [I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I64, I32, I32], results: [] });
@@ -561,7 +567,7 @@ export function compileObject(input: JitInput): JitOutput {
       const slot = byPc.get(pc);
       if (slot === undefined) throw new JitUnsupported(`call target ${pc} is not a function`, pc);
       return F_FIRST + slot;
-    }, fnType, input.maps.some((m) => m.array || m.hash || m.lpm), tableMaps, input.maps);
+    }, fnType, input.maps.some((m) => m.array || m.hash || m.lpm), tableMaps, input.maps, cyclePlan);
     em.prologue();
     const blocks = basicBlocks(p.prog.slots, p.start, p.end, p.prog.program.puntPcs);
     em.planBudget(blocks);
@@ -575,6 +581,7 @@ export function compileObject(input: JitInput): JitOutput {
       br: (d) => f.code.br(OP.br, d),
     });
     f.code.op(OP.unreachable);
+    em.epilogue();
   }
   mb.setTable(plan.map((p) => F_FIRST + p.slot));
   emitStart(start.code, fnType, [...entry.values()]);
@@ -588,5 +595,5 @@ export function compileObject(input: JitInput): JitOutput {
   emitUpdate(update.code, input.maps, F_PROBE);
   emitBatch(batch.code, fnType, input.programs.map((p) => ({ ti: entry.get(p.program.id)!, depth: p.program.stackDepth })));
   void JIT_FAULT;
-  return { bytes: mb.build(), entry, functions, functionCount: plan.length };
+  return { bytes: mb.build(), entry, functions, functionCount: plan.length, cycleSites: cyclePlan?.sites ?? null };
 }

@@ -19,14 +19,19 @@ import {
   MAP_PTR_TAG, REGION_CTX, REGION_PACKET, REGION_STACK, REGION_TAG, STACK_BYTES, S_BUDGET, S_HI, S_LO, S_MAYGOTO, S_PRNG, STACK_FRAME,
 } from './abi.ts';
 import { type Block, budgetPlan, JitUnsupported } from './structure.ts';
+import type { AccessProof, AccessProofs } from './proofs.ts';
+import { S_BUDGET_SYNC } from '../state.ts';
+import { CycleEmitter, type CyclePlan, type JitCycleTables } from './cycles.ts';
 import { HELPER_IDS } from '../helpers/names.ts';
-import { ATOMIC, type Code, type FuncType, I32, I64, OP, type ValType } from './wasm.ts';
+import { ATOMIC, type Code, F64, type FuncType, I32, I64, OP, type ValType } from './wasm.ts';
 
 export interface JitProgram {
   /** The predecoded program (id, lddw values as the loader resolved them, callee stack depths, punt pcs). */
   program: Program;
   /** Its decoded instructions. */
   slots: readonly Slot[];
+  /** What the verifier proved about its memory accesses, by pc (proofs.ts); none: every access checked in full. */
+  proofs?: AccessProofs;
 }
 
 /** A map region: absolute arena offsets [start, end), writable by programs or not. */
@@ -53,6 +58,8 @@ export interface JitMap {
 export interface JitInput {
   programs: readonly JitProgram[];
   maps: readonly JitMap[];
+  /** The cost model's tables: compile the cycle accounting in (cycles.ts); none: no accounting. */
+  cycles?: JitCycleTables;
 }
 
 export interface JitOutput {
@@ -63,6 +70,8 @@ export interface JitOutput {
   functions: Map<number, Map<number, number>>;
   /** Wasm functions emitted (one per program function). */
   functionCount: number;
+  /** With cycle tables: (program id, pc) of each accumulator global (cycles.ts CyclePlan.sites). */
+  cycleSites: Int32Array | null;
 }
 
 // Function indices: imports first, then the internal functions (module.ts), then the program functions.
@@ -110,9 +119,28 @@ const L_PEND = 18;
 // The core's slot (G_CORE) and its packet frame's first byte, in locals.
 const L_CORE = 19;
 const L_PKT = 20;
+// A failed check branches to the function's one fault tail (FunctionEmitter.epilogue) with the site
+// packed in L_FSITE (faultSite) and the pointer register's value in L_FVAL.
+const L_FSITE = 21;
+const L_FVAL = 22;
+// With cycle accounting (cycles.ts): the run's cycles and stall so far, in locals while the function
+// runs (written to their globals before anything that can read them or throw: calls, punts, returns,
+// the fault tail, $resolve / $ctxload; read back after calls).
+const L_CYC = 23;
+const L_STALL = 24;
 const REG_LOCAL = [L_R0, 0, 1, 2, 3, 4, 7, 8, 9, 10, 5] as const;
-export const FN_LOCALS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I32, I32, I32, I32, I64, I64, I32, I32];
+export const FN_LOCALS: ValType[] = [I64, I64, I64, I64, I64, I64, I64, I32, I32, I32, I32, I64, I64, I32, I32, I64, I64, F64, F64];
 export const FN_TYPE: FuncType = { params: [I64, I64, I64, I64, I64, I64], results: [I64] };
+
+/**
+ * A fault site in one i64 (the fault tail's L_FSITE): pc in bits 0-31, kind 32-35, register + 1
+ * 36-39 (0: none), access size 40-43, the instruction's 16-bit offset 44-59.
+ */
+export function faultSite(kind: number, pc: number, r: number, off: number, size: number): bigint {
+  if (kind < 0 || kind > 15 || r < -1 || r > 14 || size < 0 || size > 15 || off < -32768 || off > 32767 || pc < 0 || pc > 0xffffffff)
+    throw new Error(`jit: fault site out of range (kind ${kind}, pc ${pc}, r${r}, off ${off}, size ${size})`);
+  return BigInt(pc >>> 0) | (BigInt(kind) << 32n) | (BigInt(r + 1) << 36n) | (BigInt(size) << 40n) | (BigInt(off & 0xffff) << 44n);
+}
 
 const lo32 = (w: number) => CORE_STATE + (S_LO + w) * 4;
 const hi32 = (w: number) => CORE_STATE + (S_HI + w) * 4;
@@ -164,8 +192,18 @@ export class FunctionEmitter {
     private readonly tableMaps = 0,
     /** The maps (array lookups of a map known at the call are compiled at the call). */
     private readonly maps: readonly JitMap[] = [],
+    /** The cost model's accounting (cycles.ts), when the module is compiled with cycle tables. */
+    cycles?: CyclePlan,
   ) {
     this.puntPcs = new Set(prog.program.puntPcs);
+    this.cyc = cycles ? new CycleEmitter(c, cycles, prog.program.id, L_CYC, L_STALL) : null;
+  }
+
+  private readonly cyc: CycleEmitter | null;
+
+  /** The access at pc passed its check in region `index` (0 stack, 1 ctx, 2 packet, 3 a map): its stall. */
+  private stall(pc: number, index: number): void {
+    this.cyc?.stall(pc, index);
   }
 
   private readonly puntPcs: ReadonlySet<number>;
@@ -175,14 +213,32 @@ export class FunctionEmitter {
     return r === 10 && off >= -STACK_FRAME && off + size <= 0;
   }
 
+  /**
+   * Faults as the interpreter does at pc: the site and the pointer register's value into the fault
+   * locals, then a branch to the function's fault tail (epilogue), which calls the fault import. One
+   * call per function instead of one per check keeps the cold paths out of the hot code.
+   */
   private fault(kind: number, pc: number, r = 0, off = 0, size = 0): void {
+    this.faultSite(kind, pc, r, off, size);
+    this.c.br(OP.br, this.c.depth - this.faultLevel);
+  }
+
+  /** Sets the fault locals for a fault at this site (a br / br_if to the tail follows: `toFault`). */
+  private faultSite(kind: number, pc: number, r: number, off: number, size: number): void {
     const c = this.c;
-    c.i32(kind).i32(pc).i32(this.prog.program.id).i32(r).i32(off).i32(size);
+    c.i64(faultSite(kind, pc, r, off, size)).set(L_FSITE);
     if (r >= 0) c.get(reg(r));
     else c.i64(0);
-    // The import always throws: nothing after it runs (and nothing must stay live across it).
-    c.get(reg(10)).op(OP.i32_wrap_i64).idx(OP.call, F_FAULT).op(OP.unreachable);
+    c.set(L_FVAL);
   }
+
+  /** The branch depth of the fault tail from here. */
+  private toFault(): number {
+    return this.c.depth - this.faultLevel;
+  }
+
+  /** Depth of the fault tail's block (opened by the prologue). */
+  private faultLevel = 0;
 
   /** Pushes the absolute address of [reg r + off, size) for `kind`, faulting as the interpreter does. */
   /** Pushes i32 1 when register r holds a packet pointer. */
@@ -193,25 +249,70 @@ export class FunctionEmitter {
   /** Pushes the address of [packet pointer r + off, size), faulting outside [data_meta, data_end). */
   private packetAddress(r: number, off: number, size: number, kind: AccessKind, pc: number): void {
     const c = this.c;
-    // Two branches (no flag materialising): below data_meta or past data_end faults.
-    c.open(OP.block).open(OP.block);
+    // Two branches to the fault tail (no flag materialising): below data_meta or past data_end.
+    this.faultSite(kind, pc, r, off, size);
     c.get(reg(r)).i64(MASK32).op(OP.i64_and).i64(off).op(OP.i64_add).tee(L_T0);
-    c.get(L_PMETA).op(OP.i64_lt_s).br(OP.br_if, 0);
-    c.get(L_T0).i64(size).op(OP.i64_add).get(L_PEND).op(OP.i64_gt_s).br(OP.br_if, 0);
-    c.br(OP.br, 1);
-    c.end();
-    this.fault(kind, pc, r, off, size);
-    c.end();
+    c.get(L_PMETA).op(OP.i64_lt_s).br(OP.br_if, this.toFault());
+    c.get(L_T0).i64(size).op(OP.i64_add).get(L_PEND).op(OP.i64_gt_s).br(OP.br_if, this.toFault());
+    this.stall(pc, REGION_PACKET);
     c.get(L_PKT).get(L_T0).op(OP.i32_wrap_i64).op(OP.i32_add);
+  }
+
+  /** The verifier's proof for the access at pc, if any (proofs.ts). */
+  private proof(pc: number): AccessProof | undefined {
+    return this.prog.proofs?.[pc];
+  }
+
+  /**
+   * Pushes the address of [r + off, size) in the region the verifier proved (the packet, the stack,
+   * a map's values) with that region's bounds checked as the interpreter checks them; false when
+   * there is no such proof. An access whose proof were wrong stays inside the proved region.
+   */
+  private provenAddress(r: number, off: number, size: number, kind: AccessKind, pc: number): boolean {
+    const p = this.proof(pc);
+    if (!p) return false;
+    const c = this.c;
+    switch (p.region) {
+      case 'packet':
+        this.packetAddress(r, off, size, kind, pc);
+        return true;
+      case 'stack':
+        // [r10 - 512 of the executing frame, STACK_BYTES), as the interpreter's stack region ($resolve).
+        this.faultSite(kind, pc, r, off, size);
+        c.get(reg(r)).i64(MASK32).op(OP.i64_and).i64(off).op(OP.i64_add).tee(L_T0);
+        c.get(reg(10)).i64(MASK32).op(OP.i64_and).i64(STACK_FRAME).op(OP.i64_sub).op(OP.i64_lt_s).br(OP.br_if, this.toFault());
+        c.get(L_T0).i64(size).op(OP.i64_add).i64(STACK_BYTES).op(OP.i64_gt_s).br(OP.br_if, this.toFault());
+        this.stall(pc, REGION_STACK);
+        c.get(L_CORE).get(L_T0).op(OP.i32_wrap_i64).op(OP.i32_add).i32(CORE_STACK).op(OP.i32_add);
+        return true;
+      case 'map': {
+        // The map's compiled-in bounds (absolute arena offsets); a store to a read-only map faults.
+        const m = this.maps[p.map];
+        if (!m) return false;
+        this.faultSite(kind, pc, r, off, size);
+        c.get(reg(r)).i64(MASK32).op(OP.i64_and).i64(off).op(OP.i64_add).tee(L_T0);
+        c.i64(m.start).op(OP.i64_lt_s).br(OP.br_if, this.toFault());
+        c.get(L_T0).i64(size).op(OP.i64_add).i64(kind === ACCESS.load || m.writable ? m.end : m.start).op(OP.i64_gt_s).br(OP.br_if, this.toFault());
+        this.stall(pc, REGION_MAP0 + p.map);
+        c.get(L_T0).op(OP.i32_wrap_i64);
+        return true;
+      }
+      case 'ctx':
+        return false;
+      default:
+        assertNever(p, 'access proof');
+    }
   }
 
   private address(r: number, off: number, size: number, kind: AccessKind, pc: number, packetChecked = false): void {
     const c = this.c;
     const v = reg(r);
     if (this.frameAccess(r, off, size)) {
+      this.stall(pc, REGION_STACK);
       c.get(L_FP).i32(off + STACK_FRAME).op(OP.i32_add);
       return;
     }
+    if (this.provenAddress(r, off, size, kind, pc)) return;
     c.open(OP.block, I32);
     // Packet pointers inline (the common case in XDP; a load tested it already), everything else
     // through the map table or $resolve.
@@ -232,11 +333,18 @@ export class FunctionEmitter {
       c.get(v).i64(MASK32).op(OP.i64_and).i64(off).op(OP.i64_add).tee(L_T0);
       c.get(L_A0).mem(OP.i64_load32_u, 2, MAP_TABLE).op(OP.i64_lt_s).br(OP.br_if, 0);
       c.get(L_T0).i64(size).op(OP.i64_add).get(L_A0).mem(OP.i64_load32_u, 2, MAP_TABLE + (kind === ACCESS.load ? 4 : 8)).op(OP.i64_gt_s).br(OP.br_if, 0);
+      this.stall(pc, REGION_MAP0);
       c.get(L_T0).op(OP.i32_wrap_i64).br(OP.br, 2);
       c.end();
       c.end();
     }
+    this.cyc?.save();
     c.get(v).i32(off).i32(size).i32(kind).i32(pc).i32(r).get(5).op(OP.i32_wrap_i64).i32(this.prog.program.id).idx(OP.call, F_RESOLVE);
+    if (this.cyc) {
+      // $resolve passed: the region the pointer's tag names.
+      c.get(v).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG).op(OP.i32_sub).set(L_A1);
+      this.cyc.stallDynamic(pc, L_A1);
+    }
     c.end();
   }
 
@@ -244,7 +352,22 @@ export class FunctionEmitter {
     const c = this.c;
     const op = (sx ? LOAD_SX_OP : LOAD_OP)[size];
     if (this.frameAccess(src, off, size)) {
+      this.stall(pc, REGION_STACK);
       c.get(L_FP).mem(op, 0, off + STACK_FRAME).set(reg(dst));
+      return;
+    }
+    if (this.proof(pc)?.region === 'ctx' && size === 4 && off >= 0 && off < CTX_MD_BYTES && off % 4 === 0) {
+      // A struct xdp_md field of the unmodified context pointer (the verifier refuses any other):
+      // the ctx block's word, data / data_end / data_meta as packet pointers.
+      c.get(L_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + off);
+      if (off < CTX_PTR_BYTES) c.i64(BigInt(REGION_TAG + REGION_PACKET) << 32n).op(OP.i64_or);
+      if (sx) c.op(OP.i32_wrap_i64).op(OP.i64_extend_i32_s);
+      c.set(reg(dst));
+      this.stall(pc, REGION_CTX);
+      return;
+    }
+    if (this.provenAddress(src, off, size, ACCESS.load, pc)) {
+      c.mem(op, 0, 0).set(reg(dst));
       return;
     }
     const v = reg(src);
@@ -258,7 +381,10 @@ export class FunctionEmitter {
     // The context: struct xdp_md fields come from the ctx block (data, data_end, data_meta as pointers).
     c.get(v).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(REGION_TAG + REGION_CTX).op(OP.i32_eq);
     c.open(OP.if);
-    const ctxCall = () => c.get(v).i32(off).i32(size).i32(pc).i32(src).i32(this.prog.program.id).idx(OP.call, F_CTXLOAD);
+    const ctxCall = () => {
+      this.cyc?.save();
+      c.get(v).i32(off).i32(size).i32(pc).i32(src).i32(this.prog.program.id).idx(OP.call, F_CTXLOAD);
+    };
     if (size === 4 && off >= 0 && off < CTX_MD_BYTES && off % 4 === 0) {
       // The usual field load (the pointer's offset 0, a constant aligned field) inline; else $ctxload checks.
       c.get(v).op(OP.i32_wrap_i64).op(OP.i32_eqz).open(OP.if, I64);
@@ -275,6 +401,7 @@ export class FunctionEmitter {
       if (size === 1) c.op(OP.i64_extend8_s);
       else if (size === 2) c.op(OP.i64_extend16_s);
     }
+    this.stall(pc, REGION_CTX);
     c.br(OP.br, 1);
     c.end();
     this.address(src, off, size, ACCESS.load, pc, true);
@@ -287,6 +414,7 @@ export class FunctionEmitter {
   private store(dst: number, off: number, size: 1 | 2 | 4 | 8, value: () => void, pc: number): void {
     const c = this.c;
     if (this.frameAccess(dst, off, size)) {
+      this.stall(pc, REGION_STACK);
       c.get(L_FP);
       value();
       c.mem(STORE_OP[size], 0, off + STACK_FRAME);
@@ -347,6 +475,9 @@ export class FunctionEmitter {
   /** Stops before the instruction at pc: saves the registers, status punt, returns. */
   punt(pc: number): void {
     const c = this.c;
+    // The budget as last synced (a helper call, the run's start): a fault on the interpreter before
+    // its next helper call reports that (engine.ts), as the interpreter alone would.
+    c.get(L_CORE).get(L_CORE).mem(OP.i32_load, 2, word(S_BUDGET)).mem(OP.i32_store, 2, word(S_BUDGET_SYNC));
     this.syncBudget();
     for (let r = 0; r <= 10; r++) c.get(reg(r));
     c.i32(pc).i32(this.prog.program.id).idx(OP.call, F_PUNT);
@@ -584,8 +715,12 @@ export class FunctionEmitter {
   body(b: Block): void {
     const c = this.c;
     this.blockStart = b.start;
-    // A punt pc (an instruction the device cannot run) starts its block: stop before it is charged.
-    if (this.puntPcs.has(b.start)) this.punt(b.start);
+    // A punt pc (an instruction the device cannot run) starts its block: stop before it is charged
+    // to the budget (the interpreter has counted its cycles when it meets the PUNT).
+    if (this.puntPcs.has(b.start)) {
+      this.cyc?.insn(b.start);
+      this.punt(b.start);
+    }
     const plan = this.budget;
     if (plan) {
       // Acyclic function: at a checkpoint, a budget below the longest path from here punts (the
@@ -605,9 +740,19 @@ export class FunctionEmitter {
       c.end();
     }
     const slots = this.prog.slots;
+    let n = 0;
     for (let pc = b.start; pc < b.end; pc++) {
       const insn = slots[pc];
-      if (insn) this.insn(insn, pc);
+      if (!insn) continue;
+      n++;
+      this.cyc?.insn(pc);
+      this.insn(insn, pc);
+    }
+    // The terminator (a jump or exit after the body) is the block's last instruction.
+    if (this.cyc && n < b.count) {
+      let pc = b.end;
+      while (pc < slots.length && !slots[pc]) pc++;
+      this.cyc.insn(pc);
     }
   }
 
@@ -672,6 +817,7 @@ export class FunctionEmitter {
         c.i32(insn.size);
         if (insn.mode === 'ind') c.get(reg(insn.sreg)).op(OP.i32_wrap_i64).i32(insn.imm).op(OP.i32_add);
         else c.i32(insn.imm);
+        this.cyc?.save();
         c.i32(pc).idx(OP.call, F_LDPKT).op(OP.i32_eqz).open(OP.if);
         this.syncBudget();
         c.i64(0).set(L_R0).i32(JIT_STATUS.early).idx(OP.global_set, G_STATUS).i64(0).op(OP.return);
@@ -702,7 +848,9 @@ export class FunctionEmitter {
     for (const r of [1, 2, 3, 4, 5, 10]) storeReg64(c, r, reg(r));
     c.idx(OP.global_get, G_CORE).get(L_BUD).mem(OP.i32_store, 2, word(S_BUDGET));
     c.idx(OP.global_get, G_CORE).idx(OP.global_get, G_MAYGOTO).mem(OP.i32_store, 2, word(S_MAYGOTO));
+    this.cyc?.save();
     c.i32(id).i32(pc).i32(this.prog.program.id).idx(OP.call, fn).set(L_A0);
+    this.cyc?.load();
     c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_BUDGET)).tee(L_BUD).idx(OP.global_set, G_BUDGET);
     c.idx(OP.global_get, G_CORE).mem(OP.i32_load, 2, word(S_MAYGOTO)).idx(OP.global_set, G_MAYGOTO);
     c.get(L_A0).open(OP.if);
@@ -718,6 +866,9 @@ export class FunctionEmitter {
     const c = this.c;
     switch (insn.callee) {
       case 'helper':
+        // The interpreter writes its budget to the state block at every helper call (a later fault
+        // reports the instructions counted up to there): so do the helpers compiled in.
+        c.get(L_CORE).get(L_BUD).mem(OP.i32_store, 2, word(S_BUDGET));
         if (insn.imm === HELPER_IDS.map_lookup_elem && this.arrayLookupAt(pc)) return;
         if (insn.imm === HELPER_IDS.map_lookup_elem && this.inlineLookup) {
           // Array maps inline ($lookup -> found, r0 in T0); anything else (or a bad argument) goes to the helper table.
@@ -731,8 +882,9 @@ export class FunctionEmitter {
         return;
       case 'local': {
         const target = this.fnIndexOfPc(pc + insn.imm + 1);
-        // The interpreter's limit: the new frame would be the ninth.
-        c.get(reg(10)).op(OP.i32_wrap_i64).i32(2 * STACK_FRAME).op(OP.i32_le_u).open(OP.if);
+        // The interpreter's limit: the new frame would be the ninth (this one is the eighth: r10 is
+        // the lowest frame's top, STACK_FRAME).
+        c.get(reg(10)).op(OP.i32_wrap_i64).i32(STACK_FRAME).op(OP.i32_le_u).open(OP.if);
         this.fault(JIT_FAULT.depth, pc, -1);
         c.end();
         // The callee's frame is cleared, as much of it as the callee uses (the predecoded call's offset).
@@ -743,6 +895,7 @@ export class FunctionEmitter {
         c.get(reg(10)).i64(STACK_FRAME).op(OP.i64_sub);
         c.idx(OP.call, target).set(L_R0);
         c.idx(OP.global_get, G_BUDGET).set(L_BUD);
+        this.cyc?.load();
         this.afterCall(pc + 1);
         return;
       }
@@ -842,6 +995,7 @@ export class FunctionEmitter {
 
   /** G_BUDGET = the local budget (before a call, punt or return). */
   private syncBudget(): void {
+    this.cyc?.save();
     this.c.get(L_BUD).idx(OP.global_set, G_BUDGET);
   }
 
@@ -851,12 +1005,36 @@ export class FunctionEmitter {
     this.c.get(L_CORE).mem(OP.i64_load32_u, 2, CORE_CTX + CTX_DATA_END * 4).set(L_PEND);
   }
 
-  /** Function prologue: the budget and packet window into their locals, the current frame's address. */
+  /**
+   * Function prologue: the budget and packet window into their locals, the current frame's address;
+   * opens the fault tail's block around the body (closed by `epilogue`).
+   */
   prologue(): void {
     this.c.idx(OP.global_get, G_CORE).tee(L_CORE).i32(CORE_FRAME).op(OP.i32_add).set(L_PKT);
     this.loadWindow();
     this.c.idx(OP.global_get, G_BUDGET).set(L_BUD);
     this.c.idx(OP.global_get, G_CORE).get(reg(10)).op(OP.i32_wrap_i64).op(OP.i32_add).i32(CORE_STACK - STACK_FRAME).op(OP.i32_add).set(L_FP);
+    this.cyc?.load();
+    this.c.open(OP.block);
+    this.faultLevel = this.c.depth;
+  }
+
+  /**
+   * After the body (which never falls through): the fault tail every failed check branches to. It
+   * unpacks the site (faultSite) and calls the fault import, which throws the interpreter's Fault.
+   */
+  epilogue(): void {
+    const c = this.c;
+    c.end();
+    const field = (shift: number, mask: number) => c.get(L_FSITE).i64(shift).op(OP.i64_shr_u).op(OP.i32_wrap_i64).i32(mask).op(OP.i32_and);
+    field(32, 0xf); // kind
+    c.get(L_FSITE).op(OP.i32_wrap_i64); // pc
+    c.i32(this.prog.program.id);
+    field(36, 0xf).i32(1).op(OP.i32_sub); // reg
+    field(44, 0xffff).op(OP.i32_extend16_s); // off
+    field(40, 0xf); // size
+    this.cyc?.save();
+    c.get(L_FVAL).get(reg(10)).op(OP.i32_wrap_i64).idx(OP.call, F_FAULT).op(OP.unreachable);
   }
 
   open(kind: 'block' | 'loop' | 'if'): void {

@@ -6,14 +6,15 @@
 
 export const I32 = 0x7f;
 export const I64 = 0x7e;
-export type ValType = typeof I32 | typeof I64;
+export const F64 = 0x7c;
+export type ValType = typeof I32 | typeof I64 | typeof F64;
 const FUNCREF = 0x70;
 const EMPTY = 0x40;
 
 /** Plain (one-byte) opcodes used by the translator. */
 export const OP = {
   unreachable: 0x00, block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, br_if: 0x0d,
-  br_table: 0x0e, return: 0x0f, call: 0x10, call_indirect: 0x11, drop: 0x1a, select: 0x1b,
+  br_table: 0x0e, return: 0x0f, call: 0x10, call_indirect: 0x11, drop: 0x1a, select: 0x1b, f64_add: 0xa0,
   local_get: 0x20, local_set: 0x21, local_tee: 0x22, global_get: 0x23, global_set: 0x24,
   i32_load: 0x28, i64_load: 0x29, i32_load8_s: 0x2c, i32_load8_u: 0x2d, i32_load16_s: 0x2e, i32_load16_u: 0x2f,
   i64_load8_s: 0x30, i64_load8_u: 0x31, i64_load16_s: 0x32, i64_load16_u: 0x33, i64_load32_s: 0x34, i64_load32_u: 0x35,
@@ -95,6 +96,8 @@ function vec(out: number[], items: readonly number[][]): void {
 /** The instruction stream of one function body. */
 export class Code {
   readonly bytes: number[] = [];
+  /** Structured blocks open at this point of the body (block / loop / if opened by `open`, closed by `end`). */
+  depth = 0;
 
   op(o: number): this {
     this.bytes.push(o);
@@ -103,10 +106,12 @@ export class Code {
   /** block / loop / if with an optional result type. */
   open(o: typeof OP.block | typeof OP.loop | typeof OP.if, result?: ValType): this {
     this.bytes.push(o, result ?? EMPTY);
+    this.depth++;
     return this;
   }
   end(): this {
     this.bytes.push(OP.end);
+    this.depth--;
     return this;
   }
   br(o: typeof OP.br | typeof OP.br_if, depth: number): this {
@@ -136,6 +141,13 @@ export class Code {
   i64(v: number | bigint): this {
     this.bytes.push(OP.i64_const);
     sleb64(this.bytes, typeof v === 'bigint' ? v : BigInt(v));
+    return this;
+  }
+  /** f64.const (cycle accounting). */
+  f64(v: number): this {
+    this.bytes.push(0x44);
+    const b = new Uint8Array(new Float64Array([v]).buffer);
+    for (const x of b) this.bytes.push(x);
     return this;
   }
   /** A load or store with its memarg (log2 alignment, constant offset). */
@@ -247,6 +259,20 @@ export class ModuleBuilder {
     b.push(OP.end);
     this.globals.push(b);
     return this.importedGlobals + this.globals.length - 1;
+  }
+
+  /** A mutable f64 global initialised to 0 (cycle accounting). */
+  globalF64(): number {
+    this.globals.push([F64, 0x01, 0x44, 0, 0, 0, 0, 0, 0, 0, 0, OP.end]);
+    return this.importedGlobals + this.globals.length - 1;
+  }
+
+  exportGlobal(field: string, index: number): void {
+    const b: number[] = [];
+    name(b, field);
+    b.push(0x03);
+    uleb(b, index);
+    this.exports.push(b);
   }
 
   /** Declares a function (its body can be filled later); returns its function index. */

@@ -103,7 +103,7 @@ the run and writes one line per committed record: {"map", "size", "bytes"}.`,
     if (ctPath !== undefined) conntrack = parseConntrack(Buffer.from(readInputFile(ctPath, 'profile', { code: 'test_run.read', what: '--conntrack' })).toString('utf8'), ctPath);
     // Like the kernel, only programs the verifier accepts can run, and each one's stack depth is
     // taken from the verifier.
-    const depths: StackDepths = { stackDepths: new Map(), calleeDepths: new Map() };
+    const depths: StackDepths = { stackDepths: new Map(), calleeDepths: new Map(), accessProofs: new Map() };
     if (!flag(ctx, 'no-verify')) {
       for (const p of spec.programs) {
         if (!p.autoload || p.typeName !== 'xdp') continue;

@@ -4,10 +4,13 @@
 // program uses so that runs are deterministic).
 import type { ObjectSpec } from '../../offload/elf/index.ts';
 import { type VerifyResult, verifyProgram } from '../../offload/verifier/index.ts';
+import { accessProofs, type AccessProofs } from '../../firmware/jit/proofs.ts';
 
 export interface StackDepths {
   stackDepths: Map<string, number>;
   calleeDepths: Map<string, Map<number, number>>;
+  /** The verifier's access proofs per program, for the JIT (when given, addDepths fills it). */
+  accessProofs?: Map<string, AccessProofs>;
 }
 
 /** Adds one program's depths from its verifier result (nothing when it was rejected). */
@@ -16,6 +19,7 @@ export function addDepths(into: StackDepths, program: string, v: VerifyResult): 
   if (!v.accepted || !subs?.length) return;
   into.stackDepths.set(program, subs[0]!.stackDepth);
   into.calleeDepths.set(program, new Map(subs.slice(1).map((s) => [s.start, s.stackDepth])));
+  into.accessProofs?.set(program, accessProofs(v.facts!));
 }
 
 /** Verifies every loadable XDP program of `spec` and collects the depths of those accepted. */

@@ -11,12 +11,15 @@ import { funcPointer, mapObjectPointer, mapValuePointer } from '../../firmware/l
 import { type BpfMap, isMapError, type MapSpec as FirmwareMapSpec, mapTypeName as simulatedType } from '../../firmware/maps/index.ts';
 import { predecode, type Program } from '../../firmware/vm/interpreter.ts';
 import { type CoreOptions, XdpCore } from '../../firmware/xdp/core.ts';
+import type { AccessProofs } from '../../firmware/jit/proofs.ts';
 
 export interface LoadedProgram {
   id: number;
   spec: ProgramSpec;
   slots: Slot[];
   program: Program;
+  /** What the verifier proved about its memory accesses (the JIT drops the region dispatch there), when it was verified. */
+  proofs?: AccessProofs;
 }
 
 export interface LoadedObject {
@@ -41,6 +44,8 @@ export interface LoadOptions {
   stackDepths?: ReadonlyMap<string, number>;
   /** Per program, the stack bytes of each bpf-to-bpf callee by its start pc (from the verifier). */
   calleeDepths?: ReadonlyMap<string, ReadonlyMap<number, number>>;
+  /** Per program, the verifier's access proofs (firmware/jit/proofs.ts accessProofs). */
+  accessProofs?: ReadonlyMap<string, AccessProofs>;
 }
 
 function mapError(spec: ObjectSpec, m: ElfMapSpec, e: unknown): never {
@@ -150,7 +155,8 @@ export function loadForRun(spec: ObjectSpec, opts: LoadOptions): LoadedObject {
       opts.stackDepths?.get(p.name) ?? 512,
       { id: i + 1, ...(callee ? { calleeDepth: (pc: number) => callee.get(pc) } : {}) },
     );
-    programs.push({ id: i + 1, spec: p, slots, program });
+    const proofs = opts.accessProofs?.get(p.name);
+    programs.push({ id: i + 1, spec: p, slots, program, ...(proofs ? { proofs } : {}) });
   });
   // prog_array and map-in-map slots initialised in C.
   spec.maps.forEach((m, i) => {

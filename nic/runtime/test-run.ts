@@ -384,7 +384,7 @@ export function testRun(obj: LoadedObject, opts: TestRunOptions, stats: TestRunS
   // The JIT compiles what the NIC core runs (its punt copies included).
   let engine: Engine | BatchEngine = interpreter;
   if (opts.engine === 'jit') {
-    const code = compileJit(obj.programs.map((p) => ({ program: core.programs[p.id] ?? p.program, slots: p.slots })), mapBoundsOf(core));
+    const code = compileJit(obj.programs.map((p) => ({ program: core.programs[p.id] ?? p.program, slots: p.slots, ...(p.proofs ? { proofs: p.proofs } : {}) })), mapBoundsOf(core));
     if (code.unsupported) opts.onJitFallback?.(code.unsupported);
     engine = jitEngine(code);
   }

@@ -3,7 +3,7 @@
 // a campaign ever found (test/jit/regressions.json) stays fixed.
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { campaign, compareEngines, objectOf, verifiedDepth } from './diff.ts';
+import { campaign, compareEngines, objectOf, verified } from './diff.ts';
 import { readFuzzFixture } from '../verifier/fuzz-fixture.ts';
 
 const fx = readFuzzFixture(new URL('../fixtures/verifier/fuzz.json.gz', import.meta.url));
@@ -19,9 +19,9 @@ describe('jit vs interpreter on random programs', () => {
   const regressions = JSON.parse(readFileSync(new URL('./regressions.json', import.meta.url), 'utf8')) as { name: string; program: string; packets: string[]; fixtureMaps: boolean }[];
   it.each(regressions.map((r) => [r.name, r] as const))('regression %s', (_n, r) => {
     const spec = objectOf(Uint8Array.from(Buffer.from(r.program, 'hex')), r.fixtureMaps ? fx : undefined);
-    const depth = verifiedDepth(spec);
-    expect(depth).not.toBeNull();
-    const res = compareEngines(spec, depth!, r.packets.map((p) => Uint8Array.from(Buffer.from(p, 'hex'))));
+    const v = verified(spec);
+    expect(v).not.toBeNull();
+    const res = compareEngines(spec, v!.depth, r.packets.map((p) => Uint8Array.from(Buffer.from(p, 'hex'))), v!.proofs);
     expect(res.diff).toBeNull();
   });
 });

@@ -9,6 +9,7 @@ import { ALU_OPS, type AluOp, ATOMIC_OPS, encodeProgram, type Insn, JMP_CONDS, t
 import { verifyProgram } from '../../offload/verifier/index.ts';
 import { EXIT, type Engine } from '../../firmware/engine.ts';
 import { type BatchEngine, compileJit, jitEngine, mapBoundsOf } from '../../firmware/jit/engine.ts';
+import { accessProofs, type AccessProofs } from '../../firmware/jit/proofs.ts';
 import { S_STATUS } from '../../firmware/state.ts';
 import { interpreter } from '../../firmware/vm/engine.ts';
 import { coreFor, loadForRun } from '../../nic/runtime/load.ts';
@@ -169,9 +170,14 @@ export function objectOf(bytes: Uint8Array, fx?: FuzzFixture): ObjectSpec {
 
 /** nicsim's verifier (privileged, as the kernel was asked): the entry frame's stack depth, or null if rejected. */
 export function verifiedDepth(spec: ObjectSpec): number | null {
+  return verified(spec)?.depth ?? null;
+}
+
+/** The verifier's entry stack depth and access proofs (what test-run gives the JIT), or null if rejected. */
+export function verified(spec: ObjectSpec): { depth: number; proofs: AccessProofs } | null {
   const v = verifyProgram(spec, spec.programs[0] as ProgramSpec);
   if (!v.accepted) return null;
-  return v.facts?.subprogs[0]?.stackDepth ?? 512;
+  return { depth: v.facts?.subprogs[0]?.stackDepth ?? 512, proofs: v.facts ? accessProofs(v.facts) : [] };
 }
 
 export function randomPacket(rng: Rng): Uint8Array {
@@ -227,12 +233,13 @@ export interface Difference {
 
 /**
  * Runs `bytes` on `packets` on both engines; returns the first difference, or null. `unsupported`
- * is set when the JIT could not compile the program (it then ran on the interpreter).
+ * is set when the JIT could not compile the program (it then ran on the interpreter). With `proofs`
+ * (the verifier's, as test-run passes them) the JIT relies on them.
  */
-export function compareEngines(spec: ObjectSpec, depth: number, packets: readonly Uint8Array[]): { diff: Difference | null; unsupported: string | null } {
+export function compareEngines(spec: ObjectSpec, depth: number, packets: readonly Uint8Array[], proofs?: AccessProofs): { diff: Difference | null; unsupported: string | null } {
   const depths = new Map([['prog', depth]]);
   const objI = loadForRun(spec, { cpus: 1, stackDepths: depths });
-  const objJ = loadForRun(spec, { cpus: 1, stackDepths: depths });
+  const objJ = loadForRun(spec, { cpus: 1, stackDepths: depths, ...(proofs ? { accessProofs: new Map([['prog', proofs]]) } : {}) });
   const coreI = coreFor(objI, 0);
   const coreJ = coreFor(objJ, 0);
   const id = objI.programs[0]!.id;
@@ -270,13 +277,13 @@ export function campaign(seed: number, count: number, fx: FuzzFixture | null, pa
     const fromFixture = accepted.length > 0 && i % 2 === 1;
     const bytes = fromFixture ? accepted[rng.int(accepted.length)]! : encodeProgram(randomProgram(rng));
     const spec = objectOf(bytes, fromFixture ? fx! : undefined);
-    const depth = verifiedDepth(spec);
-    if (depth === null) {
+    const v = verified(spec);
+    if (v === null) {
       res.rejected++;
       continue;
     }
     const packets = Array.from({ length: packetsPer }, () => randomPacket(rng));
-    const r = compareEngines(spec, depth, packets);
+    const r = compareEngines(spec, v.depth, packets, v.proofs);
     res.programs++;
     res.packets += packets.length;
     if (r.unsupported) res.unsupported++;
