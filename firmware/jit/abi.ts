@@ -24,7 +24,7 @@
 // 512, STACK_BYTES) at core + CORE_STACK; ctx = struct xdp_md words of the ctx block (data, data_end,
 // data_meta read as packet pointers); packet = [data_meta, data_end) of the ctx block at core +
 // CORE_FRAME; map i = [its offset, offset + bytes) at absolute arena addresses, bounds compiled in.
-export { FRAME_WORDS, F_PROG, F_RET_PC, F_SAVED, S_BATCH, S_BATCH_EXEC, S_BUDGET, S_DEPTH, S_FRAMES, S_HI, S_LO, S_MAYGOTO, S_PC, S_PRNG, S_PROG, S_REDIR, S_TAIL } from '../state.ts';
+export { FRAME_WORDS, F_PROG, F_RET_PC, F_SAVED, S_BATCH, S_BATCH_EXEC, S_BUDGET, S_CLOCK, S_E2BIG, S_REDIR_A, S_REDIR_B, S_DEPTH, S_FRAMES, S_HI, S_LO, S_MAYGOTO, S_PC, S_PRNG, S_PROG, S_REDIR, S_TAIL } from '../state.ts';
 export { FUNC_PTR_TAG, MAP_PTR_TAG, MAX_CALL_FRAMES, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG, STACK_BYTES, STACK_FRAME } from '../layout.ts';
 export { CORE_CTX, CORE_FRAME, CORE_STACK, CORE_STATE } from '../arena.ts';
 import { CORE_STATE } from '../arena.ts';

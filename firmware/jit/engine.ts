@@ -12,10 +12,11 @@
 import type { Slot } from '../../offload/isa/index.ts';
 import { EXIT, type Engine, type EngineCore, type ExitKind } from '../engine.ts';
 import { callHelper, type HelperHost } from '../helpers/table.ts';
+import { HELPER_IDS } from '../helpers/names.ts';
 import { callKfunc } from '../kfuncs/table.ts';
 import type { KfuncHost } from '../kfuncs/host.ts';
 import { REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, STACK_BYTES, STACK_FRAME } from '../layout.ts';
-import { S_BATCH, S_BATCH_EXEC, S_BUDGET, S_FAULT, S_PC, S_PROG, S_STATUS } from '../state.ts';
+import { S_BATCH, S_BATCH_EXEC, S_BUDGET, S_E2BIG, S_FAULT, S_PC, S_PROG, S_STATUS } from '../state.ts';
 import { interpreter } from '../vm/engine.ts';
 import { Fault } from '../vm/fault.ts';
 import type { Program } from '../vm/interpreter.ts';
@@ -99,8 +100,20 @@ export function mapBoundsOf(core: EngineCore): JitMapBounds[] {
         keyArea: (m.keySize + 7) & ~7,
         slot: m.percpu ? slot : 0,
         elemHdr: ELEM_HDR,
+        valueSize: m.valueSize,
+        cpus: m.cpus,
+        header: m.base,
+        extras: m.base + L.extrasOff,
+        nExtras: L.extras,
         ...(m.type.startsWith('lru') ? { lruRef: { base: m.base + L.lruOff + LRU_REF * 4, stride: LRU_NODE_WORDS * 4 } } : {}),
       };
+    } else if (m.type === 'devmap' || m.type === 'cpumap' || m.type === 'xskmap') {
+      // firmware/maps/slots.ts: slot i = [primary, program id] after the header
+      b.redirect = { kind: 'slots', maxEntries: m.maxEntries, slots: m.base + HEADER_BYTES, broadcast: m.type === 'devmap' };
+    } else if (m.type === 'devmap_hash') {
+      // firmware/maps/devmap-hash.ts: the hash table layout with an 8-byte value area
+      const L = hashLayout(m.geometry, 8);
+      b.redirect = { kind: 'hash', mask: L.nBuckets - 1, buckets: m.base + L.bucketsOff, nElems: L.nElems, elems: m.base + L.elemsOff, elemSize: L.elemSize, valOff: ELEM_HDR + ((m.keySize + 7) & ~7) };
     }
     return b;
   });
@@ -112,6 +125,9 @@ const W_PC = S_PC;
 const W_PROG = S_PROG;
 const W_STATUS = S_STATUS;
 const W_BUDGET = S_BUDGET;
+const W_E2BIG = S_E2BIG;
+const ID_UPDATE = HELPER_IDS.map_update_elem;
+const E2BIG = -7;
 const FRAME = STACK_FRAME;
 const ST_PUNT = JIT_STATUS.punt;
 const K_EXIT = EXIT.exit;
@@ -138,6 +154,7 @@ function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
   const vm = core.vm;
   const w = core.blocks.state.words;
   const lo = core.blocks.state.lo;
+  const hi = core.blocks.state.hi;
   const tableOf = new Map<Program, number>();
   const programs = core.programs;
   for (const [id, ti] of code.entry) if (programs[id]) tableOf.set(programs[id]!, ti);
@@ -164,6 +181,8 @@ function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
       vm.stack.start = (lo[10]! >>> 0) - FRAME;
       core.syncPacket();
       callHelper(core, id, pc);
+      // an update refused because the map is full counts, as the module's own updates count it
+      if (id === ID_UPDATE && lo[0] === E2BIG && hi[0] === -1) w[W_E2BIG]!++;
       const t = vm.tailTarget;
       if (t === null) return 0;
       vm.tailTarget = null;

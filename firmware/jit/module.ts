@@ -12,13 +12,18 @@ import { basicBlocks, JitUnsupported, structure } from './structure.ts';
 import {
   emitMapSwitch,
   ADJUST_LOCALS, ADJUST_TYPE, BUFLEN_LOCALS, BUFLEN_TYPE, CSUM_LOCALS, CSUM_TYPE, emitAdjustHead, emitAdjustMeta, emitAdjustTail, emitBufLen, emitCsum,
-  emitProbe, emitUpdate, PROBE_LOCALS, PROBE_TYPE, UPDATE_LOCALS, UPDATE_TYPE,
+  emitProbe, PROBE_LOCALS, PROBE_TYPE,
 } from './helpers.ts';
 import {
-  F_ADJUST_HEAD, F_ADJUST_META, F_ADJUST_TAIL, F_BATCH, F_BUFLEN, F_CSUM, F_INIT, F_PROBE, F_UPDATE, F_CTXLOAD, F_FAULT, F_FIRST, F_LOOKUP, F_PUNT, F_RESOLVE, F_RUN, F_SAVEFRAME, F_START, FN_LOCALS, FN_TYPE, FunctionEmitter, G_BUDGET, G_CORE, G_CPU, G_MAYGOTO,
+  DELETE_LOCALS, DELETE_TYPE, emitDelete, emitKtime, emitRedirect, emitRedirectMap, emitUpdate, KTIME_LOCALS, KTIME_TYPE, REDIRECT_MAP_LOCALS, REDIRECT_MAP_TYPE,
+  REDIRECT_TYPE, UPDATE_LOCALS, UPDATE_TYPE,
+} from './mapwrite.ts';
+import {
+  F_ADJUST_HEAD, F_ADJUST_META, F_ADJUST_TAIL, F_BATCH, F_BATCH_SLOTS, F_BUFLEN, F_DELETE, F_KTIME, F_REDIRECT, F_REDIRECT_MAP, F_CSUM, F_INIT, F_PROBE, F_UPDATE, F_CTXLOAD, F_FAULT, F_FIRST, F_LOOKUP, F_PUNT, F_RESOLVE, F_RUN, F_SAVEFRAME, F_START, FN_LOCALS, FN_TYPE, FunctionEmitter, G_BUDGET, G_CORE, G_CPU, G_MAYGOTO,
   G_STATUS, type JitInput, type JitOutput, loadReg64, storeReg64,
 } from './translate.ts';
-import { ATOMIC, type Code, I32, I64, ModuleBuilder, OP } from './wasm.ts';
+import { ATOMIC, type Code, type FuncType, I32, I64, ModuleBuilder, OP, type ValType } from './wasm.ts';
+import { emitJhash, emitKeyEqual } from './jhash.ts';
 
 const MASK32 = 0xffffffffn;
 const lo32 = (w: number) => CORE_STATE + (S_LO + w) * 4;
@@ -266,68 +271,6 @@ function emitLookup(c: Code, maps: readonly JitMap[]): void {
   });
 }
 
-/** Leaves i32 1 when the `size` bytes at element EW + hdr equal those at KEY, else 0. */
-function emitKeyEqual(c: Code, EW: number, KEY: number, size: number, hdr: number): void {
-  c.i32(1);
-  for (let o = 0; o < size; ) {
-    const w = size - o >= 8 ? 8 : size - o >= 4 ? 4 : size - o >= 2 ? 2 : 1;
-    const [ld, ne] = w === 8 ? [OP.i64_load, OP.i64_ne] : w === 4 ? [OP.i32_load, OP.i32_ne] : w === 2 ? [OP.i32_load16_u, OP.i32_ne] : [OP.i32_load8_u, OP.i32_ne];
-    c.get(EW).mem(ld, 0, hdr + o).get(KEY).mem(ld, 0, o).op(ne).op(OP.i32_eqz).op(OP.i32_and);
-    o += w;
-  }
-}
-
-/** The kernel's jhash (firmware/maps/jhash.ts) of the `len` bytes at KEY, unrolled for the key size: result in C. */
-function emitJhash(c: Code, KEY: number, len: number, seed: number, A: number, B: number, C: number): void {
-  const init = (0xdeadbeef + len + seed) | 0;
-  c.i32(init).set(A).i32(init).set(B).i32(init).set(C);
-  const word = (o: number) => c.get(KEY).mem(OP.i32_load, 0, o);
-  const addTo = (x: number, o: number) => {
-    c.get(x);
-    word(o);
-    c.op(OP.i32_add).set(x);
-  };
-  // x = x - y; x ^= rol(y, r); y = y + z
-  const step = (x: number, y: number, z: number, r: number) => {
-    c.get(x).get(y).op(OP.i32_sub).get(y).i32(r).op(OP.i32_rotl).op(OP.i32_xor).set(x);
-    c.get(y).get(z).op(OP.i32_add).set(y);
-  };
-  let k = 0;
-  let n = len;
-  while (n > 12) {
-    addTo(A, k);
-    addTo(B, k + 4);
-    addTo(C, k + 8);
-    step(A, C, B, 4);
-    step(B, A, C, 6);
-    step(C, B, A, 8);
-    step(A, C, B, 16);
-    step(B, A, C, 19);
-    step(C, B, A, 4);
-    n -= 12;
-    k += 12;
-  }
-  if (n === 0) return;
-  const byteTo = (x: number, i: number, shift: number) => {
-    c.get(x).get(KEY).mem(OP.i32_load8_u, 0, k + i);
-    if (shift) c.i32(shift).op(OP.i32_shl);
-    c.op(OP.i32_add).set(x);
-  };
-  const regs = [A, A, A, A, B, B, B, B, C, C, C, C];
-  for (let i = n - 1; i >= 0; i--) byteTo(regs[i]!, i, (i % 4) * 8);
-  // x ^= y; x = x - rol(y, r)
-  const fin = (x: number, y: number, r: number) => {
-    c.get(x).get(y).op(OP.i32_xor).get(y).i32(r).op(OP.i32_rotl).op(OP.i32_sub).set(x);
-  };
-  fin(C, B, 14);
-  fin(A, C, 11);
-  fin(B, A, 25);
-  fin(C, B, 16);
-  fin(A, C, 4);
-  fin(B, A, 14);
-  fin(C, B, 24);
-}
-
 /** Stores an i32 into core state word `w` (the value pushed by `v`). */
 function storeState(c: Code, w: number, v: () => void): void {
   c.idx(OP.global_get, G_CORE);
@@ -527,8 +470,14 @@ export function compileObject(input: JitInput): JitOutput {
   const adjTail = mb.func(ADJUST_TYPE, ADJUST_LOCALS);
   const bufLen = mb.func(BUFLEN_TYPE, BUFLEN_LOCALS);
   const update = mb.func(UPDATE_TYPE, UPDATE_LOCALS);
+  const del = mb.func(DELETE_TYPE, DELETE_LOCALS);
+  const redirMap = mb.func(REDIRECT_MAP_TYPE, REDIRECT_MAP_LOCALS);
+  const redir = mb.func(REDIRECT_TYPE, []);
+  const ktime = mb.func(KTIME_TYPE, KTIME_LOCALS);
+  const batchSlots = mb.func(BATCH_SLOTS_TYPE, BATCH_SLOTS_LOCALS);
   if (resolve.index !== F_RESOLVE || ctxload.index !== F_CTXLOAD || punt.index !== F_PUNT || save.index !== F_SAVEFRAME || run.index !== F_RUN || lookup.index !== F_LOOKUP || start.index !== F_START || batch.index !== F_BATCH || init.index !== F_INIT ||
-    probe.index !== F_PROBE || csum.index !== F_CSUM || adjHead.index !== F_ADJUST_HEAD || adjMeta.index !== F_ADJUST_META || adjTail.index !== F_ADJUST_TAIL || bufLen.index !== F_BUFLEN || update.index !== F_UPDATE)
+    probe.index !== F_PROBE || csum.index !== F_CSUM || adjHead.index !== F_ADJUST_HEAD || adjMeta.index !== F_ADJUST_META || adjTail.index !== F_ADJUST_TAIL || bufLen.index !== F_BUFLEN || update.index !== F_UPDATE ||
+    del.index !== F_DELETE || redirMap.index !== F_REDIRECT_MAP || redir.index !== F_REDIRECT || ktime.index !== F_KTIME || batchSlots.index !== F_BATCH_SLOTS)
     throw new Error('jit: internal function indices moved');
   emitResolve(resolve.code, input);
   emitCtxLoad(ctxload.code);
@@ -540,6 +489,7 @@ export function compileObject(input: JitInput): JitOutput {
   mb.exportFunc('start', F_START);
   mb.exportFunc('batch', F_BATCH);
   mb.exportFunc('init', F_INIT);
+  mb.exportFunc('batchSlots', F_BATCH_SLOTS);
 
   // Every function of every program: index F_FIRST + k = table slot k.
   const functions = new Map<number, Map<number, number>>();
@@ -586,7 +536,19 @@ export function compileObject(input: JitInput): JitOutput {
   emitAdjustTail(adjTail.code);
   emitBufLen(bufLen.code);
   emitUpdate(update.code, input.maps, F_PROBE);
-  emitBatch(batch.code, fnType, input.programs.map((p) => ({ ti: entry.get(p.program.id)!, depth: p.program.stackDepth })));
+  emitDelete(del.code, input.maps, F_PROBE);
+  emitRedirectMap(redirMap.code, input.maps);
+  emitRedirect(redir.code);
+  emitKtime(ktime.code);
+  const entries = input.programs.map((p) => ({ ti: entry.get(p.program.id)!, depth: p.program.stackDepth }));
+  emitBatch(batch.code, fnType, entries);
+  emitBatchSlots(batchSlots.code, fnType, entries);
   void JIT_FAULT;
   return { bytes: mb.build(), entry, functions, functionCount: plan.length };
+}
+
+export const BATCH_SLOTS_TYPE: FuncType = { params: [I32, I32, I32, I32, I32, I32, I32], results: [I32] };
+export const BATCH_SLOTS_LOCALS: ValType[] = [I32, I32, I32, I32, I32, I64, I32, I32, I32];
+function emitBatchSlots(c: Code, _fnType: number, _entries: readonly { ti: number; depth: number }[]): void {
+  c.i32(0);
 }

@@ -11,7 +11,7 @@ import { UsageError } from '../../offload/errors.ts';
 import type { Arena } from '../../firmware/arena.ts';
 import { EXIT, type Engine } from '../../firmware/engine.ts';
 import { HELPER_IDS } from '../../firmware/helpers/names.ts';
-import { S_PC } from '../../firmware/state.ts';
+import { S_E2BIG, S_PC } from '../../firmware/state.ts';
 import { interpreter } from '../../firmware/vm/engine.ts';
 import type { CycleProfile, Program, Vm } from '../../firmware/vm/interpreter.ts';
 import { withPunts } from '../../firmware/vm/interpreter.ts';
@@ -41,9 +41,17 @@ export function engineByName(name: string, jit?: JitCode | null): Engine {
   }
 }
 
-/** XdpCore that counts map updates refused with -E2BIG (a full map never grows). */
+/**
+ * XdpCore that counts map updates refused with -E2BIG (a full map never grows) in its state block's
+ * S_E2BIG word, where the JIT's module and helper import count them too.
+ */
 class CountingCore extends XdpCore {
-  e2big = 0;
+  get e2big(): number {
+    return this.blocks.state.words[S_E2BIG]!;
+  }
+  set e2big(n: number) {
+    this.blocks.state.words[S_E2BIG] = n;
+  }
   override helper(vm: Vm, id: number, pc: number): void {
     super.helper(vm, id, pc);
     if (id === HELPER_IDS.map_update_elem && this.lo[0] === E2BIG && this.hi[0] === -1) this.e2big++;
