@@ -16,11 +16,11 @@ import { HELPER_IDS } from '../helpers/names.ts';
 import { callKfunc } from '../kfuncs/table.ts';
 import type { KfuncHost } from '../kfuncs/host.ts';
 import { REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, STACK_BYTES, STACK_FRAME } from '../layout.ts';
-import { S_BATCH, S_BATCH_EXEC, S_BUDGET, S_E2BIG, S_FAULT, S_PC, S_PROG, S_STATUS } from '../state.ts';
+import { S_BATCH, S_BATCH_EXEC, S_BUDGET, S_E2BIG, S_FAULT, S_REDIR, S_REDIR_A, S_REDIR_B, S_PC, S_PROG, S_STATUS } from '../state.ts';
 import { interpreter } from '../vm/engine.ts';
 import { Fault } from '../vm/fault.ts';
 import type { Program } from '../vm/interpreter.ts';
-import { JIT_STATUS } from './abi.ts';
+import { BATCH_SLOT_BYTES as SLOT_BYTES, CTX_DATA, CTX_DATA_END, JIT_STATUS, SLOT, SLOT_STATUS } from './abi.ts';
 import { type FaultRegion, jitFault } from './faults.ts';
 import { compileObject } from './module.ts';
 import type { JitMap } from './translate.ts';
@@ -136,6 +136,7 @@ const K_PUNT = EXIT.punt;
 interface Bound {
   start: (tableIndex: number, programId: number, stackDepth: number, budget: number) => number;
   batch: (tableIndex: number, programId: number, stackDepth: number, budget: number, count: number) => number;
+  batchSlots: (tableIndex: number, programId: number, stackDepth: number, budget: number, n: number, slots: number, copyOut: number) => number;
 }
 
 /** An engine that also runs a batch of fresh runs of one program in one call (firmware/jit's batch export). */
@@ -148,6 +149,18 @@ export interface BatchEngine extends Engine {
    * `core.executed` is the instructions of all of them; `core.trace` collects every run's messages.
    */
   runBatch(core: EngineCore, programId: number, count: number): number;
+  /**
+   * Runs program `programId` on the packets of `n` batch slots at arena offset `slots` (abi.ts SLOT,
+   * BATCH_SLOT_BYTES apart), each a fresh run on its own packet and clock as `run` after
+   * `buf.reset(packet)` and `clockNs = clock`; every packet that exits gets its results in its slot
+   * (the packet as it left too when `copyOut`). A packet the budget cannot finish in the module is
+   * finished by the interpreter, its results written the same way. Returns n, or the index of the
+   * first slot the caller must finish, by its status: punt (stopped at a punt pc, state saved, S_STATUS
+   * EXIT.punt: resume it on the host path), fault (core.fault, S_STATUS EXIT.fault; instructions in the
+   * slot), notRun (a multi-buffer packet: run it with `run`). Continue with the slots after it.
+   * `core.trace` collects the messages of all of them.
+   */
+  runSlots(core: EngineCore, programId: number, slots: number, n: number, copyOut: boolean): number;
 }
 
 function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
@@ -208,7 +221,28 @@ function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
   };
   const inst = new wasm.Instance(code.module!, { env });
   (inst.exports.init as () => void)();
-  return { start: inst.exports.start as Bound['start'], batch: inst.exports.batch as Bound['batch'] };
+  return { start: inst.exports.start as Bound['start'], batch: inst.exports.batch as Bound['batch'], batchSlots: inst.exports.batchSlots as Bound['batchSlots'] };
+}
+
+/** A slot's results from the core after a packet that exited outside the module (what $batchSlots writes). */
+function writeSlot(core: EngineCore, dv: DataView, s: number, copyOut: boolean): void {
+  const st = core.blocks.state;
+  const w = st.words;
+  dv.setInt32(s + SLOT.status, SLOT_STATUS.exit, true);
+  dv.setInt32(s + SLOT.r0, st.lo[0]!, true);
+  dv.setInt32(s + SLOT.r0 + 4, st.hi[0]!, true);
+  dv.setInt32(s + SLOT.e2big, w[S_E2BIG]!, true);
+  dv.setInt32(s + SLOT.redir, w[S_REDIR]!, true);
+  dv.setInt32(s + SLOT.redirA, w[S_REDIR_A]!, true);
+  dv.setInt32(s + SLOT.redirB, w[S_REDIR_B]!, true);
+  dv.setFloat64(s + SLOT.cycles, 0, true);
+  if (copyOut) {
+    const ctx = core.blocks.ctx;
+    const data = ctx[CTX_DATA]!;
+    const len = ctx[CTX_DATA_END]! - data;
+    new Uint8Array(core.arena.sab, s + SLOT.data, len).set(core.blocks.frame.subarray(data, data + len));
+    dv.setInt32(s + SLOT.outLen, len, true);
+  }
 }
 
 /** Builds the JIT engine for one compiled object. */
@@ -305,6 +339,65 @@ export function jitEngine(code: JitCode): BatchEngine & { readonly code: JitCode
       w[W_STATUS] = K_EXIT;
       core.executed = exec;
       return done;
+    },
+    runSlots(core: EngineCore, programId: number, slots: number, n: number, copyOut: boolean): number {
+      const w = core.blocks.state.words;
+      const dv = new DataView(core.arena.sab);
+      if (!code.module) {
+        // no module: every packet is the caller's (it runs them with `run`)
+        if (n > 0) dv.setInt32(slots + SLOT.status, SLOT_STATUS.notRun, true);
+        return 0;
+      }
+      const prog = core.programs[programId];
+      const ti = code.entry.get(programId);
+      if (!prog || ti === undefined) throw new RangeError(`no compiled program with id ${programId} on core ${core.blocks.index}`);
+      const b = boundOf(core);
+      core.beginPacket();
+      const budget0 = core.budget;
+      const depth = prog.stackDepth;
+      const copy = copyOut ? 1 : 0;
+      let from = 0;
+      while (from < n) {
+        let i: number;
+        try {
+          i = from + b.batchSlots(ti, programId, depth, budget0, n - from, slots + from * SLOT_BYTES, copy);
+        } catch (e) {
+          i = from + w[S_BATCH]!;
+          finishFault(core, e, programId, false);
+          const s = slots + i * SLOT_BYTES;
+          dv.setInt32(s + SLOT.status, SLOT_STATUS.fault, true);
+          dv.setInt32(s + SLOT.insns, budget0 - Math.max(0, w[W_BUDGET]!), true);
+          return i;
+        }
+        if (i === n) break;
+        const s = slots + i * SLOT_BYTES;
+        if (dv.getInt32(s + SLOT.status, true) === SLOT_STATUS.notRun) return i;
+        const at = core.programs[w[W_PROG]!];
+        if (at && at.puntPcs.includes(w[W_PC]!)) {
+          w[W_STATUS] = K_PUNT;
+          return i;
+        }
+        // The budget could not pay a block: the interpreter finishes the packet.
+        const left = Math.max(0, w[W_BUDGET]!);
+        const ran = dv.getInt32(s + SLOT.insns, true);
+        let k: ExitKind;
+        try {
+          (core as EngineCore & HelperHost).syncPacket();
+          k = core.vm.continue();
+        } catch (e) {
+          k = finishFault(core, e, programId, true);
+        }
+        dv.setInt32(s + SLOT.insns, ran + left - Math.max(0, w[W_BUDGET]!), true);
+        if (k !== K_EXIT) {
+          w[W_STATUS] = k;
+          dv.setInt32(s + SLOT.status, k === K_PUNT ? SLOT_STATUS.punt : SLOT_STATUS.fault, true);
+          return i;
+        }
+        writeSlot(core, dv, s, copyOut);
+        from = i + 1;
+      }
+      w[W_STATUS] = K_EXIT;
+      return n;
     },
     run(core: EngineCore, programId: number): ExitKind {
       if (!code.module) return interpreter.run(core, programId);

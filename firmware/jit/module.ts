@@ -3,7 +3,7 @@
 // $run: the export), then every program's functions through translate.ts, all in one table.
 import { subprograms } from '../../offload/cfg/cfg.ts';
 import {
-  ACCESS, MAP_TABLE, MAP_TABLE_ENTRY, MAP_TABLE_MAX, CORE_CTX, CTX_MD_BYTES, CTX_PTR_BYTES, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, F_PROG, F_RET_PC, F_SAVED, FRAME_WORDS,
+  ACCESS, BATCH_SLOT_BYTES, MAP_TABLE, MAP_TABLE_ENTRY, MAP_TABLE_MAX, S_CLOCK, S_E2BIG, S_REDIR_A, S_REDIR_B, SLOT, SLOT_STATUS, CORE_CTX, CTX_MD_BYTES, CTX_PTR_BYTES, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, F_PROG, F_RET_PC, F_SAVED, FRAME_WORDS,
   JIT_FAULT, JIT_STATUS, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG, S_BUDGET, S_DEPTH, S_FRAMES, S_HI, S_LO,
   S_BATCH, S_BATCH_EXEC, S_MAYGOTO, S_PC, S_PROG, S_REDIR, S_TAIL, STACK_BYTES, STACK_FRAME, REGION_STACK as R_STACK,
 } from './abi.ts';
@@ -24,6 +24,7 @@ import {
 } from './translate.ts';
 import { ATOMIC, type Code, type FuncType, I32, I64, ModuleBuilder, OP, type ValType } from './wasm.ts';
 import { emitJhash, emitKeyEqual } from './jhash.ts';
+import { CTX_DATA, CTX_DIRTY_HI, CTX_DIRTY_LO, CTX_NFRAGS, MAX_LINEAR, XDP_PACKET_HEADROOM } from '../xdp/buffer.ts';
 
 const MASK32 = 0xffffffffn;
 const lo32 = (w: number) => CORE_STATE + (S_LO + w) * 4;
@@ -348,30 +349,11 @@ function emitBatch(c: Code, fnType: number, entries: readonly { ti: number; dept
   c.i32(0).set(I).i64(0).set(EXEC);
   st(S_BATCH, () => c.i32(0));
   c.idx(OP.global_get, G_CORE).i64(0).mem(OP.i64_store, 3, word(S_BATCH_EXEC));
-  const args = () => emitEntryArgs(c);
-  const cases = [...new Map(entries.map((e) => [e.ti, e])).values()].sort((x, y) => x.ti - y.ti);
-  const span = cases.length ? cases[cases.length - 1]!.ti + 1 : 0;
   c.open(OP.block); // $out
   c.open(OP.loop); // $next
   c.get(I).get(COUNT).op(OP.i32_ge_u).br(OP.br_if, 1);
   emitRunReset(c, PROG, BUDGET);
-  c.open(OP.block); // $called
-  c.open(OP.block); // $generic
-  for (let i = cases.length - 1; i >= 0; i--) c.open(OP.block);
-  c.get(TI).brTable(Array.from({ length: span }, (_, ti) => { const k = cases.findIndex((e) => e.ti === ti); return k >= 0 ? k : cases.length; }), cases.length);
-  cases.forEach((e, i) => {
-    c.end();
-    // This entry, with the depth it was compiled for: its frame clear unrolled.
-    c.get(DEPTH).i32(e.depth).op(OP.i32_ne).br(OP.br_if, cases.length - i - 1);
-    emitFrameClear(c, e.depth, A);
-    args();
-    c.idx(OP.call, F_FIRST + e.ti).set(R0).br(OP.br, cases.length - i);
-  });
-  c.end(); // $generic: another table index or depth
-  emitDynamicClear(c, DEPTH, END, A);
-  args();
-  c.get(TI).callIndirect(fnType).set(R0);
-  c.end(); // $called
+  emitEntryDispatch(c, fnType, entries, TI, DEPTH, R0, END, A);
   // executed = budget - max(0, budget left)
   c.get(EXEC).get(BUDGET).op(OP.i64_extend_i32_u);
   c.idx(OP.global_get, G_BUDGET).i32(0).idx(OP.global_get, G_BUDGET).i32(0).op(OP.i32_gt_s).op(OP.select).op(OP.i64_extend_i32_u);
@@ -393,6 +375,34 @@ function emitBatch(c: Code, fnType: number, entries: readonly { ti: number; dept
   st(S_BUDGET, () => c.idx(OP.global_get, G_BUDGET));
   st(S_MAYGOTO, () => c.idx(OP.global_get, G_MAYGOTO));
   c.get(I);
+}
+
+/**
+ * Clears the entry frame and calls program TI's entry (locals TI, DEPTH; the result in R0; END, A
+ * scratch): an entry compiled for that depth directly, with its frame clear unrolled; another table
+ * index or depth through the table after a dynamic clear. Shared by $batch and $batchSlots.
+ */
+function emitEntryDispatch(c: Code, fnType: number, entries: readonly { ti: number; depth: number }[], TI: number, DEPTH: number, R0: number, END: number, A: number): void {
+  const args = () => emitEntryArgs(c);
+  const cases = [...new Map(entries.map((e) => [e.ti, e])).values()].sort((x, y) => x.ti - y.ti);
+  const span = cases.length ? cases[cases.length - 1]!.ti + 1 : 0;
+  c.open(OP.block); // $called
+  c.open(OP.block); // $generic
+  for (let i = cases.length - 1; i >= 0; i--) c.open(OP.block);
+  c.get(TI).brTable(Array.from({ length: span }, (_, ti) => { const k = cases.findIndex((e) => e.ti === ti); return k >= 0 ? k : cases.length; }), cases.length);
+  cases.forEach((e, i) => {
+    c.end();
+    // This entry, with the depth it was compiled for: its frame clear unrolled.
+    c.get(DEPTH).i32(e.depth).op(OP.i32_ne).br(OP.br_if, cases.length - i - 1);
+    emitFrameClear(c, e.depth, A);
+    args();
+    c.idx(OP.call, F_FIRST + e.ti).set(R0).br(OP.br, cases.length - i);
+  });
+  c.end(); // $generic: another table index or depth
+  emitDynamicClear(c, DEPTH, END, A);
+  args();
+  c.get(TI).callIndirect(fnType).set(R0);
+  c.end(); // $called
 }
 
 /** $init(): the core's map bounds table (abi.ts MAP_TABLE) from the compiled-in bounds. */
@@ -547,8 +557,104 @@ export function compileObject(input: JitInput): JitOutput {
   return { bytes: mb.build(), entry, functions, functionCount: plan.length };
 }
 
+/**
+ * $batchSlots(tableIndex, progId, stackDepth, budget, n, slots, copyOut) -> index: a run of different
+ * packets, slot i at slots + i BATCH_SLOT_BYTES (abi.ts SLOT). Per slot: S_BATCH = i, the packet
+ * window reset as XdpBuffer.reset does for a linear packet (the bytes the previous packet dirtied
+ * cleared, the packet copied in at XDP_PACKET_HEADROOM, the ctx words), S_CLOCK from the slot,
+ * S_E2BIG = 0, then what $batch runs per packet; a packet that exits gets its results in its slot.
+ * Returns n, or the index of the first slot that did not exit: a multi-buffer packet (status notRun,
+ * nothing changed) or a punt (status punt, its state saved as $start saves it). The last packet's r0,
+ * budget and counter are written to the state block as $batch writes them.
+ */
+function emitBatchSlots(c: Code, fnType: number, entries: readonly { ti: number; depth: number }[]): void {
+  const TI = 0, PROG = 1, DEPTH = 2, BUDGET = 3, N = 4, BASE = 5, COPY = 6, I = 7, S = 8, LEN = 9, LO = 10, HI = 11, R0 = 12, END = 13, A = 14, X = 15;
+  const st = (w: number, v: () => void) => storeState(c, w, v);
+  const core = () => c.idx(OP.global_get, G_CORE);
+  const ctxGet = (w: number) => core().mem(OP.i32_load, 2, CORE_CTX + w * 4);
+  const ctxSet = (w: number, v: () => void) => {
+    core();
+    v();
+    c.mem(OP.i32_store, 2, CORE_CTX + w * 4);
+  };
+  const slotSet = (f: number, v: () => void) => {
+    c.get(S);
+    v();
+    c.mem(OP.i32_store, 2, f);
+  };
+  c.i32(0).set(I);
+  c.open(OP.block); // $out
+  c.open(OP.loop); // $next
+  c.get(I).get(N).op(OP.i32_ge_u).br(OP.br_if, 1);
+  st(S_BATCH, () => c.get(I));
+  c.get(BASE).get(I).i32(BATCH_SLOT_BYTES).op(OP.i32_mul).op(OP.i32_add).set(S);
+  c.get(S).mem(OP.i32_load, 2, SLOT.len).tee(LEN).i32(MAX_LINEAR).op(OP.i32_gt_u).open(OP.if);
+  slotSet(SLOT.status, () => c.i32(SLOT_STATUS.notRun));
+  c.br(OP.br, 2);
+  c.end();
+  // XdpBuffer.reset: clear [min(meta, dirty_lo), headroom) and [headroom + len, max(end, dirty_hi))
+  ctxGet(CTX_DIRTY_LO);
+  c.set(LO);
+  ctxGet(CTX_DATA_META);
+  c.tee(X).get(LO).op(OP.i32_lt_s).open(OP.if).get(X).set(LO).end();
+  ctxGet(CTX_DIRTY_HI);
+  c.set(HI);
+  ctxGet(CTX_DATA_END);
+  c.tee(X).get(HI).op(OP.i32_gt_s).open(OP.if).get(X).set(HI).end();
+  c.get(LO).i32(XDP_PACKET_HEADROOM).op(OP.i32_lt_s).open(OP.if);
+  core().i32(CORE_FRAME).op(OP.i32_add).get(LO).op(OP.i32_add).i32(0).i32(XDP_PACKET_HEADROOM).get(LO).op(OP.i32_sub).memoryFill();
+  c.end();
+  c.get(LEN).i32(XDP_PACKET_HEADROOM).op(OP.i32_add).set(END);
+  c.get(HI).get(END).op(OP.i32_gt_s).open(OP.if);
+  core().i32(CORE_FRAME).op(OP.i32_add).get(END).op(OP.i32_add).i32(0).get(HI).get(END).op(OP.i32_sub).memoryFill();
+  c.end();
+  core().i32(CORE_FRAME + XDP_PACKET_HEADROOM).op(OP.i32_add).get(S).i32(SLOT.data).op(OP.i32_add).get(LEN).memoryCopy();
+  for (const w of [CTX_DATA, CTX_DATA_META, CTX_DIRTY_LO]) ctxSet(w, () => c.i32(XDP_PACKET_HEADROOM));
+  for (const w of [CTX_DATA_END, CTX_DIRTY_HI]) ctxSet(w, () => c.get(END));
+  ctxSet(CTX_NFRAGS, () => c.i32(0));
+  core().get(S).mem(OP.i64_load, 3, SLOT.clock).mem(OP.i64_store, 3, word(S_CLOCK));
+  st(S_E2BIG, () => c.i32(0));
+  emitRunReset(c, PROG, BUDGET);
+  emitEntryDispatch(c, fnType, entries, TI, DEPTH, R0, END, A);
+  // executed = budget - max(0, budget left)
+  c.get(BUDGET).idx(OP.global_get, G_BUDGET).i32(0).idx(OP.global_get, G_BUDGET).i32(0).op(OP.i32_gt_s).op(OP.select).op(OP.i32_sub).set(X);
+  c.idx(OP.global_get, G_STATUS).open(OP.if);
+  c.idx(OP.global_get, G_STATUS).i32(JIT_STATUS.punt).op(OP.i32_eq).open(OP.if);
+  slotSet(SLOT.status, () => c.i32(SLOT_STATUS.punt));
+  slotSet(SLOT.insns, () => c.get(X));
+  c.br(OP.br, 3);
+  c.end();
+  c.i64(0).set(R0); // early: LD_ABS / LD_IND out of range
+  c.end();
+  slotSet(SLOT.status, () => c.i32(SLOT_STATUS.exit));
+  c.get(S).get(R0).mem(OP.i64_store, 3, SLOT.r0);
+  slotSet(SLOT.insns, () => c.get(X));
+  slotSet(SLOT.e2big, () => core().mem(OP.i32_load, 2, word(S_E2BIG)));
+  slotSet(SLOT.redir, () => core().mem(OP.i32_load, 2, word(S_REDIR)));
+  slotSet(SLOT.redirA, () => core().mem(OP.i32_load, 2, word(S_REDIR_A)));
+  slotSet(SLOT.redirB, () => core().mem(OP.i32_load, 2, word(S_REDIR_B)));
+  c.get(S).i64(0).mem(OP.i64_store, 3, SLOT.cycles);
+  c.get(COPY).open(OP.if);
+  // the packet as it left: [data, data_end) over the slot's bytes
+  ctxGet(CTX_DATA);
+  c.set(A);
+  ctxGet(CTX_DATA_END);
+  c.get(A).op(OP.i32_sub).set(X);
+  c.get(S).i32(SLOT.data).op(OP.i32_add);
+  core().i32(CORE_FRAME).op(OP.i32_add).get(A).op(OP.i32_add);
+  c.get(X).memoryCopy();
+  slotSet(SLOT.outLen, () => c.get(X));
+  c.end();
+  c.get(I).i32(1).op(OP.i32_add).set(I);
+  c.br(OP.br, 0);
+  c.end(); // $next
+  c.end(); // $out
+  c.get(I).get(N).op(OP.i32_eq).get(N).op(OP.i32_eqz).op(OP.i32_eqz).op(OP.i32_and).open(OP.if);
+  storeReg64(c, 0, R0);
+  c.end();
+  st(S_BUDGET, () => c.idx(OP.global_get, G_BUDGET));
+  st(S_MAYGOTO, () => c.idx(OP.global_get, G_MAYGOTO));
+  c.get(I);
+}
 export const BATCH_SLOTS_TYPE: FuncType = { params: [I32, I32, I32, I32, I32, I32, I32], results: [I32] };
 export const BATCH_SLOTS_LOCALS: ValType[] = [I32, I32, I32, I32, I32, I64, I32, I32, I32];
-function emitBatchSlots(c: Code, _fnType: number, _entries: readonly { ti: number; depth: number }[]): void {
-  c.i32(0);
-}

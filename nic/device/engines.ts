@@ -11,11 +11,14 @@ import { UsageError } from '../../offload/errors.ts';
 import type { Arena } from '../../firmware/arena.ts';
 import { EXIT, type Engine } from '../../firmware/engine.ts';
 import { HELPER_IDS } from '../../firmware/helpers/names.ts';
-import { S_E2BIG, S_PC } from '../../firmware/state.ts';
+import { S_E2BIG, S_PC, S_REDIR, S_REDIR_A, S_REDIR_B } from '../../firmware/state.ts';
+import { BATCH_SLOT_BYTES, BATCH_SLOTS, CORE_BATCH } from '../../firmware/arena.ts';
+import { SLOT, SLOT_STATUS } from '../../firmware/jit/abi.ts';
+import { MAX_LINEAR } from '../../firmware/xdp/buffer.ts';
 import { interpreter } from '../../firmware/vm/engine.ts';
 import type { CycleProfile, Program, Vm } from '../../firmware/vm/interpreter.ts';
 import { withPunts } from '../../firmware/vm/interpreter.ts';
-import { jitEngine, type JitCode } from '../../firmware/jit/engine.ts';
+import { type BatchEngine, jitEngine, type JitCode } from '../../firmware/jit/engine.ts';
 import type { CycleTables } from '../model/device-model.ts';
 import { XdpCore } from '../../firmware/xdp/core.ts';
 import { KernelSide } from '../../firmware/kfuncs/kernel.ts';
@@ -101,7 +104,13 @@ export class CoreRunner {
   faultPc = -1;
   faultMessage = '';
   e2big = 0;
+  /** Per-packet results of the last runBatch. */
+  readonly batch = new BatchResults();
   private readonly engine: Engine;
+  /** The NIC core's batch slots (firmware/arena.ts CORE_BATCH) and views of the arena over them. */
+  private readonly slotsBase: number;
+  private readonly slotView: DataView;
+  private readonly slotBytes: Uint8Array;
   private readonly hostEngine: Engine;
   private readonly arena: Arena;
   private readonly entry: number;
@@ -139,6 +148,9 @@ export class CoreRunner {
     let n = 0;
     for (const c of t?.nic[o.entry] ?? []) if (c > 0) (sum += c), n++;
     this.jitCyclesPerInsn = n ? sum / n : 0;
+    this.slotsBase = this.nic.blocks.base + CORE_BATCH;
+    this.slotView = new DataView(o.arena.sab);
+    this.slotBytes = new Uint8Array(o.arena.sab);
   }
 
   /** Loads `frame` and runs the entry program; returns a RunEnd. */
@@ -147,14 +159,34 @@ export class CoreRunner {
     first.buf.reset(frame);
     first.rxQueueIndex = queue;
     first.clockNs = clockNs;
+    this.beginPacket(first);
+    const k = first.start(this.onHost ? this.hostEngine : this.engine, this.entry);
+    if (this.onHost) this.hostInsns = first.executed;
+    else this.nicInsns = first.executed;
+    return this.finish(k, first, clockNs);
+  }
+
+  /** Per-packet counters reset before a packet runs. */
+  private beginPacket(first: CountingCore): void {
     first.e2big = 0;
     this.nicInsns = 0;
     this.hostInsns = 0;
     this.puntPc = -1;
     this.nic.vm.cycles = this.nic.vm.stall = this.host.vm.cycles = this.host.vm.stall = 0;
-    let k = first.start(this.onHost ? this.hostEngine : this.engine, this.entry);
-    if (this.onHost) this.hostInsns = first.executed;
-    else this.nicInsns = first.executed;
+  }
+
+  /**
+   * NIC cycles of a packet that ran `insns` instructions on the NIC core. The JIT does not account
+   * cycles per instruction: its packets are estimated (entry program's mean cycles per instruction).
+   * Seam for per-block cycle accounting in the module (firmware/jit/translate.ts): the module then
+   * writes each packet's cycles (batch slots: SLOT.cycles) and this returns them instead.
+   */
+  private nicCycles(insns: number): number {
+    return this.nic.vm.profile === null ? insns * this.jitCyclesPerInsn : this.nic.vm.cycles;
+  }
+
+  /** After the first engine call ended with `k` on `first`: the host path after a punt, the results. */
+  private finish(k: number, first: CountingCore, clockNs: number): number {
     this.e2big = first.e2big;
     let core = first;
     if (k === EXIT.punt) {
@@ -172,8 +204,7 @@ export class CoreRunner {
     core.kernel.endPacket();
     const t = this.tables;
     if (t) {
-      const nicCycles = this.nic.vm.profile === null ? this.nicInsns * this.jitCyclesPerInsn : this.nic.vm.cycles;
-      this.compute = this.onHost ? 0 : nicCycles + t.nicPerPacket;
+      this.compute = this.onHost ? 0 : this.nicCycles(this.nicInsns) + t.nicPerPacket;
       this.stall = this.onHost ? 0 : this.nic.vm.stall;
       this.hostCycles = this.hostInsns > 0 || this.onHost ? this.host.vm.cycles + t.hostPerPacket : 0;
     }
@@ -187,4 +218,130 @@ export class CoreRunner {
     this.r0 = core.action;
     return RunEnd.exit;
   }
+
+  /**
+   * Runs the entry program on `frames[0..count)` (packets of RX queue `queue`, packet i at clock
+   * `clocks[i]`), one after the other exactly as `run` would, and leaves packet i's results in
+   * `batch` at index i (the fields `run` leaves, plus the redirect words and, with `outputs`, the
+   * packet as it left). Processes at most BATCH_SLOTS packets and returns how many it did; call again
+   * for the rest. Under the JIT the packets go through the module's batchSlots export (one JS -> Wasm
+   * call for a run of packets); a packet that punts, faults, runs out of budget in the module or has
+   * fragments is finished here as `run` would finish it, and the batch goes on after it. On the
+   * interpreter, or on the host path, it calls `run` per packet. `last` is the core of the last packet.
+   */
+  runBatch(frames: readonly Uint8Array[], count: number, queue: number, clocks: ArrayLike<number>, outputs = false): number {
+    const n = Math.min(count, BATCH_SLOTS);
+    const out = this.batch;
+    const eng = this.engine as Engine & Partial<Pick<BatchEngine, 'runSlots'>>;
+    if (this.onHost || !eng.runSlots) {
+      for (let i = 0; i < n; i++) this.recordRun(i, this.run(frames[i]!, queue, clocks[i]!), outputs);
+      return n;
+    }
+    const nic = this.nic;
+    const dv = this.slotView;
+    const base = this.slotsBase;
+    for (let i = 0; i < n; i++) {
+      const f = frames[i]!;
+      const s = base + i * BATCH_SLOT_BYTES;
+      dv.setInt32(s + SLOT.len, f.length, true);
+      dv.setFloat64(s + SLOT.clock, clocks[i]!, true);
+      if (f.length <= MAX_LINEAR) this.slotBytes.set(f, s + SLOT.data);
+    }
+    nic.rxQueueIndex = queue;
+    const t = this.tables;
+    let from = 0;
+    while (from < n) {
+      const stop = from + eng.runSlots(nic, this.entry, base + from * BATCH_SLOT_BYTES, n - from, outputs);
+      for (let i = from; i < stop; i++) {
+        const s = base + i * BATCH_SLOT_BYTES;
+        const insns = dv.getInt32(s + SLOT.insns, true);
+        out.end[i] = RunEnd.exit;
+        out.r0[i] = dv.getUint32(s + SLOT.r0, true);
+        out.nicInsns[i] = insns;
+        out.hostInsns[i] = 0;
+        out.puntPc[i] = -1;
+        out.e2big[i] = dv.getInt32(s + SLOT.e2big, true);
+        out.redirectKind[i] = dv.getInt32(s + SLOT.redir, true);
+        out.redirectA[i] = dv.getInt32(s + SLOT.redirA, true);
+        out.redirectB[i] = dv.getInt32(s + SLOT.redirB, true);
+        out.compute[i] = t ? this.nicCycles(insns) + t.nicPerPacket : 0;
+        out.stall[i] = 0;
+        out.hostCycles[i] = 0;
+        out.faultReason[i] = 0;
+        out.faultPc[i] = -1;
+        out.faultMessage[i] = '';
+        out.outputs[i] = outputs ? this.slotBytes.subarray(s + SLOT.data, s + SLOT.data + dv.getInt32(s + SLOT.outLen, true)) : EMPTY;
+      }
+      if (stop > from) {
+        nic.kernel.endPacket();
+        this.last = nic;
+      }
+      if (stop === n) break;
+      const s = base + stop * BATCH_SLOT_BYTES;
+      const status = dv.getInt32(s + SLOT.status, true);
+      let end: number;
+      if (status === SLOT_STATUS.notRun) end = this.run(frames[stop]!, queue, clocks[stop]!);
+      else {
+        // stopped at a punt pc, or faulted: finish it as `run` does after the engine call
+        const e2big = nic.e2big;
+        this.beginPacket(nic);
+        this.nicInsns = dv.getInt32(s + SLOT.insns, true);
+        nic.e2big = e2big;
+        end = this.finish(status === SLOT_STATUS.punt ? EXIT.punt : EXIT.fault, nic, clocks[stop]!);
+      }
+      this.recordRun(stop, end, outputs);
+      from = stop + 1;
+    }
+    return n;
+  }
+
+  /** Packet i's batch results from the runner's fields after `run` / `finish`. */
+  private recordRun(i: number, end: number, outputs: boolean): void {
+    const out = this.batch;
+    const w = this.last.blocks.state.words;
+    out.end[i] = end;
+    out.r0[i] = this.r0;
+    out.nicInsns[i] = this.nicInsns;
+    out.hostInsns[i] = this.hostInsns;
+    out.puntPc[i] = this.puntPc;
+    out.e2big[i] = this.e2big;
+    out.compute[i] = this.compute;
+    out.stall[i] = this.stall;
+    out.hostCycles[i] = this.hostCycles;
+    out.redirectKind[i] = w[S_REDIR]!;
+    out.redirectA[i] = w[S_REDIR_A]!;
+    out.redirectB[i] = w[S_REDIR_B]!;
+    out.faultReason[i] = end === RunEnd.fault ? this.faultReason : 0;
+    out.faultPc[i] = end === RunEnd.fault ? this.faultPc : -1;
+    out.faultMessage[i] = end === RunEnd.fault ? this.faultMessage : '';
+    out.outputs[i] = outputs && end === RunEnd.exit ? this.last.buf.output() : EMPTY;
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/**
+ * Per-packet results of CoreRunner.runBatch, packet i at index i: how it ended (RunEnd), r0 (the
+ * action), instructions on the NIC and the host path, the punt pc (-1: none), -E2BIG updates, the cost
+ * model's cycles (NIC compute, NIC stall, host path), the fault (reason index, pc, message), the
+ * redirect words (S_REDIR, S_REDIR_A, S_REDIR_B: kind 0 = none) and, when asked, the packet as it left
+ * (a view valid until the next runBatch).
+ */
+export class BatchResults {
+  readonly end = new Uint8Array(BATCH_SLOTS);
+  readonly r0 = new Uint32Array(BATCH_SLOTS);
+  readonly nicInsns = new Float64Array(BATCH_SLOTS);
+  readonly hostInsns = new Float64Array(BATCH_SLOTS);
+  readonly puntPc = new Int32Array(BATCH_SLOTS);
+  readonly e2big = new Int32Array(BATCH_SLOTS);
+  readonly compute = new Float64Array(BATCH_SLOTS);
+  readonly stall = new Float64Array(BATCH_SLOTS);
+  readonly hostCycles = new Float64Array(BATCH_SLOTS);
+  readonly faultReason = new Int32Array(BATCH_SLOTS);
+  readonly faultPc = new Int32Array(BATCH_SLOTS);
+  readonly faultMessage: string[] = Array.from({ length: BATCH_SLOTS }, () => '');
+  readonly redirectKind = new Int32Array(BATCH_SLOTS);
+  readonly redirectA = new Int32Array(BATCH_SLOTS);
+  readonly redirectB = new Int32Array(BATCH_SLOTS);
+  readonly outputs: Uint8Array[] = Array.from({ length: BATCH_SLOTS }, () => EMPTY);
 }
