@@ -13,6 +13,8 @@
 //       + CORE_CTX     ctx block     (CTX_BYTES: struct xdp_md words 0..5, then buffer words; region 1)
 //       + CORE_FRAME   packet frame  (FRAME_SIZE; region 2, offset = byte in this block)
 //       + CORE_FRAGS   fragment pages (MAX_FRAGS x FRAG_SIZE, multi-buffer packets)
+//       + CORE_BATCH   batch slots (BATCH_SLOTS x BATCH_SLOT_BYTES: packets in and results out of the
+//                      JIT's batchSlots export, firmware/jit/abi.ts; untouched pages cost nothing)
 //   maps[j].offset         map j's region (firmware/maps: offsets handed out are absolute in the arena)
 import { type BpfMap, attachMap, createMap, planMap, type MapDescriptor, type MapEnv, type MapSpec } from './maps/index.ts';
 import { STACK_BYTES } from './layout.ts';
@@ -29,7 +31,11 @@ export const CORE_STACK = CORE_STATE + STATE_BYTES;
 export const CORE_CTX = CORE_STACK + STACK_BYTES;
 export const CORE_FRAME = CORE_CTX + CTX_BYTES;
 export const CORE_FRAGS = CORE_FRAME + FRAME_SIZE;
-export const CORE_STRIDE = Math.ceil((CORE_FRAGS + MAX_FRAGS * FRAG_SIZE) / 4096) * 4096;
+/** The JIT's multi-packet batch (firmware/jit/abi.ts BATCH_*): BATCH_SLOTS slots of BATCH_SLOT_BYTES. */
+export const CORE_BATCH = CORE_FRAGS + MAX_FRAGS * FRAG_SIZE;
+export const BATCH_SLOTS = 32;
+export const BATCH_SLOT_BYTES = 4096;
+export const CORE_STRIDE = Math.ceil((CORE_BATCH + BATCH_SLOTS * BATCH_SLOT_BYTES) / 4096) * 4096;
 export const CORE_BASE = ARENA_HEADER;
 
 /** The shape of a shared WebAssembly.Memory this module relies on (lib.dom is not in tsconfig). */

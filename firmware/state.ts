@@ -22,13 +22,16 @@
 //   33      S_PRNG     bpf_get_prandom_u32's generator state (xorshift32), seeded per core; it moves
 //                      with the execution, so a resumed program draws the numbers it would have
 //   34      S_BATCH    packets of the current JIT batch that have finished (firmware/jit: batch)
-//   35      reserved
+//   35      S_E2BIG    map updates of this packet refused with -E2BIG (a full map; the device's
+//                      map_full_errors); counted by the JIT's helpers and the device's cores
 //   36..37  S_BATCH_EXEC  instructions those packets executed, an i64 (lo, hi)
-//   38      reserved
-//   39      S_BUDGET_SYNC  at a JIT punt: S_BUDGET as last written at a helper call (or the run's
-//                      start), what the interpreter alone would report for a fault before its next one
+//   38..39  S_CLOCK    the core's simulated CLOCK_MONOTONIC in ns, a float64 (XdpCore.clockNs;
+//                      bpf_ktime_get_ns compiled into the JIT module reads it here)
 //   40..    S_FRAMES   MAX_CALL_FRAMES frame records of FRAME_WORDS words, record k = the caller of
 //                      depth k + 1: [return pc, program id, r6 lo, r6 hi, ..., r10 lo, r10 hi]
+//   after the frames   S_BUDGET_SYNC  at a JIT punt: S_BUDGET as last written at a helper call (or
+//                      the run's start), what the interpreter alone would report for a fault before
+//                      its next one (then one word of padding, keeping the block's end 8-aligned)
 // Total STATE_WORDS words; the arena reserves STATE_BYTES per core.
 import { MAX_CALL_FRAMES } from './layout.ts';
 
@@ -47,8 +50,9 @@ export const S_REDIR_A = 31;
 export const S_REDIR_B = 32;
 export const S_PRNG = 33;
 export const S_BATCH = 34;
+export const S_E2BIG = 35;
 export const S_BATCH_EXEC = 36;
-export const S_BUDGET_SYNC = 39;
+export const S_CLOCK = 38;
 export const S_FRAMES = 40;
 /** Words of one frame record: return pc, program id, r6..r10 as (lo, hi). */
 export const FRAME_WORDS = 12;
@@ -56,7 +60,8 @@ export const F_RET_PC = 0;
 export const F_PROG = 1;
 /** r6..r10 start here in a frame record, as lo, hi pairs. */
 export const F_SAVED = 2;
-export const STATE_WORDS = S_FRAMES + MAX_CALL_FRAMES * FRAME_WORDS;
+export const S_BUDGET_SYNC = S_FRAMES + MAX_CALL_FRAMES * FRAME_WORDS;
+export const STATE_WORDS = S_BUDGET_SYNC + 2;
 /** Bytes reserved per core for the state block (room to grow without moving the other blocks). */
 export const STATE_BYTES = 1024;
 

@@ -24,9 +24,9 @@
 // 512, STACK_BYTES) at core + CORE_STACK; ctx = struct xdp_md words of the ctx block (data, data_end,
 // data_meta read as packet pointers); packet = [data_meta, data_end) of the ctx block at core +
 // CORE_FRAME; map i = [its offset, offset + bytes) at absolute arena addresses, bounds compiled in.
-export { FRAME_WORDS, F_PROG, F_RET_PC, F_SAVED, S_BATCH, S_BATCH_EXEC, S_BUDGET, S_DEPTH, S_FRAMES, S_HI, S_LO, S_MAYGOTO, S_PC, S_PRNG, S_PROG, S_REDIR, S_TAIL } from '../state.ts';
+export { FRAME_WORDS, F_PROG, F_RET_PC, F_SAVED, S_BATCH, S_BATCH_EXEC, S_BUDGET, S_CLOCK, S_E2BIG, S_REDIR_A, S_REDIR_B, S_DEPTH, S_FRAMES, S_HI, S_LO, S_MAYGOTO, S_PC, S_PRNG, S_PROG, S_REDIR, S_TAIL } from '../state.ts';
 export { FUNC_PTR_TAG, MAP_PTR_TAG, MAX_CALL_FRAMES, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG, STACK_BYTES, STACK_FRAME } from '../layout.ts';
-export { CORE_CTX, CORE_FRAME, CORE_STACK, CORE_STATE } from '../arena.ts';
+export { BATCH_SLOT_BYTES, BATCH_SLOTS, CORE_BATCH, CORE_CTX, CORE_FRAME, CORE_STACK, CORE_STATE } from '../arena.ts';
 import { CORE_STATE } from '../arena.ts';
 import { STATE_BYTES, STATE_WORDS } from '../state.ts';
 export { CTX_DATA, CTX_DATA_END, CTX_DATA_META, CTX_FRAG_LEN, CTX_NFRAGS } from '../xdp/buffer.ts';
@@ -70,3 +70,17 @@ export const JIT_FAULT = {
   /** Misaligned atomic (after the region checks passed). */
   misaligned: 8,
 } as const;
+
+/**
+ * One slot of the batchSlots export (a packet of a run of different packets; slots are
+ * BATCH_SLOT_BYTES apart, in the core's CORE_BATCH block or anywhere in the arena). In: the packet's
+ * length and bytes, its clock (a float64, the core's S_CLOCK for that packet). Out, for a packet that
+ * ran to its exit: status exit, r0, instructions, S_E2BIG, the redirect words S_REDIR..S_REDIR_B and,
+ * when asked, the packet as it left ([data, data_end) over the input bytes, its length in outLen).
+ * `cycles` is the cost model's NIC cycles of the packet, for when the module accounts them
+ * (per-block accounting in translate.ts); the module writes 0 there until then.
+ */
+export const SLOT = { len: 0, status: 4, clock: 8, r0: 16, insns: 24, e2big: 28, redir: 32, redirA: 36, redirB: 40, outLen: 44, cycles: 48, data: 64 } as const;
+/** A slot's status after batchSlots: exit (results written), punt (stopped before S_PC, state saved: the
+ * batch returned its index), notRun (a multi-buffer packet: the caller runs it; the batch returned its index). */
+export const SLOT_STATUS = { exit: 0, punt: 1, notRun: 2, fault: 3 } as const;

@@ -12,14 +12,15 @@
 import type { Slot } from '../../offload/isa/index.ts';
 import { EXIT, type Engine, type EngineCore, type ExitKind } from '../engine.ts';
 import { callHelper, type HelperHost } from '../helpers/table.ts';
+import { HELPER_IDS } from '../helpers/names.ts';
 import { callKfunc } from '../kfuncs/table.ts';
 import type { KfuncHost } from '../kfuncs/host.ts';
 import { REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, STACK_BYTES, STACK_FRAME } from '../layout.ts';
-import { S_BATCH, S_BATCH_EXEC, S_BUDGET, S_BUDGET_SYNC, S_FAULT, S_PC, S_PROG, S_STATUS } from '../state.ts';
+import { S_BATCH, S_BATCH_EXEC, S_BUDGET, S_BUDGET_SYNC, S_E2BIG, S_FAULT, S_REDIR, S_REDIR_A, S_REDIR_B, S_PC, S_PROG, S_STATUS } from '../state.ts';
 import { interpreter } from '../vm/engine.ts';
 import { Fault } from '../vm/fault.ts';
 import type { Program } from '../vm/interpreter.ts';
-import { JIT_STATUS } from './abi.ts';
+import { BATCH_SLOT_BYTES as SLOT_BYTES, CTX_DATA, CTX_DATA_END, JIT_STATUS, SLOT, SLOT_STATUS } from './abi.ts';
 import { type FaultRegion, jitFault } from './faults.ts';
 import { compileObject } from './module.ts';
 import type { JitMap } from './translate.ts';
@@ -109,8 +110,20 @@ export function mapBoundsOf(core: EngineCore): JitMapBounds[] {
         keyArea: (m.keySize + 7) & ~7,
         slot: m.percpu ? slot : 0,
         elemHdr: ELEM_HDR,
+        valueSize: m.valueSize,
+        cpus: m.cpus,
+        header: m.base,
+        extras: m.base + L.extrasOff,
+        nExtras: L.extras,
         ...(m.type.startsWith('lru') ? { lruRef: { base: m.base + L.lruOff + LRU_REF * 4, stride: LRU_NODE_WORDS * 4 } } : {}),
       };
+    } else if (m.type === 'devmap' || m.type === 'cpumap' || m.type === 'xskmap') {
+      // firmware/maps/slots.ts: slot i = [primary, program id] after the header
+      b.redirect = { kind: 'slots', maxEntries: m.maxEntries, slots: m.base + HEADER_BYTES, broadcast: m.type === 'devmap' };
+    } else if (m.type === 'devmap_hash') {
+      // firmware/maps/devmap-hash.ts: the hash table layout with an 8-byte value area
+      const L = hashLayout(m.geometry, 8);
+      b.redirect = { kind: 'hash', mask: L.nBuckets - 1, buckets: m.base + L.bucketsOff, nElems: L.nElems, elems: m.base + L.elemsOff, elemSize: L.elemSize, valOff: ELEM_HDR + ((m.keySize + 7) & ~7) };
     }
     return b;
   });
@@ -122,6 +135,9 @@ const W_PC = S_PC;
 const W_PROG = S_PROG;
 const W_STATUS = S_STATUS;
 const W_BUDGET = S_BUDGET;
+const W_E2BIG = S_E2BIG;
+const ID_UPDATE = HELPER_IDS.map_update_elem;
+const E2BIG = -7;
 const FRAME = STACK_FRAME;
 const ST_PUNT = JIT_STATUS.punt;
 const K_EXIT = EXIT.exit;
@@ -132,6 +148,7 @@ interface Bound {
   batch: (tableIndex: number, programId: number, stackDepth: number, budget: number, count: number) => number;
   /** A module with cycle accounting on a core with a CycleProfile: the globals kept in step with it. */
   sync: JitCycleSync | null;
+  batchSlots: (tableIndex: number, programId: number, stackDepth: number, budget: number, n: number, slots: number, copyOut: number) => number;
 }
 
 /** An engine that also runs a batch of fresh runs of one program in one call (firmware/jit's batch export). */
@@ -150,12 +167,25 @@ export interface BatchEngine extends Engine {
    * per-packet vm.cycles and vm.stall are always current after run / runBatch.
    */
   flushCycles(core: EngineCore): void;
+  /**
+   * Runs program `programId` on the packets of `n` batch slots at arena offset `slots` (abi.ts SLOT,
+   * BATCH_SLOT_BYTES apart), each a fresh run on its own packet and clock as `run` after
+   * `buf.reset(packet)` and `clockNs = clock`; every packet that exits gets its results in its slot
+   * (the packet as it left too when `copyOut`). A packet the budget cannot finish in the module is
+   * finished by the interpreter, its results written the same way. Returns n, or the index of the
+   * first slot the caller must finish, by its status: punt (stopped at a punt pc, state saved, S_STATUS
+   * EXIT.punt: resume it on the host path), fault (core.fault, S_STATUS EXIT.fault; instructions in the
+   * slot), notRun (a multi-buffer packet: run it with `run`). Continue with the slots after it.
+   * `core.trace` collects the messages of all of them.
+   */
+  runSlots(core: EngineCore, programId: number, slots: number, n: number, copyOut: boolean): number;
 }
 
 function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
   const vm = core.vm;
   const w = core.blocks.state.words;
   const lo = core.blocks.state.lo;
+  const hi = core.blocks.state.hi;
   const tableOf = new Map<Program, number>();
   const programs = core.programs;
   for (const [id, ti] of code.entry) if (programs[id]) tableOf.set(programs[id]!, ti);
@@ -192,6 +222,8 @@ function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
           sync.fromInterpreter(vm);
         }
       } else callHelper(core, id, pc);
+      // an update refused because the map is full counts, as the module's own updates count it
+      if (id === ID_UPDATE && lo[0] === E2BIG && hi[0] === -1) w[W_E2BIG]!++;
       const t = vm.tailTarget;
       if (t === null) return 0;
       vm.tailTarget = null;
@@ -218,7 +250,28 @@ function bind(code: JitCode, core: EngineCore & HelperHost): Bound {
   const inst = new wasm.Instance(code.module!, { env });
   (inst.exports.init as () => void)();
   if (code.cycleSites && vm.profile) sync = new JitCycleSync(inst.exports as Record<string, unknown>, code.cycleSites, vm.profile);
-  return { start: inst.exports.start as Bound['start'], batch: inst.exports.batch as Bound['batch'], sync };
+  return { start: inst.exports.start as Bound['start'], batch: inst.exports.batch as Bound['batch'], batchSlots: inst.exports.batchSlots as Bound['batchSlots'], sync };
+}
+
+/** A slot's results from the core after a packet that exited outside the module (what $batchSlots writes). */
+function writeSlot(core: EngineCore, dv: DataView, s: number, copyOut: boolean): void {
+  const st = core.blocks.state;
+  const w = st.words;
+  dv.setInt32(s + SLOT.status, SLOT_STATUS.exit, true);
+  dv.setInt32(s + SLOT.r0, st.lo[0]!, true);
+  dv.setInt32(s + SLOT.r0 + 4, st.hi[0]!, true);
+  dv.setInt32(s + SLOT.e2big, w[S_E2BIG]!, true);
+  dv.setInt32(s + SLOT.redir, w[S_REDIR]!, true);
+  dv.setInt32(s + SLOT.redirA, w[S_REDIR_A]!, true);
+  dv.setInt32(s + SLOT.redirB, w[S_REDIR_B]!, true);
+  dv.setFloat64(s + SLOT.cycles, 0, true);
+  if (copyOut) {
+    const ctx = core.blocks.ctx;
+    const data = ctx[CTX_DATA]!;
+    const len = ctx[CTX_DATA_END]! - data;
+    new Uint8Array(core.arena.sab, s + SLOT.data, len).set(core.blocks.frame.subarray(data, data + len));
+    dv.setInt32(s + SLOT.outLen, len, true);
+  }
 }
 
 /** Builds the JIT engine for one compiled object. */
@@ -292,6 +345,68 @@ export function jitEngine(code: JitCode): BatchEngine & { readonly code: JitCode
       } finally {
         sync.leave(core.vm);
       }
+    },
+    runSlots(core: EngineCore, programId: number, slots: number, n: number, copyOut: boolean): number {
+      const w = core.blocks.state.words;
+      const dv = new DataView(core.arena.sab);
+      const b = code.module ? boundOf(core) : null;
+      if (b === null || b.sync !== null) {
+        // no module, or one accounting cycles (per-packet cycles are read after each run): every
+        // packet is the caller's (it runs them with `run`)
+        if (n > 0) dv.setInt32(slots + SLOT.status, SLOT_STATUS.notRun, true);
+        return 0;
+      }
+      const prog = core.programs[programId];
+      const ti = code.entry.get(programId);
+      if (!prog || ti === undefined) throw new RangeError(`no compiled program with id ${programId} on core ${core.blocks.index}`);
+      core.beginPacket();
+      const budget0 = core.budget;
+      const depth = prog.stackDepth;
+      const copy = copyOut ? 1 : 0;
+      let from = 0;
+      while (from < n) {
+        let i: number;
+        try {
+          i = from + b.batchSlots(ti, programId, depth, budget0, n - from, slots + from * SLOT_BYTES, copy);
+        } catch (e) {
+          i = from + w[S_BATCH]!;
+          finishFault(core, e, programId, false);
+          const s = slots + i * SLOT_BYTES;
+          dv.setInt32(s + SLOT.status, SLOT_STATUS.fault, true);
+          dv.setInt32(s + SLOT.insns, budget0 - Math.max(0, w[W_BUDGET]!), true);
+          return i;
+        }
+        if (i === n) break;
+        const s = slots + i * SLOT_BYTES;
+        if (dv.getInt32(s + SLOT.status, true) === SLOT_STATUS.notRun) return i;
+        const at = core.programs[w[W_PROG]!];
+        if (at && at.puntPcs.includes(w[W_PC]!)) {
+          w[W_STATUS] = K_PUNT;
+          return i;
+        }
+        // The budget could not pay a block: the interpreter finishes the packet.
+        const left = Math.max(0, w[W_BUDGET]!);
+        const synced = w[S_BUDGET_SYNC]!;
+        const ran = dv.getInt32(s + SLOT.insns, true);
+        let k: ExitKind;
+        try {
+          (core as EngineCore & HelperHost).syncPacket();
+          k = core.vm.continue();
+        } catch (e) {
+          k = finishFault(core, e, programId, true);
+          unsyncedFault(core, left, synced);
+        }
+        dv.setInt32(s + SLOT.insns, ran + left - Math.max(0, w[W_BUDGET]!), true);
+        if (k !== K_EXIT) {
+          w[W_STATUS] = k;
+          dv.setInt32(s + SLOT.status, k === K_PUNT ? SLOT_STATUS.punt : SLOT_STATUS.fault, true);
+          return i;
+        }
+        writeSlot(core, dv, s, copyOut);
+        from = i + 1;
+      }
+      w[W_STATUS] = K_EXIT;
+      return n;
     },
     flushCycles(core: EngineCore): void {
       bound.get(core)?.sync?.accToProfile();

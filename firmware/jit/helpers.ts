@@ -7,8 +7,7 @@
 //                                            adjustMeta / adjustTail on the ctx block's words (tail:
 //                                            linear frames only)
 //   $buflen() -> r0                          bpf_xdp_get_buff_len
-//   $update(r1..r4, r10lo) -> (handled, r0)  bpf_map_update_elem on array / percpu_array maps
-//                                            (firmware/maps/array.ts update)
+// (map updates, deletes and redirects: mapwrite.ts)
 // `handled` 0 means "not here": the call goes through the helper import, which faults where the table
 // would (a pointer it cannot resolve) or takes the rare path (multi-buffer tails).
 import {
@@ -18,10 +17,8 @@ import {
 import { CTX_DIRTY_HI, CTX_DIRTY_LO, ETH_HLEN, FRAME_SIZE, META_MAX, SHARED_INFO, XDP_FRAME_SIZE } from '../xdp/buffer.ts';
 import { G_CORE } from './translate.ts';
 import { MAP_PTR_TAG } from '../layout.ts';
-import { BPF_F_LOCK, BPF_NOEXIST, Errno } from '../maps/constants.ts';
 import { type Code, type FuncType, I32, I64, OP, type ValType } from './wasm.ts';
 import type { JitMap } from './translate.ts';
-import { G_CPU } from './translate.ts';
 
 const EINVAL = -22;
 const EACCES = -13;
@@ -268,60 +265,6 @@ export const BUFLEN_TYPE: FuncType = { params: [], results: [I64] };
 export const BUFLEN_LOCALS: ValType[] = [I32, I32, I32];
 
 /**
- * $update(r1, r2, r3, r4, r10lo) -> (handled, r0): bpf_map_update_elem(map, key, value, flags) on an
- * array or per-CPU array (the table's mapUpdate + ArrayMap.update: flags beyond 32 bits are invalid,
- * BPF_F_LOCK allowed by the flag check then refused, E2BIG past the end, EEXIST for BPF_NOEXIST, the
- * value copied into this CPU's slot). Any other map, or a key / value it cannot resolve: not handled.
- */
-export function emitUpdate(c: Code, maps: readonly JitMap[], probe: number): void {
-  const R1 = 0, R2 = 1, R3 = 2, R4 = 3, R10 = 4, KEY = 5, VAL = 6, FLAGS = 7, I = 8;
-  const no = () => c.i32(0).i64(0).op(OP.return);
-  emitMapSwitch(c, maps, R1, no, (m, _i, notHere) => {
-    const a = m.array;
-    if (!a) {
-      notHere();
-      return;
-    }
-    c.get(R2).i32(4).get(R10).idx(OP.call, probe).tee(KEY).i32(-1).op(OP.i32_eq).open(OP.if);
-    no();
-    c.end();
-    c.get(R3).i32(a.valueSize).get(R10).idx(OP.call, probe).tee(VAL).i32(-1).op(OP.i32_eq).open(OP.if);
-    no();
-    c.end();
-    // flags: the low word, or all ones when the high word is set
-    c.get(R4).i64(32).op(OP.i64_shr_u).op(OP.i64_eqz).open(OP.if, I32).get(R4).op(OP.i32_wrap_i64).op(OP.else).i32(-1).end().set(FLAGS);
-    c.get(FLAGS).i32(~BPF_F_LOCK).op(OP.i32_and).i32(2).op(OP.i32_gt_u).open(OP.if);
-    c.i32(1).i64(-Errno.EINVAL).op(OP.return);
-    c.end();
-    c.get(KEY).mem(OP.i32_load, 0, 0).tee(I).i32(a.maxEntries).op(OP.i32_ge_u).open(OP.if);
-    c.i32(1).i64(-Errno.E2BIG).op(OP.return);
-    c.end();
-    c.get(FLAGS).i32(3).op(OP.i32_and).i32(BPF_NOEXIST).op(OP.i32_eq).open(OP.if);
-    c.i32(1).i64(-Errno.EEXIST).op(OP.return);
-    c.end();
-    c.get(FLAGS).i32(BPF_F_LOCK).op(OP.i32_and).open(OP.if);
-    c.i32(1).i64(-Errno.EINVAL).op(OP.return);
-    c.end();
-    c.get(I).i32(a.stride).op(OP.i32_mul).i32(a.values).op(OP.i32_add).idx(OP.global_get, G_CPU).i32(a.slot).op(OP.i32_mul).op(OP.i32_add).set(I);
-    if (a.valueSize <= 64) {
-      // copyIn copies up to 64 bytes forward, byte by byte: a value overlapping the element from below
-      // sees its own copied bytes, as there
-      c.get(I).get(VAL).op(OP.i32_gt_u).get(I).get(VAL).i32(a.valueSize).op(OP.i32_add).op(OP.i32_lt_u).op(OP.i32_and).open(OP.if);
-      c.i32(0).set(FLAGS);
-      c.open(OP.block).open(OP.loop);
-      c.get(FLAGS).i32(a.valueSize).op(OP.i32_ge_u).br(OP.br_if, 1);
-      c.get(I).get(FLAGS).op(OP.i32_add).get(VAL).get(FLAGS).op(OP.i32_add).mem(OP.i32_load8_u, 0, 0).mem(OP.i32_store8, 0, 0);
-      c.get(FLAGS).i32(1).op(OP.i32_add).set(FLAGS).br(OP.br, 0);
-      c.end().end();
-      c.i32(1).i64(0).op(OP.return);
-      c.end();
-    }
-    c.get(I).get(VAL).i32(a.valueSize).memoryCopy();
-    c.i32(1).i64(0).op(OP.return);
-  });
-}
-
-/**
  * The map dispatch of an inline map helper: `notHandled` (which returns) unless local R1 holds a map
  * pointer (MAP_PTR_TAG in its high word); then one case per map by its index (a br_table), where
  * `body(map, i, notHere)` emits that map's code and calls `notHere()` for a map it does not handle;
@@ -343,5 +286,3 @@ export function emitMapSwitch(c: Code, maps: readonly JitMap[], R1: number, notH
   c.end();
   notHandled();
 }
-export const UPDATE_TYPE: FuncType = { params: [I64, I64, I64, I64, I32], results: [I32, I64] };
-export const UPDATE_LOCALS: ValType[] = [I32, I32, I32, I32];

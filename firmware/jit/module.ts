@@ -3,7 +3,7 @@
 // $run: the export), then every program's functions through translate.ts, all in one table.
 import { subprograms } from '../../offload/cfg/cfg.ts';
 import {
-  ACCESS, MAP_TABLE, MAP_TABLE_ENTRY, MAP_TABLE_MAX, CORE_CTX, CTX_MD_BYTES, CTX_PTR_BYTES, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, F_PROG, F_RET_PC, F_SAVED, FRAME_WORDS,
+  ACCESS, BATCH_SLOT_BYTES, MAP_TABLE, MAP_TABLE_ENTRY, MAP_TABLE_MAX, S_CLOCK, S_E2BIG, S_REDIR_A, S_REDIR_B, SLOT, SLOT_STATUS, CORE_CTX, CTX_MD_BYTES, CTX_PTR_BYTES, CORE_FRAME, CORE_STACK, CORE_STATE, CTX_DATA_END, CTX_DATA_META, F_PROG, F_RET_PC, F_SAVED, FRAME_WORDS,
   JIT_FAULT, JIT_STATUS, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG, S_BUDGET, S_DEPTH, S_FRAMES, S_HI, S_LO,
   S_BATCH, S_BATCH_EXEC, S_MAYGOTO, S_PC, S_PROG, S_REDIR, S_TAIL, STACK_BYTES, STACK_FRAME, REGION_STACK as R_STACK,
 } from './abi.ts';
@@ -12,14 +12,20 @@ import { basicBlocks, JitUnsupported, structure } from './structure.ts';
 import {
   emitMapSwitch,
   ADJUST_LOCALS, ADJUST_TYPE, BUFLEN_LOCALS, BUFLEN_TYPE, CSUM_LOCALS, CSUM_TYPE, emitAdjustHead, emitAdjustMeta, emitAdjustTail, emitBufLen, emitCsum,
-  emitProbe, emitUpdate, PROBE_LOCALS, PROBE_TYPE, UPDATE_LOCALS, UPDATE_TYPE,
+  emitProbe, PROBE_LOCALS, PROBE_TYPE,
 } from './helpers.ts';
 import {
-  F_ADJUST_HEAD, F_ADJUST_META, F_ADJUST_TAIL, F_BATCH, F_BUFLEN, F_CSUM, F_INIT, F_PROBE, F_UPDATE, F_CTXLOAD, F_FAULT, F_FIRST, F_LOOKUP, F_PUNT, F_RESOLVE, F_RUN, F_SAVEFRAME, F_START, FN_LOCALS, FN_TYPE, FunctionEmitter, G_BUDGET, G_CORE, G_CPU, G_MAYGOTO,
+  DELETE_LOCALS, DELETE_TYPE, emitDelete, emitKtime, emitRedirect, emitRedirectMap, emitUpdate, KTIME_LOCALS, KTIME_TYPE, REDIRECT_MAP_LOCALS, REDIRECT_MAP_TYPE,
+  REDIRECT_TYPE, UPDATE_LOCALS, UPDATE_TYPE,
+} from './mapwrite.ts';
+import {
+  F_ADJUST_HEAD, F_ADJUST_META, F_ADJUST_TAIL, F_BATCH, F_BATCH_SLOTS, F_BUFLEN, F_DELETE, F_KTIME, F_REDIRECT, F_REDIRECT_MAP, F_CSUM, F_INIT, F_PROBE, F_UPDATE, F_CTXLOAD, F_FAULT, F_FIRST, F_LOOKUP, F_PUNT, F_RESOLVE, F_RUN, F_SAVEFRAME, F_START, FN_LOCALS, FN_TYPE, FunctionEmitter, G_BUDGET, G_CORE, G_CPU, G_MAYGOTO,
   G_STATUS, type JitInput, type JitOutput, loadReg64, storeReg64,
 } from './translate.ts';
-import { ATOMIC, type Code, I32, I64, ModuleBuilder, OP } from './wasm.ts';
+import { ATOMIC, type Code, type FuncType, I32, I64, ModuleBuilder, OP, type ValType } from './wasm.ts';
 import { CyclePlan } from './cycles.ts';
+import { emitJhash, emitKeyEqual } from './jhash.ts';
+import { CTX_DATA, CTX_DIRTY_HI, CTX_DIRTY_LO, CTX_NFRAGS, MAX_LINEAR, XDP_PACKET_HEADROOM } from '../xdp/buffer.ts';
 
 const MASK32 = 0xffffffffn;
 const lo32 = (w: number) => CORE_STATE + (S_LO + w) * 4;
@@ -267,68 +273,6 @@ function emitLookup(c: Code, maps: readonly JitMap[]): void {
   });
 }
 
-/** Leaves i32 1 when the `size` bytes at element EW + hdr equal those at KEY, else 0. */
-function emitKeyEqual(c: Code, EW: number, KEY: number, size: number, hdr: number): void {
-  c.i32(1);
-  for (let o = 0; o < size; ) {
-    const w = size - o >= 8 ? 8 : size - o >= 4 ? 4 : size - o >= 2 ? 2 : 1;
-    const [ld, ne] = w === 8 ? [OP.i64_load, OP.i64_ne] : w === 4 ? [OP.i32_load, OP.i32_ne] : w === 2 ? [OP.i32_load16_u, OP.i32_ne] : [OP.i32_load8_u, OP.i32_ne];
-    c.get(EW).mem(ld, 0, hdr + o).get(KEY).mem(ld, 0, o).op(ne).op(OP.i32_eqz).op(OP.i32_and);
-    o += w;
-  }
-}
-
-/** The kernel's jhash (firmware/maps/jhash.ts) of the `len` bytes at KEY, unrolled for the key size: result in C. */
-function emitJhash(c: Code, KEY: number, len: number, seed: number, A: number, B: number, C: number): void {
-  const init = (0xdeadbeef + len + seed) | 0;
-  c.i32(init).set(A).i32(init).set(B).i32(init).set(C);
-  const word = (o: number) => c.get(KEY).mem(OP.i32_load, 0, o);
-  const addTo = (x: number, o: number) => {
-    c.get(x);
-    word(o);
-    c.op(OP.i32_add).set(x);
-  };
-  // x = x - y; x ^= rol(y, r); y = y + z
-  const step = (x: number, y: number, z: number, r: number) => {
-    c.get(x).get(y).op(OP.i32_sub).get(y).i32(r).op(OP.i32_rotl).op(OP.i32_xor).set(x);
-    c.get(y).get(z).op(OP.i32_add).set(y);
-  };
-  let k = 0;
-  let n = len;
-  while (n > 12) {
-    addTo(A, k);
-    addTo(B, k + 4);
-    addTo(C, k + 8);
-    step(A, C, B, 4);
-    step(B, A, C, 6);
-    step(C, B, A, 8);
-    step(A, C, B, 16);
-    step(B, A, C, 19);
-    step(C, B, A, 4);
-    n -= 12;
-    k += 12;
-  }
-  if (n === 0) return;
-  const byteTo = (x: number, i: number, shift: number) => {
-    c.get(x).get(KEY).mem(OP.i32_load8_u, 0, k + i);
-    if (shift) c.i32(shift).op(OP.i32_shl);
-    c.op(OP.i32_add).set(x);
-  };
-  const regs = [A, A, A, A, B, B, B, B, C, C, C, C];
-  for (let i = n - 1; i >= 0; i--) byteTo(regs[i]!, i, (i % 4) * 8);
-  // x ^= y; x = x - rol(y, r)
-  const fin = (x: number, y: number, r: number) => {
-    c.get(x).get(y).op(OP.i32_xor).get(y).i32(r).op(OP.i32_rotl).op(OP.i32_sub).set(x);
-  };
-  fin(C, B, 14);
-  fin(A, C, 11);
-  fin(B, A, 25);
-  fin(C, B, 16);
-  fin(A, C, 4);
-  fin(B, A, 14);
-  fin(C, B, 24);
-}
-
 /** Stores an i32 into core state word `w` (the value pushed by `v`). */
 function storeState(c: Code, w: number, v: () => void): void {
   c.idx(OP.global_get, G_CORE);
@@ -408,30 +352,11 @@ function emitBatch(c: Code, fnType: number, entries: readonly { ti: number; dept
   c.i32(0).set(I).i64(0).set(EXEC);
   st(S_BATCH, () => c.i32(0));
   c.idx(OP.global_get, G_CORE).i64(0).mem(OP.i64_store, 3, word(S_BATCH_EXEC));
-  const args = () => emitEntryArgs(c);
-  const cases = [...new Map(entries.map((e) => [e.ti, e])).values()].sort((x, y) => x.ti - y.ti);
-  const span = cases.length ? cases[cases.length - 1]!.ti + 1 : 0;
   c.open(OP.block); // $out
   c.open(OP.loop); // $next
   c.get(I).get(COUNT).op(OP.i32_ge_u).br(OP.br_if, 1);
   emitRunReset(c, PROG, BUDGET);
-  c.open(OP.block); // $called
-  c.open(OP.block); // $generic
-  for (let i = cases.length - 1; i >= 0; i--) c.open(OP.block);
-  c.get(TI).brTable(Array.from({ length: span }, (_, ti) => { const k = cases.findIndex((e) => e.ti === ti); return k >= 0 ? k : cases.length; }), cases.length);
-  cases.forEach((e, i) => {
-    c.end();
-    // This entry, with the depth it was compiled for: its frame clear unrolled.
-    c.get(DEPTH).i32(e.depth).op(OP.i32_ne).br(OP.br_if, cases.length - i - 1);
-    emitFrameClear(c, e.depth, A);
-    args();
-    c.idx(OP.call, F_FIRST + e.ti).set(R0).br(OP.br, cases.length - i);
-  });
-  c.end(); // $generic: another table index or depth
-  emitDynamicClear(c, DEPTH, END, A);
-  args();
-  c.get(TI).callIndirect(fnType).set(R0);
-  c.end(); // $called
+  emitEntryDispatch(c, fnType, entries, TI, DEPTH, R0, END, A);
   // executed = budget - max(0, budget left)
   c.get(EXEC).get(BUDGET).op(OP.i64_extend_i32_u);
   c.idx(OP.global_get, G_BUDGET).i32(0).idx(OP.global_get, G_BUDGET).i32(0).op(OP.i32_gt_s).op(OP.select).op(OP.i64_extend_i32_u);
@@ -453,6 +378,34 @@ function emitBatch(c: Code, fnType: number, entries: readonly { ti: number; dept
   st(S_BUDGET, () => c.idx(OP.global_get, G_BUDGET));
   st(S_MAYGOTO, () => c.idx(OP.global_get, G_MAYGOTO));
   c.get(I);
+}
+
+/**
+ * Clears the entry frame and calls program TI's entry (locals TI, DEPTH; the result in R0; END, A
+ * scratch): an entry compiled for that depth directly, with its frame clear unrolled; another table
+ * index or depth through the table after a dynamic clear. Shared by $batch and $batchSlots.
+ */
+function emitEntryDispatch(c: Code, fnType: number, entries: readonly { ti: number; depth: number }[], TI: number, DEPTH: number, R0: number, END: number, A: number): void {
+  const args = () => emitEntryArgs(c);
+  const cases = [...new Map(entries.map((e) => [e.ti, e])).values()].sort((x, y) => x.ti - y.ti);
+  const span = cases.length ? cases[cases.length - 1]!.ti + 1 : 0;
+  c.open(OP.block); // $called
+  c.open(OP.block); // $generic
+  for (let i = cases.length - 1; i >= 0; i--) c.open(OP.block);
+  c.get(TI).brTable(Array.from({ length: span }, (_, ti) => { const k = cases.findIndex((e) => e.ti === ti); return k >= 0 ? k : cases.length; }), cases.length);
+  cases.forEach((e, i) => {
+    c.end();
+    // This entry, with the depth it was compiled for: its frame clear unrolled.
+    c.get(DEPTH).i32(e.depth).op(OP.i32_ne).br(OP.br_if, cases.length - i - 1);
+    emitFrameClear(c, e.depth, A);
+    args();
+    c.idx(OP.call, F_FIRST + e.ti).set(R0).br(OP.br, cases.length - i);
+  });
+  c.end(); // $generic: another table index or depth
+  emitDynamicClear(c, DEPTH, END, A);
+  args();
+  c.get(TI).callIndirect(fnType).set(R0);
+  c.end(); // $called
 }
 
 /** $init(): the core's map bounds table (abi.ts MAP_TABLE) from the compiled-in bounds. */
@@ -533,8 +486,14 @@ export function compileObject(input: JitInput): JitOutput {
   const adjTail = mb.func(ADJUST_TYPE, ADJUST_LOCALS);
   const bufLen = mb.func(BUFLEN_TYPE, BUFLEN_LOCALS);
   const update = mb.func(UPDATE_TYPE, UPDATE_LOCALS);
+  const del = mb.func(DELETE_TYPE, DELETE_LOCALS);
+  const redirMap = mb.func(REDIRECT_MAP_TYPE, REDIRECT_MAP_LOCALS);
+  const redir = mb.func(REDIRECT_TYPE, []);
+  const ktime = mb.func(KTIME_TYPE, KTIME_LOCALS);
+  const batchSlots = mb.func(BATCH_SLOTS_TYPE, BATCH_SLOTS_LOCALS);
   if (resolve.index !== F_RESOLVE || ctxload.index !== F_CTXLOAD || punt.index !== F_PUNT || save.index !== F_SAVEFRAME || run.index !== F_RUN || lookup.index !== F_LOOKUP || start.index !== F_START || batch.index !== F_BATCH || init.index !== F_INIT ||
-    probe.index !== F_PROBE || csum.index !== F_CSUM || adjHead.index !== F_ADJUST_HEAD || adjMeta.index !== F_ADJUST_META || adjTail.index !== F_ADJUST_TAIL || bufLen.index !== F_BUFLEN || update.index !== F_UPDATE)
+    probe.index !== F_PROBE || csum.index !== F_CSUM || adjHead.index !== F_ADJUST_HEAD || adjMeta.index !== F_ADJUST_META || adjTail.index !== F_ADJUST_TAIL || bufLen.index !== F_BUFLEN || update.index !== F_UPDATE ||
+    del.index !== F_DELETE || redirMap.index !== F_REDIRECT_MAP || redir.index !== F_REDIRECT || ktime.index !== F_KTIME || batchSlots.index !== F_BATCH_SLOTS)
     throw new Error('jit: internal function indices moved');
   emitResolve(resolve.code, input);
   emitCtxLoad(ctxload.code);
@@ -546,6 +505,7 @@ export function compileObject(input: JitInput): JitOutput {
   mb.exportFunc('start', F_START);
   mb.exportFunc('batch', F_BATCH);
   mb.exportFunc('init', F_INIT);
+  mb.exportFunc('batchSlots', F_BATCH_SLOTS);
 
   // Every function of every program: index F_FIRST + k = table slot k.
   const functions = new Map<number, Map<number, number>>();
@@ -593,7 +553,115 @@ export function compileObject(input: JitInput): JitOutput {
   emitAdjustTail(adjTail.code);
   emitBufLen(bufLen.code);
   emitUpdate(update.code, input.maps, F_PROBE);
-  emitBatch(batch.code, fnType, input.programs.map((p) => ({ ti: entry.get(p.program.id)!, depth: p.program.stackDepth })));
+  emitDelete(del.code, input.maps, F_PROBE);
+  emitRedirectMap(redirMap.code, input.maps);
+  emitRedirect(redir.code);
+  emitKtime(ktime.code);
+  const entries = input.programs.map((p) => ({ ti: entry.get(p.program.id)!, depth: p.program.stackDepth }));
+  emitBatch(batch.code, fnType, entries);
+  emitBatchSlots(batchSlots.code, fnType, entries);
   void JIT_FAULT;
   return { bytes: mb.build(), entry, functions, functionCount: plan.length, cycleSites: cyclePlan?.sites ?? null };
 }
+
+/**
+ * $batchSlots(tableIndex, progId, stackDepth, budget, n, slots, copyOut) -> index: a run of different
+ * packets, slot i at slots + i BATCH_SLOT_BYTES (abi.ts SLOT). Per slot: S_BATCH = i, the packet
+ * window reset as XdpBuffer.reset does for a linear packet (the bytes the previous packet dirtied
+ * cleared, the packet copied in at XDP_PACKET_HEADROOM, the ctx words), S_CLOCK from the slot,
+ * S_E2BIG = 0, then what $batch runs per packet; a packet that exits gets its results in its slot.
+ * Returns n, or the index of the first slot that did not exit: a multi-buffer packet (status notRun,
+ * nothing changed) or a punt (status punt, its state saved as $start saves it). The last packet's r0,
+ * budget and counter are written to the state block as $batch writes them.
+ */
+function emitBatchSlots(c: Code, fnType: number, entries: readonly { ti: number; depth: number }[]): void {
+  const TI = 0, PROG = 1, DEPTH = 2, BUDGET = 3, N = 4, BASE = 5, COPY = 6, I = 7, S = 8, LEN = 9, LO = 10, HI = 11, R0 = 12, END = 13, A = 14, X = 15;
+  const st = (w: number, v: () => void) => storeState(c, w, v);
+  const core = () => c.idx(OP.global_get, G_CORE);
+  const ctxGet = (w: number) => core().mem(OP.i32_load, 2, CORE_CTX + w * 4);
+  const ctxSet = (w: number, v: () => void) => {
+    core();
+    v();
+    c.mem(OP.i32_store, 2, CORE_CTX + w * 4);
+  };
+  const slotSet = (f: number, v: () => void) => {
+    c.get(S);
+    v();
+    c.mem(OP.i32_store, 2, f);
+  };
+  c.i32(0).set(I);
+  c.open(OP.block); // $out
+  c.open(OP.loop); // $next
+  c.get(I).get(N).op(OP.i32_ge_u).br(OP.br_if, 1);
+  st(S_BATCH, () => c.get(I));
+  c.get(BASE).get(I).i32(BATCH_SLOT_BYTES).op(OP.i32_mul).op(OP.i32_add).set(S);
+  c.get(S).mem(OP.i32_load, 2, SLOT.len).tee(LEN).i32(MAX_LINEAR).op(OP.i32_gt_u).open(OP.if);
+  slotSet(SLOT.status, () => c.i32(SLOT_STATUS.notRun));
+  c.br(OP.br, 2);
+  c.end();
+  // XdpBuffer.reset: clear [min(meta, dirty_lo), headroom) and [headroom + len, max(end, dirty_hi))
+  ctxGet(CTX_DIRTY_LO);
+  c.set(LO);
+  ctxGet(CTX_DATA_META);
+  c.tee(X).get(LO).op(OP.i32_lt_s).open(OP.if).get(X).set(LO).end();
+  ctxGet(CTX_DIRTY_HI);
+  c.set(HI);
+  ctxGet(CTX_DATA_END);
+  c.tee(X).get(HI).op(OP.i32_gt_s).open(OP.if).get(X).set(HI).end();
+  c.get(LO).i32(XDP_PACKET_HEADROOM).op(OP.i32_lt_s).open(OP.if);
+  core().i32(CORE_FRAME).op(OP.i32_add).get(LO).op(OP.i32_add).i32(0).i32(XDP_PACKET_HEADROOM).get(LO).op(OP.i32_sub).memoryFill();
+  c.end();
+  c.get(LEN).i32(XDP_PACKET_HEADROOM).op(OP.i32_add).set(END);
+  c.get(HI).get(END).op(OP.i32_gt_s).open(OP.if);
+  core().i32(CORE_FRAME).op(OP.i32_add).get(END).op(OP.i32_add).i32(0).get(HI).get(END).op(OP.i32_sub).memoryFill();
+  c.end();
+  core().i32(CORE_FRAME + XDP_PACKET_HEADROOM).op(OP.i32_add).get(S).i32(SLOT.data).op(OP.i32_add).get(LEN).memoryCopy();
+  for (const w of [CTX_DATA, CTX_DATA_META, CTX_DIRTY_LO]) ctxSet(w, () => c.i32(XDP_PACKET_HEADROOM));
+  for (const w of [CTX_DATA_END, CTX_DIRTY_HI]) ctxSet(w, () => c.get(END));
+  ctxSet(CTX_NFRAGS, () => c.i32(0));
+  core().get(S).mem(OP.i64_load, 3, SLOT.clock).mem(OP.i64_store, 3, word(S_CLOCK));
+  st(S_E2BIG, () => c.i32(0));
+  emitRunReset(c, PROG, BUDGET);
+  emitEntryDispatch(c, fnType, entries, TI, DEPTH, R0, END, A);
+  // executed = budget - max(0, budget left)
+  c.get(BUDGET).idx(OP.global_get, G_BUDGET).i32(0).idx(OP.global_get, G_BUDGET).i32(0).op(OP.i32_gt_s).op(OP.select).op(OP.i32_sub).set(X);
+  c.idx(OP.global_get, G_STATUS).open(OP.if);
+  c.idx(OP.global_get, G_STATUS).i32(JIT_STATUS.punt).op(OP.i32_eq).open(OP.if);
+  slotSet(SLOT.status, () => c.i32(SLOT_STATUS.punt));
+  slotSet(SLOT.insns, () => c.get(X));
+  c.br(OP.br, 3);
+  c.end();
+  c.i64(0).set(R0); // early: LD_ABS / LD_IND out of range
+  c.end();
+  slotSet(SLOT.status, () => c.i32(SLOT_STATUS.exit));
+  c.get(S).get(R0).mem(OP.i64_store, 3, SLOT.r0);
+  slotSet(SLOT.insns, () => c.get(X));
+  slotSet(SLOT.e2big, () => core().mem(OP.i32_load, 2, word(S_E2BIG)));
+  slotSet(SLOT.redir, () => core().mem(OP.i32_load, 2, word(S_REDIR)));
+  slotSet(SLOT.redirA, () => core().mem(OP.i32_load, 2, word(S_REDIR_A)));
+  slotSet(SLOT.redirB, () => core().mem(OP.i32_load, 2, word(S_REDIR_B)));
+  c.get(S).i64(0).mem(OP.i64_store, 3, SLOT.cycles);
+  c.get(COPY).open(OP.if);
+  // the packet as it left: [data, data_end) over the slot's bytes
+  ctxGet(CTX_DATA);
+  c.set(A);
+  ctxGet(CTX_DATA_END);
+  c.get(A).op(OP.i32_sub).set(X);
+  c.get(S).i32(SLOT.data).op(OP.i32_add);
+  core().i32(CORE_FRAME).op(OP.i32_add).get(A).op(OP.i32_add);
+  c.get(X).memoryCopy();
+  slotSet(SLOT.outLen, () => c.get(X));
+  c.end();
+  c.get(I).i32(1).op(OP.i32_add).set(I);
+  c.br(OP.br, 0);
+  c.end(); // $next
+  c.end(); // $out
+  c.get(I).get(N).op(OP.i32_eq).get(N).op(OP.i32_eqz).op(OP.i32_eqz).op(OP.i32_and).open(OP.if);
+  storeReg64(c, 0, R0);
+  c.end();
+  st(S_BUDGET, () => c.idx(OP.global_get, G_BUDGET));
+  st(S_MAYGOTO, () => c.idx(OP.global_get, G_MAYGOTO));
+  c.get(I);
+}
+export const BATCH_SLOTS_TYPE: FuncType = { params: [I32, I32, I32, I32, I32, I32, I32], results: [I32] };
+export const BATCH_SLOTS_LOCALS: ValType[] = [I32, I32, I32, I32, I32, I64, I32, I32, I32];

@@ -52,7 +52,19 @@ export interface JitMap {
    * at valueOff], nNodes nodes, keys of maxPrefix bits after the u32 prefixlen.
    */
   lpm?: { keySize: number; maxPrefix: number; lock: number; root: number; nodes: number; nodeBytes: number; nNodes: number; valueOff: number; imFlag: number };
-  hash?: { keySize: number; seed: number; mask: number; buckets: number; nElems: number; elems: number; elemSize: number; keyArea: number; slot: number; elemHdr: number; lruRef?: { base: number; stride: number } };
+  hash?: {
+    keySize: number; seed: number; mask: number; buckets: number; nElems: number; elems: number; elemSize: number; keyArea: number; slot: number; elemHdr: number; lruRef?: { base: number; stride: number };
+    /** Updates and deletes (mapwrite.ts): value size, CPUs, the map's header (absolute), its spare-element words and how many. */
+    valueSize: number; cpus: number; header: number; extras: number; nExtras: number;
+  };
+  /**
+   * bpf_redirect_map targets compiled into the module (mapwrite.ts): devmap / cpumap / xskmap slots
+   * (firmware/maps/slots.ts: [primary, program id] at slots + 8 i), or devmap_hash's table
+   * (devmap-hash.ts: bucket = key & mask, the element's hash is the key, the ifindex at valOff).
+   */
+  redirect?:
+    | { kind: 'slots'; maxEntries: number; slots: number; broadcast: boolean }
+    | { kind: 'hash'; mask: number; buckets: number; nElems: number; elems: number; elemSize: number; valOff: number };
 }
 
 export interface JitInput {
@@ -95,7 +107,14 @@ export const F_ADJUST_META = 16;
 export const F_ADJUST_TAIL = 17;
 export const F_BUFLEN = 18;
 export const F_UPDATE = 19;
-export const F_FIRST = 20;
+// mapwrite.ts
+export const F_DELETE = 20;
+export const F_REDIRECT_MAP = 21;
+export const F_REDIRECT = 22;
+export const F_KTIME = 23;
+// module.ts: the multi-packet batch export
+export const F_BATCH_SLOTS = 24;
+export const F_FIRST = 25;
 // Globals.
 export const G_CORE = 0;
 export const G_CPU = 1;
@@ -940,6 +959,27 @@ export class FunctionEmitter {
           for (const r of [1, 2, 3, 4]) c.get(reg(r));
           c.get(reg(10)).op(OP.i32_wrap_i64);
         });
+        return true;
+      case HELPER_IDS.map_delete_elem:
+        if (!this.inlineLookup) return false;
+        orImport(F_DELETE, () => {
+          for (const r of [1, 2]) c.get(reg(r));
+          c.get(reg(10)).op(OP.i32_wrap_i64);
+        });
+        return true;
+      case HELPER_IDS.redirect_map:
+        if (!this.maps.some((m) => m.redirect)) return false;
+        orImport(F_REDIRECT_MAP, () => {
+          for (const r of [1, 2, 3]) c.get(reg(r));
+        });
+        return true;
+      case HELPER_IDS.redirect:
+        c.get(reg(1)).get(reg(2)).idx(OP.call, F_REDIRECT).set(L_R0);
+        return true;
+      case HELPER_IDS.ktime_get_ns:
+      case HELPER_IDS.ktime_get_coarse_ns:
+      case HELPER_IDS.ktime_get_tai_ns:
+        orImport(F_KTIME, () => {});
         return true;
       case HELPER_IDS.xdp_get_buff_len:
         c.idx(OP.call, F_BUFLEN).set(L_R0);

@@ -28,6 +28,7 @@ export const OP = {
   i32_clz: 0x67, i32_and: 0x71, i32_or: 0x72, i32_xor: 0x73, i32_shl: 0x74, i32_shr_s: 0x75, i32_shr_u: 0x76, i32_rotl: 0x77,
   i64_add: 0x7c, i64_sub: 0x7d, i64_mul: 0x7e, i64_div_s: 0x7f, i64_div_u: 0x80, i64_rem_s: 0x81, i64_rem_u: 0x82,
   i64_and: 0x83, i64_or: 0x84, i64_xor: 0x85, i64_shl: 0x86, i64_shr_s: 0x87, i64_shr_u: 0x88, i64_rotl: 0x89,
+  f64_load: 0x2b, i64_trunc_f64_s: 0xb0,
   i32_wrap_i64: 0xa7, i64_extend_i32_s: 0xac, i64_extend_i32_u: 0xad,
   i32_extend8_s: 0xc0, i32_extend16_s: 0xc1, i64_extend8_s: 0xc2, i64_extend16_s: 0xc3, i64_extend32_s: 0xc4,
 } as const;
@@ -40,7 +41,7 @@ export const ATOMIC = {
   i64_rmw_add: 0x1f, i64_rmw32_add_u: 0x24, i64_rmw_and: 0x2d, i64_rmw32_and_u: 0x32,
   i64_rmw_or: 0x34, i64_rmw32_or_u: 0x39, i64_rmw_xor: 0x3b, i64_rmw32_xor_u: 0x40,
   i64_rmw_xchg: 0x42, i64_rmw32_xchg_u: 0x47, i64_rmw_cmpxchg: 0x49, i64_rmw32_cmpxchg_u: 0x4e,
-  i32_rmw_cmpxchg: 0x48,
+  i32_rmw_cmpxchg: 0x48, i32_store: 0x17, i32_rmw_add: 0x1e, i32_rmw_sub: 0x25,
 } as const;
 
 function uleb(out: number[], v: number): void {

@@ -12,7 +12,7 @@ import type { Arena, CoreBlocks } from '../arena.ts';
 import { callHelper } from '../helpers/table.ts';
 import { MAP_PTR_TAG, REGION_CTX, REGION_MAP0, REGION_PACKET, REGION_STACK, REGION_TAG } from '../layout.ts';
 import type { BpfMap } from '../maps/index.ts';
-import { REDIRECT_IFINDEX, REDIRECT_MAP, REDIRECT_NONE, S_PC, S_PRNG, S_REDIR, S_REDIR_A, S_REDIR_B, S_TAIL } from '../state.ts';
+import { REDIRECT_IFINDEX, REDIRECT_MAP, REDIRECT_NONE, S_CLOCK, S_PC, S_PRNG, S_REDIR, S_REDIR_A, S_REDIR_B, S_TAIL } from '../state.ts';
 import { interpreter } from '../vm/engine.ts';
 import { type Env, MAX_TAIL_CALLS, type Program, Vm } from '../vm/interpreter.ts';
 import { Fault } from '../vm/fault.ts';
@@ -62,8 +62,8 @@ export class XdpCore implements Env, EngineCore, KfuncHost {
   readonly programs: (Program | undefined)[] = [];
   /** Interfaces the program can name (bpf_check_mtu): ifindex -> MTU. test_run runs on loopback. */
   readonly mtus = new Map<number, number>([[1, 65536]]);
-  /** Simulated monotonic clock in ns (bpf_ktime_get_ns); the caller advances it. */
-  clockNs: number;
+  /** The state block's S_CLOCK word pair as a float64 (the simulated clock lives in shared memory). */
+  private readonly clock: Float64Array;
   /** Offset of CLOCK_BOOTTIME from CLOCK_MONOTONIC (bpf_ktime_get_boot_ns). */
   bootOffsetNs = 0;
   /** The host kernel's side for kfuncs: conntrack table, kernel objects held, the packet's receive metadata. */
@@ -80,6 +80,8 @@ export class XdpCore implements Env, EngineCore, KfuncHost {
     this.blocks = arena.core(slot);
     const b = this.blocks;
     this.cpu = opts.cpu ?? 0;
+    const words = b.state.words;
+    this.clock = new Float64Array(words.buffer, words.byteOffset + S_CLOCK * 4, 1);
     this.clockNs = opts.clockNs ?? 1_000_000_000;
     this.vm = new Vm({ state: b.state, stack: b.stack });
     b.state.words[S_PRNG] = (opts.seed ?? 0x9e3779b9) >>> 0 || 1;
@@ -104,6 +106,14 @@ export class XdpCore implements Env, EngineCore, KfuncHost {
       this.mapOfMaps[i] = m.type === 'array_of_maps' || m.type === 'hash_of_maps' ? 1 : 0;
     });
     this.syncPacket();
+  }
+
+  /** Simulated monotonic clock in ns (bpf_ktime_get_ns); the caller advances it. */
+  get clockNs(): number {
+    return this.clock[0]!;
+  }
+  set clockNs(ns: number) {
+    this.clock[0] = ns;
   }
 
   get budget(): number {

@@ -8,7 +8,7 @@ import { lineAt, type ObjectSpec, type ProgramSpec } from '../../offload/elf/ind
 import { assertMapsFitDevice, type CheckResult, checkProgram, verifierSafety } from '../../offload/capability/index.ts';
 import { verifyProgram } from '../../offload/verifier/index.ts';
 import type { ArenaDescriptor } from '../../firmware/arena.ts';
-import type { Program } from '../../firmware/vm/interpreter.ts';
+import { type Program, withPunts } from '../../firmware/vm/interpreter.ts';
 import type { Profile } from '../profile/index.ts';
 import type { XdpAction } from '../profile/vocab.ts';
 import { loadMode } from '../../offload/capability/run.ts';
@@ -16,6 +16,7 @@ import { type CycleTables, cycleTables } from '../model/device-model.ts';
 import { compileJit, type JitCode, mapBoundsOf } from '../../firmware/jit/engine.ts';
 import { XdpCore } from '../../firmware/xdp/core.ts';
 import { loadForRun, type LoadedObject } from '../runtime/load.ts';
+import { addDepths, type StackDepths } from '../runtime/depths.ts';
 import { type DeviceKernel, deviceKernel } from '../../firmware/kfuncs/device.ts';
 import type { ConntrackTable } from '../../firmware/kfuncs/conntrack.ts';
 
@@ -76,16 +77,13 @@ export function pickProgram(spec: ObjectSpec, name?: string): ProgramSpec {
   return xdp[0]!;
 }
 
-export interface Admission {
+export interface Admission extends StackDepths {
   check: CheckResult;
-  stackDepths: Map<string, number>;
-  calleeDepths: Map<string, Map<number, number>>;
 }
 
 /** The safety verifier on every XDP program, then the capability verifier on the one that runs. */
 export function admit(spec: ObjectSpec, program: ProgramSpec, profile: Profile): Admission {
-  const stackDepths = new Map<string, number>();
-  const calleeDepths = new Map<string, Map<number, number>>();
+  const depths: Required<StackDepths> = { stackDepths: new Map(), calleeDepths: new Map(), accessProofs: new Map() };
   // loaded as `check` loads it for this device: offloaded, or bound to it (offload/capability/run.ts)
   const mode = loadMode(profile);
   for (const p of spec.programs) {
@@ -95,16 +93,14 @@ export function admit(spec: ObjectSpec, program: ProgramSpec, profile: Profile):
       const e = v.error!;
       throw new AdmissionError(`${spec.file}: program ${p.name} is rejected by the safety verifier${where(p, e.pc)}: ${e.message}`);
     }
-    const depth = v.facts?.subprogs[0]?.stackDepth;
-    if (depth !== undefined) stackDepths.set(p.name, depth);
-    calleeDepths.set(p.name, new Map((v.facts?.subprogs ?? []).slice(1).map((sp) => [sp.start, sp.stackDepth])));
+    addDepths(depths, p.name, v);
   }
   const check = checkProgram(spec, program, { name: profile.name, profile }, verifierSafety);
   if (check.verdict === 'rejected') {
     const r = check.rejected!;
     throw new AdmissionError(`${spec.file}: program ${program.name} is rejected${where(program, r.pc)}: ${r.message}`);
   }
-  return { check, stackDepths, calleeDepths };
+  return { check, ...depths };
 }
 
 export interface ImageOptions {
@@ -123,15 +119,24 @@ export interface ImageOptions {
 export function buildImage(spec: ObjectSpec, program: ProgramSpec, profile: Profile, a: Admission, o: ImageOptions): { image: DeviceImage; loaded: LoadedObject; conntrack: ConntrackTable | null } {
   // issue 13: no map may make nicsim allocate more than the profile's device memory (checked before any is created)
   assertMapsFitDevice(spec, profile, profile.name);
-  const loaded = loadForRun(spec, { cpus: o.cores, cores: 2 * o.cores, stackDepths: a.stackDepths, calleeDepths: a.calleeDepths });
+  const loaded = loadForRun(spec, { cpus: o.cores, cores: 2 * o.cores, stackDepths: a.stackDepths, calleeDepths: a.calleeDepths, ...(a.accessProofs ? { accessProofs: a.accessProofs } : {}) });
   const entry = loaded.programs.find((p) => p.spec === program);
   if (!entry) throw new InputError('run.no_program', `program '${program.name}' cannot be loaded`, { file: spec.file });
   const placement: Placement = a.check.verdict === 'offload' ? 'nic' : a.check.verdict === 'partial' ? 'partial' : 'host';
+  const cycles = cycleTables(profile, a.check, loaded.programs, entry.id);
   let jit: JitCode | null = null;
   if (o.engine === 'jit') {
     const probe = new XdpCore(loaded.arena, 0, { cpu: 0 });
     spec.maps.forEach((m, i) => probe.setMapReadonly(i, m.readonly));
-    jit = compileJit(loaded.programs.map((p) => ({ program: p.program, slots: p.slots })), mapBoundsOf(probe));
+    // what the NIC cores run: the entry program with PUNT at the punt pcs (partial placement), the
+    // verifier's access proofs, and the cost tables compiled in (the cores account cycles exactly as
+    // the interpreter does)
+    const nicPrograms = loaded.programs.map((p) => ({
+      program: placement === 'partial' && p.id === entry.id && a.check.punt_pcs.length ? withPunts(p.program, a.check.punt_pcs) : p.program,
+      slots: p.slots,
+      ...(p.proofs ? { proofs: p.proofs } : {}),
+    }));
+    jit = compileJit(nicPrograms, mapBoundsOf(probe), { cycles: { cost: cycles.nic, memory: cycles.memory } });
   }
   const k = deviceKernel(spec, profile.rx, o.conntrack);
   const image: DeviceImage = {
@@ -146,7 +151,7 @@ export function buildImage(spec: ObjectSpec, program: ProgramSpec, profile: Prof
     placement,
     puntPcs: a.check.punt_pcs,
     actions: profile.offload.actions,
-    cycles: cycleTables(profile, a.check, loaded.programs, entry.id),
+    cycles,
     jit,
     ringDepth: profile.rx.ring_depth,
     queues: profile.rx.queues,

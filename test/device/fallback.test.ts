@@ -3,6 +3,7 @@
 // are punted at that pc and continue on the host path. The kernel ran the whole program over the same
 // packet stream on the same maps (test/kernel/record-fallback.py); the device's results must be
 // identical: every action, every PASS frame in order, every counter (each side effect exactly once).
+// Both engines: a JIT core stops at the punt pc as the interpreter's does.
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,9 +35,9 @@ const isUdp4 = (hex: string) => {
   return b.length >= 34 && b.readUInt16BE(12) === 0x0800 && b[14] === 0x45 && b[23] === 17;
 };
 
-describe('host fallback (verdict partial) against the kernel', () => {
+describe.each(['interp', 'jit'])('host fallback (verdict partial) against the kernel, NIC cores on --engine %s', (engine) => {
   it('punted packets continue on the host from the punt pc: actions, frames and counters are the kernel\'s', async () => {
-    const nic = Nic.open(`${ROOT}${rec.object}`, loadProfile(`${ROOT}configs/agilio-cx-fallback.yaml`), { cores: 2, workers: 2, mapUpdates: rec.map_updates });
+    const nic = Nic.open(`${ROOT}${rec.object}`, loadProfile(`${ROOT}configs/agilio-cx-fallback.yaml`), { cores: 2, workers: 2, engine, mapUpdates: rec.map_updates });
     expect(nic.check.verdict).toBe('partial');
     expect(nic.check.punt_pcs.length).toBeGreaterThan(0);
     const r = await nic.run(traffic(), { outDir: mkdtempSync(join(tmpdir(), 'nicsim-fb-')) });
@@ -58,10 +59,10 @@ describe('host fallback (verdict partial) against the kernel', () => {
   });
 
   it('no instruction runs twice: NIC + host instructions of the partial run = instructions of the whole program', async () => {
-    const whole = await Nic.open(`${ROOT}${rec.object}`, loadProfile(`${ROOT}configs/host-x86.yaml`), { cores: 2, workers: 2, mapUpdates: rec.map_updates }).run(traffic());
+    const whole = await Nic.open(`${ROOT}${rec.object}`, loadProfile(`${ROOT}configs/host-x86.yaml`), { cores: 2, workers: 2, engine, mapUpdates: rec.map_updates }).run(traffic());
     expect(whole.verdict).toBe('offload');
     expect(whole.fallback.packets).toBe(0);
-    const part = await Nic.open(`${ROOT}${rec.object}`, loadProfile(`${ROOT}configs/agilio-cx-fallback.yaml`), { cores: 2, workers: 2, mapUpdates: rec.map_updates }).run(traffic());
+    const part = await Nic.open(`${ROOT}${rec.object}`, loadProfile(`${ROOT}configs/agilio-cx-fallback.yaml`), { cores: 2, workers: 2, engine, mapUpdates: rec.map_updates }).run(traffic());
     assertConservation(whole, rec.packets.length);
     assertConservation(part, rec.packets.length);
     expect(part.nic_instructions + part.fallback.host_instructions).toBe(whole.nic_instructions);
